@@ -1,0 +1,125 @@
+/* cli: global options, the command table, dispatch and the generated help. */
+#include "cli/cli.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Commands appear here once they exist; the table is the help. */
+static const struct cli_command commands[] = {
+	{"info", cmd_info, false, "info",
+	 "Shows which configuration file, database, Docker endpoint, MailCow URL and resolver\n"
+	 "are in use, and whether each answers."},
+};
+
+int cli_error(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("mcon: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return code;
+}
+
+const char *cli_db_path(const struct cli_ctx *ctx)
+{
+	return ctx->db_path ? ctx->db_path : ctx->cfg.state_db;
+}
+
+static void usage(FILE *out)
+{
+	fputs("usage: mcon [--config FILE] [--db FILE] [COMMAND] [ARGS]\n\n"
+	      "The operations console for a mailcow-dockerized mail stack. Without a command it\n"
+	      "opens the interactive console.\n\nCommands:\n", out);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(out, "  mcon %s\n", commands[i].usage);
+	fputs("\nOptions:\n"
+	      "  --config FILE  configuration (default: $MCON_CONFIG, ~/.config/mcon/mcon.conf, /etc/mcon/mcon.conf)\n"
+	      "  --db FILE      SQLite database (default: state.db)\n"
+	      "  --version      print the version\n"
+	      "  --help         this help; `mcon COMMAND --help` for one command\n", out);
+}
+
+static const struct cli_command *command_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return false;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	}
+	return false;
+}
+
+int cli_main(int argc, char **argv)
+{
+	struct cli_ctx ctx = {.prog = "mcon"};
+	const char *config_path = NULL;
+	int i = 1;
+
+	setlocale(LC_ALL, "");
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--version") == 0) {
+			printf("mcon %s\n", MCON_VERSION);
+			return EXIT_OK;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if ((strcmp(a, "--config") == 0 || strcmp(a, "--db") == 0) && i + 1 < argc) {
+			if (a[2] == 'c')
+				config_path = argv[++i];
+			else
+				ctx.db_path = argv[++i];
+		} else if (str_starts_with(a, "--config=")) {
+			config_path = a + 9;
+		} else if (str_starts_with(a, "--db=")) {
+			ctx.db_path = a + 5;
+		} else {
+			usage(stderr);
+			return cli_error(EXIT_USAGE, "unknown option '%s'", a);
+		}
+	}
+
+	const char *name = i < argc ? argv[i] : "tui";
+	const struct cli_command *cmd = command_find(name);
+	if (!cmd) {
+		usage(stderr);
+		return cli_error(EXIT_USAGE, "unknown command '%s'", name);
+	}
+	int cargc = i < argc ? argc - i : 1;
+	char *fallback[] = {(char *)"tui", NULL};
+	char **cargv = i < argc ? argv + i : fallback;
+	if (wants_help(cargc, cargv)) {
+		printf("usage: mcon %s\n\n%s\n", cmd->usage, cmd->help);
+		return EXIT_OK;
+	}
+
+	char *err = NULL;
+	if (config_load(&ctx.cfg, config_path, &err) < 0) {
+		int code = strcmp(cmd->name, "check") == 0 ? 3 : EXIT_USAGE;
+		cli_error(code, "%s", err);
+		free(err);
+		config_free(&ctx.cfg);
+		return code;
+	}
+	int rc;
+	const char *missing = cmd->needs_backend ? config_missing_backend(&ctx.cfg) : NULL;
+	if (missing)
+		rc = cli_error(strcmp(cmd->name, "check") == 0 ? 3 : EXIT_USAGE, "%s", missing);
+	else
+		rc = cmd->run(&ctx, cargc, cargv);
+	config_free(&ctx.cfg);
+	return rc;
+}

@@ -1,0 +1,450 @@
+/* config: the declarative key table, inih parsing, defaults derived after parsing,
+ * and validation with messages that name the file, line and key. */
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum opt_type { OPT_STR, OPT_URL, OPT_PATH, OPT_BOOL, OPT_INT, OPT_LIST, OPT_HOSTPORTS, OPT_DOCKER_HOST, OPT_DOMAINS };
+
+struct opt {
+	const char *section, *key;
+	enum opt_type type;
+	size_t offset;
+	long min, max;      /* OPT_INT */
+	const char *def;    /* literal default, NULL when derived or none */
+};
+
+#define O(s, k, t, f, mn, mx, d) { s, k, t, offsetof(struct config, f), mn, mx, d }
+static const struct opt opts[] = {
+	O("site", "name", OPT_STR, site_name, 0, 0, NULL),
+	O("mailcow", "url", OPT_URL, mailcow_url, 0, 0, NULL),
+	O("mailcow", "api_key_file", OPT_PATH, mailcow_api_key_file, 0, 0, NULL),
+	O("mailcow", "ca_file", OPT_PATH, mailcow_ca_file, 0, 0, NULL),
+	O("mailcow", "tls_verify", OPT_BOOL, mailcow_tls_verify, 0, 0, "true"),
+	O("mailcow", "timeout_ms", OPT_INT, mailcow_timeout_ms, 50, 600000, "5000"),
+	O("mailcow", "dir", OPT_PATH, mailcow_dir, 0, 0, "/opt/mailcow-dockerized"),
+	O("roundcube", "config", OPT_PATH, roundcube_config, 0, 0, NULL),
+	O("docker", "host", OPT_DOCKER_HOST, docker_host, 0, 0, NULL),
+	O("docker", "project", OPT_STR, docker_project, 0, 0, "mailcowdockerized"),
+	O("docker", "network", OPT_STR, docker_network, 0, 0, NULL),
+	O("docker", "expected", OPT_LIST, docker_expected, 0, 0, NULL),
+	O("overlay", "network", OPT_STR, overlay_network, 0, 0, NULL),
+	O("overlay", "allowed", OPT_LIST, overlay_allowed, 0, 0, "nginx-mailcow"),
+	O("relay", "name", OPT_STR, relay_name, 0, 0, NULL),
+	O("relay", "mx", OPT_LIST, relay_mx, 0, 0, NULL),
+	O("relay", "spf_include", OPT_STR, relay_spf_include, 0, 0, NULL),
+	O("relay", "catchall", OPT_BOOL, relay_catchall, 0, 0, NULL),
+	O("dkim", "selectors", OPT_LIST, dkim_selectors, 0, 0, "dkim"),
+	O("dkim", "mailcow_selector", OPT_STR, dkim_mailcow_selector, 0, 0, NULL),
+	O("dkim", "min_bits", OPT_INT, dkim_min_bits, 512, 16384, "2048"),
+	O("dns", "servers", OPT_HOSTPORTS, dns_servers, 0, 0, NULL),
+	O("dns", "timeout_ms", OPT_INT, dns_timeout_ms, 50, 60000, "2000"),
+	O("mta_sts", "port", OPT_INT, mta_sts_port, 1, 65535, "443"),
+	O("mta_sts", "ca_file", OPT_PATH, mta_sts_ca_file, 0, 0, NULL),
+	O("domains", "include", OPT_DOMAINS, domains_include, 0, 0, NULL),
+	O("domains", "exclude", OPT_DOMAINS, domains_exclude, 0, 0, NULL),
+	O("state", "db", OPT_PATH, state_db, 0, 0, NULL),
+	O("state", "retention_days", OPT_INT, state_retention_days, 1, 36500, "400"),
+	O("ui", "refresh_s", OPT_INT, ui_refresh_s, 2, 86400, "30"),
+};
+#undef O
+
+struct parse_ctx {
+	struct config *cfg;
+	const char *name;
+	char *err;
+	bool seen[ARRAY_SIZE(opts)];
+	bool relay_catchall_set;
+};
+
+static bool parse_bool(const char *v, bool *out)
+{
+	static const char *yes[] = {"true", "yes", "on", "1"}, *no[] = {"false", "no", "off", "0"};
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* host:port, [v6]:port, or a bare host (port 53). */
+static bool valid_hostport(const char *s)
+{
+	const char *port = NULL;
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || close == s + 1)
+			return false;
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] != '\0')
+			return false;
+	} else {
+		const char *colon = strchr(s, ':');
+		if (colon && strchr(colon + 1, ':'))
+			return false; /* bare IPv6 needs brackets */
+		if (colon)
+			port = colon + 1;
+		if (colon == s)
+			return false;
+	}
+	if (port) {
+		char *end;
+		long p = strtol(port, &end, 10);
+		if (*port == '\0' || *end || p < 1 || p > 65535)
+			return false;
+	}
+	return true;
+}
+
+static bool valid_domain_pattern(const char *s)
+{
+	if (!*s || strlen(s) > 253)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".-*?_", *p))
+			return false;
+	return true;
+}
+
+static int set_value(struct parse_ctx *c, const struct opt *o, const char *value)
+{
+	char *field = (char *)c->cfg + o->offset;
+	switch (o->type) {
+	case OPT_STR:
+	case OPT_PATH:
+		free(*(char **)field);
+		*(char **)field = *value ? xstrdup(value) : NULL;
+		return 0;
+	case OPT_URL: {
+		if (*value && !str_starts_with(value, "https://") && !str_starts_with(value, "http://")) {
+			c->err = xasprintf("%s.%s: '%s' is not an http:// or https:// URL", o->section, o->key, value);
+			return -1;
+		}
+		char *v = xstrdup(value);
+		size_t n = strlen(v);
+		while (n && v[n - 1] == '/')
+			v[--n] = '\0';
+		free(*(char **)field);
+		*(char **)field = *v ? v : (free(v), NULL);
+		return 0;
+	}
+	case OPT_DOCKER_HOST:
+		if (!str_starts_with(value, "unix://") && !str_starts_with(value, "tcp://")) {
+			c->err = xasprintf("%s.%s: '%s' must start with unix:// or tcp://", o->section, o->key, value);
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
+		return 0;
+	case OPT_BOOL:
+		if (!parse_bool(value, (bool *)field)) {
+			c->err = xasprintf("%s.%s: '%s' is not a boolean (true or false)", o->section, o->key, value);
+			return -1;
+		}
+		return 0;
+	case OPT_INT: {
+		char *end;
+		errno = 0;
+		long v = strtol(value, &end, 10);
+		if (errno || end == value || *end || v < o->min || v > o->max) {
+			c->err = xasprintf("%s.%s: '%s' is not a whole number from %ld to %ld", o->section, o->key,
+					   value, o->min, o->max);
+			return -1;
+		}
+		*(long *)field = v;
+		return 0;
+	}
+	case OPT_LIST:
+	case OPT_HOSTPORTS:
+	case OPT_DOMAINS: {
+		struct strv *sv = (struct strv *)field, tmp = {0};
+		strv_split_list(&tmp, value);
+		for (size_t i = 0; i < tmp.n; i++) {
+			bool ok = o->type == OPT_HOSTPORTS ? valid_hostport(tmp.v[i])
+				: o->type == OPT_DOMAINS ? valid_domain_pattern(tmp.v[i]) : true;
+			if (!ok) {
+				c->err = xasprintf("%s.%s: '%s' is not a valid %s", o->section, o->key, tmp.v[i],
+						   o->type == OPT_HOSTPORTS ? "host:port (IPv6 in brackets)" : "domain pattern");
+				strv_free(&tmp);
+				return -1;
+			}
+		}
+		strv_free(sv);
+		*sv = tmp;
+		return 0;
+	}
+	}
+	return 0;
+}
+
+static int config_ini_line(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_ctx *c = user;
+	if (c->err)
+		return 0;
+	bool section_known = false;
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		if (strcmp(opts[i].section, section) != 0)
+			continue;
+		section_known = true;
+		if (strcmp(opts[i].key, name) != 0)
+			continue;
+		c->seen[i] = true;
+		if (strcmp(section, "relay") == 0 && strcmp(name, "catchall") == 0)
+			c->relay_catchall_set = true;
+		return set_value(c, &opts[i], value) == 0;
+	}
+	c->err = section_known ? xasprintf("unknown key '%s' in section [%s]", name, section)
+			       : xasprintf("unknown section [%s]", section);
+	return 0;
+}
+
+static void config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	struct parse_ctx c = {.cfg = cfg};
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+		if (opts[i].def)
+			set_value(&c, &opts[i], opts[i].def);
+	free(c.err);
+}
+
+static char *state_db_default(void)
+{
+	if (access("/var/lib/mcon", W_OK) == 0 || (access("/var/lib/mcon", F_OK) != 0 && access("/var/lib", W_OK) == 0))
+		return xstrdup("/var/lib/mcon/mcon.db");
+	const char *xdg = getenv("XDG_STATE_HOME");
+	if (xdg && *xdg == '/')
+		return xasprintf("%s/mcon/mcon.db", xdg);
+	const char *home = getenv("HOME");
+	return xasprintf("%s/.local/state/mcon/mcon.db", home && *home ? home : "/tmp");
+}
+
+/* Values that depend on other keys or on the environment. */
+static void config_derive(struct config *cfg, bool catchall_set)
+{
+	if (!cfg->site_name) {
+		char host[256] = "mcon";
+		if (gethostname(host, sizeof(host) - 1) == 0)
+			host[sizeof(host) - 1] = '\0';
+		cfg->site_name = xstrdup(host);
+	}
+	if (!cfg->docker_host) {
+		const char *env = getenv("DOCKER_HOST");
+		cfg->docker_host = xstrdup(env && *env ? env : "unix:///var/run/docker.sock");
+	}
+	if (!cfg->docker_network)
+		cfg->docker_network = xasprintf("%s_mailcow-network", cfg->docker_project);
+	if (!cfg->roundcube_config)
+		cfg->roundcube_config = xasprintf("%s/data/web/rc/config/config.inc.php", cfg->mailcow_dir);
+	if (!catchall_set)
+		cfg->relay_catchall = cfg->relay_name != NULL || cfg->relay_mx.n > 0;
+	if (!cfg->dkim_mailcow_selector && cfg->dkim_selectors.n)
+		cfg->dkim_mailcow_selector = xstrdup(cfg->dkim_selectors.v[0]);
+	if (!cfg->state_db)
+		cfg->state_db = state_db_default();
+}
+
+static int finish(struct config *cfg, struct parse_ctx *c, int line, const char *name, char **err)
+{
+	if (line != 0 || c->err) {
+		if (line > 0)
+			*err = xasprintf("%s:%d: %s", name, line, c->err ? c->err : "syntax error");
+		else if (line == -1)
+			*err = xasprintf("%s: cannot open: %s", name, strerror(errno));
+		else
+			*err = xasprintf("%s: %s", name, c->err ? c->err : "out of memory");
+		free(c->err);
+		return -1;
+	}
+	if (cfg->docker_host && !str_starts_with(cfg->docker_host, "unix://") && !str_starts_with(cfg->docker_host, "tcp://")) {
+		*err = xasprintf("DOCKER_HOST '%s' must start with unix:// or tcp://", cfg->docker_host);
+		return -1;
+	}
+	if (cfg->dkim_mailcow_selector && cfg->dkim_selectors.n &&
+	    !strv_contains(&cfg->dkim_selectors, cfg->dkim_mailcow_selector)) {
+		*err = xasprintf("%s: dkim.mailcow_selector '%s' is not one of dkim.selectors", name, cfg->dkim_mailcow_selector);
+		return -1;
+	}
+	return 0;
+}
+
+int config_load_string(struct config *cfg, const char *text, const char *name, char **err)
+{
+	config_defaults(cfg);
+	struct parse_ctx c = {.cfg = cfg, .name = name};
+	int line = ini_parse_string(text, config_ini_line, &c);
+	config_derive(cfg, c.relay_catchall_set);
+	cfg->path = xstrdup(name);
+	return finish(cfg, &c, line, name, err);
+}
+
+static char *config_find(const char *explicit_path, bool *is_explicit)
+{
+	*is_explicit = true;
+	if (explicit_path)
+		return xstrdup(explicit_path);
+	const char *env = getenv("MCON_CONFIG");
+	if (env && *env)
+		return xstrdup(env);
+	*is_explicit = false;
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char *user = xdg && *xdg ? xasprintf("%s/mcon/mcon.conf", xdg)
+		   : home && *home ? xasprintf("%s/.config/mcon/mcon.conf", home) : NULL;
+	if (user && access(user, F_OK) == 0)
+		return user;
+	free(user);
+	if (access("/etc/mcon/mcon.conf", F_OK) == 0)
+		return xstrdup("/etc/mcon/mcon.conf");
+	return NULL;
+}
+
+int config_load(struct config *cfg, const char *explicit_path, char **err)
+{
+	bool is_explicit;
+	char *path = config_find(explicit_path, &is_explicit);
+	if (!path) {
+		config_defaults(cfg);
+		config_derive(cfg, false);
+		return 0;
+	}
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		free(path);
+		config_defaults(cfg);
+		return -1;
+	}
+	size_t len;
+	char *text = file_read(path, 1 << 20, &len);
+	if (!text) {
+		*err = xasprintf("%s: cannot read: %s", path, strerror(errno));
+		free(path);
+		config_defaults(cfg);
+		return -1;
+	}
+	int rc = config_load_string(cfg, text, path, err);
+	free(text);
+	free(cfg->path);
+	cfg->path = path;
+	cfg->path_explicit = is_explicit;
+	return rc;
+}
+
+void config_free(struct config *cfg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		char *field = (char *)cfg + opts[i].offset;
+		switch (opts[i].type) {
+		case OPT_STR: case OPT_URL: case OPT_PATH: case OPT_DOCKER_HOST:
+			free(*(char **)field);
+			break;
+		case OPT_LIST: case OPT_HOSTPORTS: case OPT_DOMAINS:
+			strv_free((struct strv *)field);
+			break;
+		case OPT_BOOL: case OPT_INT:
+			break;
+		}
+	}
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+char *config_api_key(const struct config *cfg, char **err)
+{
+	const char *env = getenv("MCON_API_KEY");
+	if (env && *env)
+		return xstrdup(env);
+	if (!cfg->mailcow_api_key_file) {
+		*err = xstrdup("no MailCow API key: set mailcow.api_key_file or $MCON_API_KEY");
+		return NULL;
+	}
+	char *text = file_read(cfg->mailcow_api_key_file, 4096, NULL);
+	if (!text) {
+		*err = xasprintf("cannot read mailcow.api_key_file %s: %s", cfg->mailcow_api_key_file, strerror(errno));
+		return NULL;
+	}
+	char *nl = strpbrk(text, "\r\n");
+	if (nl)
+		*nl = '\0';
+	char *key = xstrdup(str_trim(text));
+	explicit_bzero(text, strlen(text));
+	free(text);
+	if (!*key) {
+		free(key);
+		*err = xasprintf("mailcow.api_key_file %s is empty", cfg->mailcow_api_key_file);
+		return NULL;
+	}
+	return key;
+}
+
+void config_key_free(char *key)
+{
+	if (key) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
+}
+
+const char *config_missing_backend(const struct config *cfg)
+{
+	if (!cfg->mailcow_url)
+		return "mailcow.url is not set: set it (and mailcow.api_key_file) in mcon.conf, see mcon.conf.example";
+	return NULL;
+}
+
+void config_dump(const struct config *cfg, struct buf *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		const struct opt *o = &opts[i];
+		const char *field = (const char *)cfg + o->offset;
+		buf_printf(out, "%s.%s = ", o->section, o->key);
+		switch (o->type) {
+		case OPT_STR: case OPT_URL: case OPT_PATH: case OPT_DOCKER_HOST: {
+			const char *v = *(char *const *)field;
+			buf_puts(out, v ? v : "");
+			break;
+		}
+		case OPT_BOOL:
+			buf_puts(out, *(const bool *)field ? "true" : "false");
+			break;
+		case OPT_INT:
+			buf_printf(out, "%ld", *(const long *)field);
+			break;
+		case OPT_LIST: case OPT_HOSTPORTS: case OPT_DOMAINS: {
+			char *j = strv_join((const struct strv *)field, ", ");
+			buf_puts(out, j);
+			free(j);
+			break;
+		}
+		}
+		buf_putc(out, '\n');
+	}
+}
+
+bool config_domain_watched(const struct config *cfg, const char *domain)
+{
+	bool in = cfg->domains_include.n == 0;
+	for (size_t i = 0; !in && i < cfg->domains_include.n; i++)
+		in = str_glob(cfg->domains_include.v[i], domain);
+	for (size_t i = 0; in && i < cfg->domains_exclude.n; i++)
+		if (str_glob(cfg->domains_exclude.v[i], domain))
+			in = false;
+	return in;
+}

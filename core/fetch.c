@@ -1,0 +1,376 @@
+/* fetch: the curl multi + c-ares event loop behind every refresh. */
+#include "core/fetch.h"
+#include "core/util.h"
+
+#include <ares.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FETCH_DEFAULT_MAX (16u << 20)
+
+struct transfer {
+	struct fetcher *f;
+	CURL *easy;
+	struct curl_slist *headers, *resolve;
+	char *body_copy;
+	struct buf body;
+	size_t max_bytes;
+	bool too_big;
+	bool stopped_by_callback;
+	char *api_version, *content_type;
+	char errbuf[CURL_ERROR_SIZE];
+	long long started;
+	long timeout_ms;
+	bool (*on_data)(const char *p, size_t n, void *ud);
+	void (*done)(struct fetch_result *r, void *ud);
+	void *ud;
+	struct transfer *next;
+};
+
+struct fetcher {
+	CURLM *multi;
+	ares_channel ares;
+	int dns_pending;
+	int wake_fd;
+	struct transfer *transfers;
+	int running;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+long long fetch_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct fetcher *fetcher_new(void)
+{
+	pthread_once(&curl_once, curl_init_once);
+	struct fetcher *f = xcalloc(1, sizeof(*f));
+	f->multi = curl_multi_init();
+	if (!f->multi)
+		die("cannot initialise libcurl");
+	f->wake_fd = -1;
+	return f;
+}
+
+static void transfer_free(struct transfer *t)
+{
+	curl_slist_free_all(t->headers);
+	curl_slist_free_all(t->resolve);
+	if (t->body_copy) {
+		explicit_bzero(t->body_copy, strlen(t->body_copy));
+		free(t->body_copy);
+	}
+	buf_free(&t->body);
+	free(t->api_version);
+	free(t->content_type);
+	free(t);
+}
+
+static void transfer_unlink(struct fetcher *f, struct transfer *t)
+{
+	for (struct transfer **p = &f->transfers; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	curl_multi_remove_handle(f->multi, t->easy);
+	curl_easy_cleanup(t->easy);
+}
+
+void fetcher_free(struct fetcher *f)
+{
+	if (!f)
+		return;
+	while (f->transfers) {
+		struct transfer *t = f->transfers;
+		transfer_unlink(f, t);
+		transfer_free(t);
+	}
+	curl_multi_cleanup(f->multi);
+	free(f);
+}
+
+void fetcher_set_ares(struct fetcher *f, void *ares_channel)
+{
+	f->ares = ares_channel;
+}
+
+void fetcher_dns_hold(struct fetcher *f)
+{
+	f->dns_pending++;
+}
+
+void fetcher_dns_release(struct fetcher *f)
+{
+	if (f->dns_pending > 0)
+		f->dns_pending--;
+}
+
+void fetcher_set_wake_fd(struct fetcher *f, int fd)
+{
+	f->wake_fd = fd;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+	struct transfer *t = ud;
+	size_t len = size * n;
+	if (t->on_data) {
+		if (!t->on_data(p, len, t->ud)) {
+			t->stopped_by_callback = true;
+			return 0;
+		}
+		return len;
+	}
+	if (t->body.len + len > t->max_bytes) {
+		t->too_big = true;
+		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	buf_append(&t->body, p, len);
+	return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+	struct transfer *t = ud;
+	size_t len = size * n;
+	char **slot = NULL;
+	size_t skip = 0;
+	if (len > 12 && strncasecmp(p, "Api-Version:", 12) == 0) {
+		slot = &t->api_version;
+		skip = 12;
+	} else if (len > 13 && strncasecmp(p, "Content-Type:", 13) == 0) {
+		slot = &t->content_type;
+		skip = 13;
+	}
+	if (slot) {
+		free(*slot);
+		char *v = xstrndup(p + skip, len - skip);
+		char *trimmed = str_trim(v);
+		*slot = xstrdup(trimmed);
+		free(v);
+	}
+	return len;
+}
+
+int fetcher_add(struct fetcher *f, const struct fetch_opts *o)
+{
+	if (!o->url)
+		return -1;
+	struct transfer *t = xcalloc(1, sizeof(*t));
+	t->f = f;
+	t->easy = curl_easy_init();
+	if (!t->easy) {
+		free(t);
+		return -1;
+	}
+	t->max_bytes = o->max_bytes ? o->max_bytes : FETCH_DEFAULT_MAX;
+	t->on_data = o->on_data;
+	t->done = o->done;
+	t->ud = o->ud;
+	t->timeout_ms = o->timeout_ms;
+	t->started = fetch_now_ms();
+	CURL *e = t->easy;
+	curl_easy_setopt(e, CURLOPT_URL, o->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "mcon/" MCON_VERSION);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	if (o->timeout_ms > 0)
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->timeout_ms);
+	long ct = o->connect_timeout_ms ? o->connect_timeout_ms : o->timeout_ms;
+	if (ct > 0)
+		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ct);
+	if (o->unix_socket)
+		curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, o->unix_socket);
+	if (o->ca_file) {
+		curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
+		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	}
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
+	if (o->resolve) {
+		t->resolve = curl_slist_append(NULL, o->resolve);
+		curl_easy_setopt(e, CURLOPT_RESOLVE, t->resolve);
+	}
+	for (const char *const *h = o->headers; h && *h; h++)
+		t->headers = curl_slist_append(t->headers, *h);
+	if (o->body) {
+		t->body_copy = xstrndup(o->body, o->body_len ? o->body_len : strlen(o->body));
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body_copy);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(t->body_copy));
+	}
+	/* No "Expect: 100-continue" round trip for small bodies. */
+	t->headers = curl_slist_append(t->headers, "Expect:");
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+	if (o->method && strcmp(o->method, "GET") != 0) {
+		if (strcmp(o->method, "HEAD") == 0)
+			curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+		else
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, o->method);
+		if (!o->body && strcmp(o->method, "POST") == 0) {
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
+		}
+	}
+	if (curl_multi_add_handle(f->multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
+		transfer_free(t);
+		return -1;
+	}
+	t->next = f->transfers;
+	f->transfers = t;
+	f->running++;
+	return 0;
+}
+
+static void transfer_finish(struct fetcher *f, struct transfer *t, CURLcode code)
+{
+	struct fetch_result r = {0};
+	r.curl_code = (int)code;
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r.status);
+	r.too_big = t->too_big;
+	r.elapsed_ms = (long)(fetch_now_ms() - t->started);
+	if (t->too_big)
+		r.error = xasprintf("response larger than %zu bytes", t->max_bytes);
+	else if (code == CURLE_OPERATION_TIMEDOUT)
+		r.error = xasprintf("timed out after %ld ms", t->timeout_ms);
+	else if (code != CURLE_OK && !(t->stopped_by_callback && code == CURLE_WRITE_ERROR))
+		r.error = xstrdup(t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
+	if (t->stopped_by_callback && code == CURLE_WRITE_ERROR)
+		r.curl_code = 0;
+	r.len = t->body.len;
+	r.body = buf_steal(&t->body);
+	r.api_version = t->api_version;
+	r.content_type = t->content_type;
+	t->api_version = t->content_type = NULL;
+	transfer_unlink(f, t);
+	f->running--;
+	if (t->done)
+		t->done(&r, t->ud);
+	free(r.body);
+	free(r.error);
+	free(r.api_version);
+	free(r.content_type);
+	transfer_free(t);
+}
+
+static void process_done(struct fetcher *f)
+{
+	CURLMsg *m;
+	int left;
+	while ((m = curl_multi_info_read(f->multi, &left))) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		struct transfer *t = NULL;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		if (t)
+			transfer_finish(f, t, m->data.result);
+	}
+}
+
+int fetcher_step(struct fetcher *f, int timeout_ms)
+{
+	struct curl_waitfd extra[ARES_GETSOCK_MAXNUM + 1];
+	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+	int nextra = 0, nsocks = 0;
+	int bits = 0;
+
+	if (f->ares) {
+		bits = ares_getsock(f->ares, socks, ARES_GETSOCK_MAXNUM);
+		for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+			short ev = 0;
+			if (ARES_GETSOCK_READABLE(bits, i))
+				ev |= CURL_WAIT_POLLIN;
+			if (ARES_GETSOCK_WRITABLE(bits, i))
+				ev |= CURL_WAIT_POLLOUT;
+			if (!ev)
+				continue;
+			extra[nextra].fd = socks[i];
+			extra[nextra].events = ev;
+			extra[nextra].revents = 0;
+			nextra++;
+			nsocks = i + 1;
+		}
+		struct timeval tv, maxtv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+		if (f->dns_pending && ares_timeout(f->ares, timeout_ms >= 0 ? &maxtv : NULL, &tv)) {
+			int ms = (int)(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000);
+			if (timeout_ms < 0 || ms < timeout_ms)
+				timeout_ms = ms;
+		}
+	}
+	(void)nsocks;
+	int wake_index = -1;
+	if (f->wake_fd >= 0) {
+		wake_index = nextra;
+		extra[nextra].fd = f->wake_fd;
+		extra[nextra].events = CURL_WAIT_POLLIN;
+		extra[nextra].revents = 0;
+		nextra++;
+	}
+	int running = 0;
+	curl_multi_perform(f->multi, &running);
+	process_done(f);
+	if (f->running > 0 || f->dns_pending > 0 || wake_index >= 0) {
+		long curl_to = -1;
+		curl_multi_timeout(f->multi, &curl_to);
+		int wait = timeout_ms < 0 ? 1000 : timeout_ms;
+		if (f->running > 0 && curl_to >= 0 && curl_to < wait)
+			wait = (int)curl_to;
+		curl_multi_poll(f->multi, extra, (unsigned)nextra, wait, NULL);
+	}
+	if (f->ares) {
+		bool any = false;
+		for (int i = 0; i < nextra; i++) {
+			if (i == wake_index)
+				continue;
+			ares_socket_t r = (extra[i].revents & CURL_WAIT_POLLIN) ? extra[i].fd : ARES_SOCKET_BAD;
+			ares_socket_t w = (extra[i].revents & CURL_WAIT_POLLOUT) ? extra[i].fd : ARES_SOCKET_BAD;
+			if (r != ARES_SOCKET_BAD || w != ARES_SOCKET_BAD) {
+				ares_process_fd(f->ares, r, w);
+				any = true;
+			}
+		}
+		if (!any && f->dns_pending)
+			ares_process_fd(f->ares, ARES_SOCKET_BAD, ARES_SOCKET_BAD); /* timeouts */
+	}
+	curl_multi_perform(f->multi, &running);
+	process_done(f);
+	return f->running + f->dns_pending;
+}
+
+int fetcher_run(struct fetcher *f, long long deadline_ms)
+{
+	int left;
+	while ((left = f->running + f->dns_pending) > 0) {
+		int wait = 1000;
+		if (deadline_ms) {
+			long long rem = deadline_ms - fetch_now_ms();
+			if (rem <= 0)
+				break;
+			if (rem < wait)
+				wait = (int)rem;
+		}
+		fetcher_step(f, wait);
+	}
+	return f->running + f->dns_pending;
+}

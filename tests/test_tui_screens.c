@@ -1,0 +1,326 @@
+/* The console on a pty through libvterm, against the fake backend (the runbook's site with
+ * planted problems): every pane, details, help, filter, ticking and undo, resize, NO_COLOR,
+ * ASCII, and inert escape sequences. Fixed clock, size (80x24), locale and TZ; golden
+ * screens in tests/golden/ (MCON_UPDATE_GOLDEN=1 rewrites them after a deliberate change). */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tests/support/tui_run.h"
+
+#define WAIT 5000
+
+static struct console_run run;
+
+static void start(unsigned flags, const char *const *env)
+{
+	bool ok = console_start(&run, flags, 24, 80, NULL, env);
+	if (!ok) {
+		char *s = vt_screen(run.vt);
+		cr_log_error("screen:\n%s", s);
+		free(s);
+	}
+	cr_assert(ok, "the console did not show its first refresh");
+}
+
+static void stop(void)
+{
+	char *report = NULL;
+	int rc = console_stop(&run, &report);
+	if (report)
+		cr_log_error("sanitizer report of the console:\n%s", report);
+	cr_expect_null(report, "the console leaked or misbehaved under the sanitizers");
+	free(report);
+	cr_expect_eq(rc, 0, "console exit status %d", rc);
+}
+
+static void golden(const char *name)
+{
+	char *msg = vt_golden(run.vt, name, WAIT);
+	if (msg)
+		cr_log_error("%s", msg);
+	cr_expect_null(msg, "golden screen %s", name);
+	free(msg);
+}
+
+static void press(uint32_t c)
+{
+	vt_char(run.vt, c);
+}
+
+Test(tui_screens, domains_pane, .timeout = 30)
+{
+	start(0, NULL);
+	golden("domains");
+	/* the planted problems are visible as words, not only colours */
+	cr_expect(vt_contains(run.vt, "CRIT"));
+	stop();
+}
+
+Test(tui_screens, every_pane_by_number, .timeout = 30)
+{
+	start(0, NULL);
+	static const char *names[] = {"domains", "containers", "dkim", "pending", "checks", "history"};
+	for (int i = 5; i >= 0; i--) {
+		press((uint32_t)('1' + i));
+		golden(names[i]);
+	}
+	/* Tab walks to the next pane */
+	press('\t');
+	cr_expect(vt_wait(run.vt, "[2 Containers]", WAIT));
+	stop();
+}
+
+Test(tui_screens, domain_details_expected_found_and_zone_lines, .timeout = 30)
+{
+	start(0, NULL);
+	press('j'); /* gnarlypandaproductions.com: SPF over the lookup limit */
+	vt_key(run.vt, VTERM_KEY_ENTER);
+	cr_assert(vt_wait(run.vt, "Domain gnarlypandaproductions.com", WAIT));
+	golden("details_domain");
+	/* the zone line keeps the record but puts the relay's include first */
+	vt_char(run.vt, 'G');
+	cr_expect(vt_wait(run.vt, "gnarlypandaproductions.com. 3600 IN TXT \"v=spf1 include:mxroute.com", WAIT));
+	press('q');
+	cr_expect(vt_wait(run.vt, "[1 Domains]", WAIT));
+	cr_expect(vt_wait_gone(run.vt, "Domain gnarlypandaproductions.com", WAIT));
+	stop();
+}
+
+Test(tui_screens, container_details_with_logs, .timeout = 30)
+{
+	start(0, NULL);
+	press('2');
+	cr_assert(vt_wait(run.vt, "watchdog-mailcow", WAIT));
+	press('G'); /* watchdog-mailcow, restarted 3 times */
+	vt_key(run.vt, VTERM_KEY_ENTER);
+	cr_assert(vt_wait(run.vt, "Container watchdog-mailcow", WAIT));
+	cr_expect(vt_wait(run.vt, "restarts  3", WAIT));
+	cr_expect(vt_wait(run.vt, "Last 200 log lines:", WAIT));
+	/* the logs arrive from the worker; the last of 200 lines is there */
+	press('G');
+	cr_expect(vt_wait(run.vt, "log line 200 of", WAIT));
+	vt_key(run.vt, VTERM_KEY_ESCAPE);
+	cr_expect(vt_wait(run.vt, "[2 Containers]", WAIT));
+	cr_expect(vt_wait_gone(run.vt, "log line", WAIT));
+	stop();
+}
+
+Test(tui_screens, dkim_details_txt_split_255, .timeout = 30)
+{
+	start(0, NULL);
+	press('3');
+	cr_assert(vt_wait(run.vt, "SELECTOR", WAIT));
+	vt_key(run.vt, VTERM_KEY_ENTER);
+	cr_assert(vt_wait(run.vt, "DKIM mailcow._domainkey.florosafd.org", WAIT));
+	golden("details_dkim");
+	/* the 392-character key makes two strings of at most 255 characters */
+	int r = vt_find_row(run.vt, "mailcow._domainkey.florosafd.org. 3600 IN TXT (");
+	cr_assert(r >= 0);
+	char *first = vt_row(run.vt, r + 1);
+	cr_expect(strstr(first, "\"v=DKIM1;k=rsa;t=s;s=email;p=MII") != NULL, "%s", first);
+	free(first);
+	stop();
+}
+
+Test(tui_screens, help_from_the_action_table, .timeout = 30)
+{
+	start(0, NULL);
+	press('?');
+	cr_assert(vt_wait(run.vt, "Help: keys", WAIT));
+	golden("help");
+	press('G');
+	cr_expect(vt_wait(run.vt, "onboard a new domain", WAIT));
+	press('q');
+	cr_expect(vt_wait_gone(run.vt, "Help: keys", WAIT));
+	stop();
+}
+
+Test(tui_screens, filter_and_clear, .timeout = 30)
+{
+	start(0, NULL);
+	press('/');
+	cr_assert(vt_wait(run.vt, "filter (Esc clears):", WAIT));
+	vt_type(run.vt, "pnc");
+	vt_key(run.vt, VTERM_KEY_ENTER);
+	golden("filter_pnc");
+	cr_expect(!vt_contains(run.vt, "florosafd.org"));
+	/* ! inverts */
+	press('/');
+	cr_assert(vt_wait(run.vt, "filter (Esc clears): pnc", WAIT));
+	vt_ctrl(run.vt, 'u');
+	vt_type(run.vt, "!pnc");
+	vt_key(run.vt, VTERM_KEY_ENTER);
+	cr_expect(vt_wait_gone(run.vt, "pncharris.com", WAIT));
+	cr_expect(vt_contains(run.vt, "florosafd.org"));
+	/* Esc clears */
+	vt_key(run.vt, VTERM_KEY_ESCAPE);
+	cr_expect(vt_wait(run.vt, "pncharris.com", WAIT));
+	cr_expect(vt_contains(run.vt, "1/8"));
+	stop();
+}
+
+Test(tui_screens, tick_note_and_undo, .timeout = 30)
+{
+	start(0, NULL);
+	press('4');
+	cr_assert(vt_wait(run.vt, "#1", WAIT));
+	press(' ');
+	cr_assert(vt_wait(run.vt, "tick #1: note (optional, Enter to skip):", WAIT));
+	vt_type(run.vt, "NAT rule live");
+	vt_key(run.vt, VTERM_KEY_ENTER);
+	cr_expect(vt_wait(run.vt, "#1 ticked", WAIT));
+	golden("pending_ticked");
+	cr_expect(vt_contains(run.vt, "[x] #1"));
+	cr_expect(vt_contains(run.vt, "alice 11-29 12:00"));
+	/* the note is readable in the details */
+	vt_key(run.vt, VTERM_KEY_ENTER);
+	cr_expect(vt_wait(run.vt, "2026-11-29T12:00:00Z alice: NAT rule live", WAIT));
+	vt_key(run.vt, VTERM_KEY_ESCAPE);
+	cr_assert(vt_wait_gone(run.vt, "Pending #1", WAIT));
+	/* u undoes the tick */
+	press('u');
+	cr_expect(vt_wait(run.vt, "#1 reopened", WAIT));
+	cr_expect(vt_wait(run.vt, "[ ] #1", WAIT));
+	stop();
+}
+
+Test(tui_screens, tick_against_red_evidence_needs_a_note, .timeout = 30)
+{
+	start(0, NULL);
+	press('4');
+	cr_assert(vt_wait(run.vt, "#2", WAIT));
+	press('j');
+	press(' ');
+	cr_assert(vt_wait(run.vt, "tick #2 although dkim.selector is CRIT: note (required):", WAIT));
+	vt_key(run.vt, VTERM_KEY_ENTER);
+	cr_expect(vt_wait(run.vt, "#2 not ticked", WAIT));
+	cr_expect(vt_contains(run.vt, "[ ] #2"));
+	/* with a note it goes through */
+	press(' ');
+	cr_assert(vt_wait(run.vt, "note (required):", WAIT));
+	vt_type(run.vt, "mxroute key published, waiting for TTL");
+	vt_key(run.vt, VTERM_KEY_ENTER);
+	cr_expect(vt_wait(run.vt, "[x] #2", WAIT));
+	stop();
+}
+
+Test(tui_screens, add_item_and_note, .timeout = 30)
+{
+	start(0, NULL);
+	press('4');
+	cr_assert(vt_wait(run.vt, "#3", WAIT));
+	press('a');
+	cr_assert(vt_wait(run.vt, "new item:", WAIT));
+	vt_type(run.vt, "Renew the MXRoute contract");
+	vt_key(run.vt, VTERM_KEY_ENTER);
+	cr_expect(vt_wait(run.vt, "#4   Renew the MXRoute contract", WAIT));
+	press('G');
+	press('n');
+	cr_assert(vt_wait(run.vt, "note for #4:", WAIT));
+	vt_type(run.vt, "due in March");
+	vt_key(run.vt, VTERM_KEY_ENTER);
+	cr_expect(vt_wait(run.vt, "last note: 2026-11-29T12:00:00Z alice: due in March", WAIT));
+	stop();
+}
+
+Test(tui_screens, resize_below_minimum_and_back, .timeout = 30)
+{
+	start(0, NULL);
+	vt_resize(run.vt, 20, 70);
+	cr_expect(vt_wait(run.vt, "mcon needs a terminal of at least 80x24;", WAIT));
+	cr_expect(vt_wait(run.vt, "this one is 70x20", WAIT));
+	vt_resize(run.vt, 24, 80);
+	golden("domains");
+	/* wider: the domain column grows */
+	vt_resize(run.vt, 30, 100);
+	cr_expect(vt_wait(run.vt, "netgrimoire.com (Main site)", WAIT));
+	stop();
+}
+
+Test(tui_screens, no_color_means_no_colour_attributes, .timeout = 30)
+{
+	static const char *const env[] = {"NO_COLOR=1", NULL};
+	start(0, env);
+	cr_assert(vt_wait(run.vt, "CRIT", WAIT));
+	cr_expect(!vt_any_colour(run.vt), "a cell carries a colour under NO_COLOR");
+	press('2');
+	cr_assert(vt_wait(run.vt, "FORBIDDEN", WAIT));
+	cr_expect(!vt_any_colour(run.vt), "a cell carries a colour under NO_COLOR");
+	/* the selection still shows, by reverse video */
+	VTermScreenCell cell;
+	int r = vt_find_row(run.vt, "acme-mailcow");
+	cr_assert(r >= 0);
+	vt_cell(run.vt, r, 10, &cell);
+	cr_expect(cell.attrs.reverse);
+	stop();
+}
+
+Test(tui_screens, colour_without_no_color, .timeout = 30)
+{
+	start(0, NULL);
+	cr_assert(vt_wait(run.vt, "CRIT", WAIT));
+	cr_expect(vt_any_colour(run.vt), "statuses should be coloured when NO_COLOR is unset");
+	stop();
+}
+
+Test(tui_screens, ascii_outside_utf8, .timeout = 30)
+{
+	bool ok = console_start(&run, 0, 24, 80, "C", NULL);
+	cr_assert(ok);
+	cr_expect(vt_contains(run.vt, "x CRIT"));
+	cr_expect(vt_contains(run.vt, "+ OK"));
+	char *s = vt_screen(run.vt);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		cr_expect(*p < 0x80, "non-ASCII byte 0x%02x on an ASCII screen", *p);
+	free(s);
+	stop();
+}
+
+Test(tui_screens, tls_verify_off_warns, .timeout = 30)
+{
+	start(FAKE_TLS_OFF, NULL);
+	cr_expect(vt_wait(run.vt, "WARNING: mailcow.tls_verify = false", WAIT));
+	press('5');
+	cr_expect(vt_wait(run.vt, "[5 Checks]", WAIT));
+	cr_expect(vt_contains(run.vt, "WARNING: mailcow.tls_verify = false"));
+	stop();
+}
+
+Test(tui_screens, planted_escapes_are_inert, .timeout = 30)
+{
+	start(FAKE_EVIL, NULL);
+	/* the description's OSC title and SGR colour show as text */
+	cr_assert(vt_wait(run.vt, "netgrimoire.com (Shop ^[]2;HA", WAIT));
+	cr_expect_eq(run.vt->title_sets, 0, "a title was set: '%s'", run.vt->title);
+	press('j');
+	press('j');
+	vt_key(run.vt, VTERM_KEY_ENTER);
+	cr_assert(vt_wait(run.vt, "Shop ^[]2;HACKED^G^[[31mRED^[[0m \xef\xbf\xbd end", WAIT));
+	int r = vt_find_row(run.vt, "HACKED");
+	cr_assert(r >= 0);
+	char *row = vt_row(run.vt, r);
+	char *red = strstr(row, "RED");
+	cr_assert(red);
+	/* columns = characters here (all narrow) */
+	int col = 0;
+	for (const char *p = row; p < red; p++)
+		if (((unsigned char)*p & 0xC0) != 0x80)
+			col++;
+	VTermScreenCell cell;
+	vt_cell(run.vt, r, col, &cell);
+	cr_expect(VTERM_COLOR_IS_DEFAULT_FG(&cell.fg), "the planted SGR coloured the text");
+	free(row);
+	/* health output and logs too */
+	vt_key(run.vt, VTERM_KEY_ESCAPE);
+	cr_assert(vt_wait(run.vt, "[1 Domains]", WAIT));
+	press('2');
+	press('j');
+	vt_key(run.vt, VTERM_KEY_ENTER);
+	cr_assert(vt_wait(run.vt, "Container clamd-mailcow", WAIT));
+	cr_expect(vt_wait(run.vt, "probe ok ^[[2J^[]0;owned^G done", WAIT));
+	press('G');
+	cr_expect(vt_wait(run.vt, "evil ^[]2;LOGTITLE^G^[[41mline", WAIT));
+	cr_expect_eq(run.vt->title_sets, 0);
+	cr_expect(vt_contains(run.vt, "Container clamd-mailcow"), "the screen was cleared by a planted sequence");
+	stop();
+}

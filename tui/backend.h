@@ -1,0 +1,115 @@
+/* backend: what the console needs from the rest of mcon, as one table of operations,
+ * plus the plain data it gets back. The live backend (backend_live.c) wires the collector,
+ * the checks, the database and the Docker client; tests plug in a fake. Every operation
+ * may block and is only ever called on a worker thread, never on the UI thread. */
+#ifndef MCON_TUI_BACKEND_H
+#define MCON_TUI_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+#include "core/config.h"
+#include "core/snapshot.h"
+
+/* A check's status, ordered from best to worst for "worst of" folding. */
+enum tui_status {
+	TS_NONE,    /* no result (not applicable) */
+	TS_OK,
+	TS_WARN,
+	TS_UNKN,
+	TS_CRIT
+};
+
+/* One check result (contract section 4). */
+struct tui_result {
+	char *check;    /* "spf.record" */
+	char *target;   /* "netgrimoire.com", "postfix-mailcow", "example.com/mxroute" */
+	enum tui_status status;
+	char *summary;
+	char *hint;     /* NULL when OK */
+};
+
+/* One pending checklist item (contract section 5, tasks list --json). */
+struct tui_task {
+	long id;
+	char *title;
+	bool done;
+	time_t created_at, done_at;     /* done_at 0 when open */
+	char *done_by;                  /* who ticked (or reopened) it last, NULL if never */
+	struct strv notes;              /* "2026-11-29T12:00:00Z alice: text", oldest first */
+	struct strv links;              /* check ids */
+};
+
+/* One history row (contract section 5, history --json). */
+struct tui_change {
+	time_t at;
+	char *kind, *target, *from, *to, *detail;
+};
+
+/* A Docker event relevant to the containers pane. */
+struct tui_event {
+	char *type;         /* "container" or "network" */
+	char *action;       /* "die", "start", "health_status: unhealthy", "connect", ... */
+	char *id;           /* container id */
+	char *service;      /* com.docker.compose.service, or NULL */
+	char *name;         /* container name, or NULL */
+	char *network;      /* network name for connect/disconnect, or NULL */
+	time_t time;
+};
+
+struct tui_collect {
+	struct snapshot *snap;
+	struct tui_result *results;
+	size_t n_results;
+	char *error;        /* the collection as a whole failed (snap may still be set) */
+};
+
+struct tui_backend {
+	const struct tui_backend_ops *ops;
+	void *ud;
+	const struct config *cfg;
+};
+
+struct tui_backend_ops {
+	/* Collects a snapshot and runs the checks. prev is the snapshot shown now (read only,
+	 * for "since" times and restart counts). cancel_fd turns readable when the console quits. */
+	void (*collect)(struct tui_backend *be, const struct snapshot *prev, int cancel_fd,
+			struct tui_collect *out);
+	void (*snapshot_free)(struct tui_backend *be, struct snapshot *s);
+
+	/* The checklist, each returning 0 or -1 with *err (caller frees). who/when come from
+	 * the database layer. */
+	int (*tasks_list)(struct tui_backend *be, struct tui_task **out, size_t *n, char **err);
+	int (*task_set_done)(struct tui_backend *be, long id, bool done, const char *note, char **err);
+	int (*task_add)(struct tui_backend *be, const char *title, long *id, char **err);
+	int (*task_note)(struct tui_backend *be, long id, const char *text, char **err);
+
+	/* What changed, newest first. */
+	int (*history_list)(struct tui_backend *be, time_t since, struct tui_change **out, size_t *n,
+			    char **err);
+
+	/* The last `lines` log lines of a container (raw bytes; the console sanitizes). */
+	int (*container_logs)(struct tui_backend *be, const char *container_id, int lines,
+			      char **text, char **err);
+
+	/* Streams Docker events until cancel_fd turns readable or the stream fails, calling
+	 * on_event (from this thread) for each. Returns 0 when cancelled, -1 with *err. The
+	 * console restarts it with a back-off after a failure. NULL: no event stream. */
+	int (*events_run)(struct tui_backend *be, int cancel_fd,
+			  void (*on_event)(const struct tui_event *ev, void *ud), void *ud, char **err);
+
+	/* Whether the onboarding walkthrough is available in this build. */
+	bool (*can_onboard)(struct tui_backend *be);
+};
+
+/* Freeing the data above (used by the console and by backends). */
+void tui_results_free(struct tui_result *r, size_t n);
+void tui_tasks_free(struct tui_task *t, size_t n);
+void tui_changes_free(struct tui_change *c, size_t n);
+void tui_event_free(struct tui_event *ev);
+struct tui_event *tui_event_dup(const struct tui_event *ev);
+
+const char *tui_status_word(enum tui_status s);   /* "OK", "WARN", "CRIT", "UNKN", "-" */
+enum tui_status tui_status_parse(const char *s);   /* "ok", "warning", "critical", "unknown" */
+
+#endif

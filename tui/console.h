@@ -1,0 +1,87 @@
+/* console: the state of one console session and the services panes call: messages on the
+ * status line, the one-line prompt, and requests that run on the workers (checklist
+ * changes, container logs). Internal to tui/. */
+#ifndef MCON_TUI_CONSOLE_H
+#define MCON_TUI_CONSOLE_H
+
+#include <stdbool.h>
+#include "tui/display.h"
+#include "tui/model.h"
+#include "tui/pane.h"
+#include "tui/textview.h"
+#include "tui/tui.h"
+#include "tui/worker.h"
+
+typedef void prompt_done_fn(struct console *c, const char *text, void *ud);
+
+struct prompt {
+	bool active;
+	char *label;
+	struct buf text;
+	prompt_done_fn *done;   /* called with the text on Enter, with NULL on Esc */
+	prompt_done_fn *change; /* optional: called on every edit (live filter) */
+	void *ud;
+	void (*ud_free)(void *ud);
+};
+
+struct undo_entry {
+	long id;
+	bool was_done;
+	char *title;
+};
+
+struct console {
+	struct tui_backend *be;
+	const struct config *cfg;
+	struct tui_opts opts;
+	struct tui_model model;
+	struct pane panes[PANE__COUNT];
+	int cur;
+	struct display disp;
+	bool tls_warning;
+	bool dirty_head, dirty_body, dirty_status, redraw_all;
+
+	struct textview *view;  /* details or help over the body; NULL when none */
+	struct prompt prompt;
+	char *msg;              /* status line message */
+	enum tui_status msg_level;
+	long long msg_until;    /* monotonic ms; 0 = stays */
+
+	struct mailbox mb;
+	struct workq *q_collect, *q_db, *q_logs;
+	int cancel[2];          /* readable = workers stop */
+	pthread_t events_thread;
+	bool events_started;
+
+	bool collecting;
+	bool refresh_again;     /* r pressed while collecting */
+	long long collect_started, next_refresh, next_db, next_spin;
+	int spin;
+	bool db_busy, history_busy;
+	bool first_screen;      /* snapshot, checklist and history all in and drawn */
+
+	struct undo_entry undo[32];
+	int n_undo;
+	bool quit;
+};
+
+long long console_now_ms(void);
+void console_message(struct console *c, enum tui_status level, const char *fmt, ...) ATTR_PRINTF(3, 4);
+void console_prompt(struct console *c, const char *label, const char *initial, prompt_done_fn *done,
+		    prompt_done_fn *change, void *ud, void (*ud_free)(void *ud));
+/* Re-ingests the model into every pane and marks the screen dirty. */
+void console_model_changed(struct console *c);
+/* Opens a details view (the console owns tv afterwards). */
+void console_open_view(struct console *c, struct textview *tv);
+/* Fetches a container's last 200 log lines on a worker; they are appended to the open
+ * details view whose key is key when they arrive. */
+void console_fetch_logs(struct console *c, const char *container_id, const char *key);
+/* Checklist changes, run on the database worker; the checklist reloads afterwards. */
+void console_task_set_done(struct console *c, long id, bool done, const char *note, bool record_undo,
+			   const char *title);
+void console_task_add(struct console *c, const char *title);
+void console_task_note(struct console *c, long id, const char *text);
+void console_task_undo(struct console *c);
+const char *console_spinner(const struct console *c);
+
+#endif

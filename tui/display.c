@@ -1,0 +1,182 @@
+/* display: curses setup, the layout and the sanitizing writers. */
+#include "tui/display.h"
+
+#include <langinfo.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/sanitize.h"
+
+enum { CP_OK = 1, CP_WARN, CP_CRIT, CP_UNKN, CP_TITLE, CP_ALERT, CP_TAB_ON };
+
+static bool env_set(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v;
+}
+
+int disp_init(struct display *d, bool mouse, bool tls_warning)
+{
+	memset(d, 0, sizeof(*d));
+	const char *cs = nl_langinfo(CODESET);
+	d->ascii = !(cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0));
+	d->mouse = mouse;
+	if (!env_set("ESCDELAY"))
+		set_escdelay(50);
+	if (!initscr())
+		return -1;
+	cbreak();
+	noecho();
+	nonl();
+	curs_set(0);
+	d->color = !env_set("NO_COLOR") && has_colors();
+	if (d->color) {
+		start_color();
+		use_default_colors();
+		init_pair(CP_OK, COLOR_GREEN, -1);
+		init_pair(CP_WARN, COLOR_YELLOW, -1);
+		init_pair(CP_CRIT, COLOR_RED, -1);
+		init_pair(CP_UNKN, COLOR_MAGENTA, -1);
+		init_pair(CP_TITLE, COLOR_WHITE, COLOR_BLUE);
+		init_pair(CP_ALERT, COLOR_WHITE, COLOR_RED);
+		init_pair(CP_TAB_ON, COLOR_BLACK, COLOR_CYAN);
+	}
+	if (mouse)
+		mousemask(BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	disp_layout(d, tls_warning);
+	return 0;
+}
+
+void disp_end(struct display *d)
+{
+	if (d->head)
+		delwin(d->head);
+	if (d->body)
+		delwin(d->body);
+	if (d->status)
+		delwin(d->status);
+	if (d->input)
+		delwin(d->input);
+	d->head = d->body = d->status = d->input = NULL;
+	endwin();
+}
+
+void disp_layout(struct display *d, bool tls_warning)
+{
+	if (d->head)
+		delwin(d->head);
+	if (d->body)
+		delwin(d->body);
+	if (d->status)
+		delwin(d->status);
+	d->head = d->body = d->status = NULL;
+	getmaxyx(stdscr, d->lines, d->cols);
+	d->too_small = d->cols < DISP_MIN_COLS || d->lines < DISP_MIN_LINES;
+	d->head_lines = tls_warning ? 4 : 3;
+	if (!d->input) {
+		/* keys are read from a window nothing is drawn in, so reading never repaints */
+		d->input = newwin(1, 1, 0, 0);
+		keypad(d->input, TRUE);
+		nodelay(d->input, TRUE);
+	}
+	untouchwin(d->input);
+	wnoutrefresh(stdscr); /* stdscr is never drawn: keep curses from repainting it */
+	if (d->too_small)
+		return;
+	d->head = newwin(d->head_lines, d->cols, 0, 0);
+	d->body = newwin(d->lines - d->head_lines - 1, d->cols, d->head_lines, 0);
+	d->status = newwin(1, d->cols, d->lines - 1, 0);
+	leaveok(d->head, TRUE);
+	leaveok(d->body, TRUE);
+}
+
+attr_t disp_attr(const struct display *d, enum disp_style st)
+{
+	if (!d->color) {
+		switch (st) {
+		case ST_TITLE: case ST_TAB_ON: case ST_SEL: return A_REVERSE;
+		case ST_HEAD: return A_UNDERLINE;
+		case ST_ALERT: return A_BOLD | A_REVERSE;
+		case ST_CRIT: return A_BOLD;
+		default: return A_NORMAL;
+		}
+	}
+	switch (st) {
+	case ST_TITLE: return COLOR_PAIR(CP_TITLE) | A_BOLD;
+	case ST_HEAD: return A_BOLD | A_UNDERLINE;
+	case ST_SEL: return A_REVERSE;
+	case ST_TAB_ON: return COLOR_PAIR(CP_TAB_ON) | A_BOLD;
+	case ST_DIM: return A_DIM;
+	case ST_ALERT: return COLOR_PAIR(CP_ALERT) | A_BOLD;
+	case ST_OK: return COLOR_PAIR(CP_OK);
+	case ST_WARN: return COLOR_PAIR(CP_WARN) | A_BOLD;
+	case ST_CRIT: return COLOR_PAIR(CP_CRIT) | A_BOLD;
+	case ST_UNKN: return COLOR_PAIR(CP_UNKN);
+	default: return A_NORMAL;
+	}
+}
+
+enum disp_style disp_status_style(enum tui_status s)
+{
+	switch (s) {
+	case TS_OK: return ST_OK;
+	case TS_WARN: return ST_WARN;
+	case TS_CRIT: return ST_CRIT;
+	case TS_UNKN: return ST_UNKN;
+	default: return ST_DIM;
+	}
+}
+
+const char *disp_glyph(const struct display *d, enum glyph g)
+{
+	static const char *utf8[G__COUNT] = {"\xe2\x9c\x93", "!", "\xe2\x9c\x97", "?", "-",
+					     "\xe2\x86\x92", "\xc2\xb7", "[x]", "[ ]"};
+	static const char *ascii[G__COUNT] = {"+", "!", "x", "?", "-", "->", "|", "[x]", "[ ]"};
+	return (unsigned)g < G__COUNT ? (d->ascii ? ascii[g] : utf8[g]) : "?";
+}
+
+enum glyph disp_status_glyph(enum tui_status s)
+{
+	switch (s) {
+	case TS_OK: return G_OK;
+	case TS_WARN: return G_WARN;
+	case TS_CRIT: return G_CRIT;
+	case TS_UNKN: return G_UNKN;
+	default: return G_NONE;
+	}
+}
+
+int disp_put_attr(const struct display *d, WINDOW *w, int y, int x, int width, const char *text,
+		  attr_t attr)
+{
+	if (!w || width <= 0)
+		return x;
+	char *clean = sanitize_str(text, (size_t)-1, d->ascii ? SAN_ASCII : 0);
+	char *fit = sanitize_fit(clean, width, true, d->ascii);
+	wattrset(w, attr);
+	mvwaddstr(w, y, x, fit);
+	wattrset(w, A_NORMAL);
+	free(fit);
+	free(clean);
+	return x + width;
+}
+
+int disp_put(const struct display *d, WINDOW *w, int y, int x, int width, const char *text,
+	     enum disp_style st)
+{
+	return disp_put_attr(d, w, y, x, width, text, disp_attr(d, st));
+}
+
+int disp_status_cell(const struct display *d, WINDOW *w, int y, int x, int width,
+		     enum tui_status s, bool selected)
+{
+	char cell[32];
+	if (s == TS_NONE)
+		snprintf(cell, sizeof(cell), "  %s", disp_glyph(d, G_NONE));
+	else
+		snprintf(cell, sizeof(cell), "%s %s", disp_glyph(d, disp_status_glyph(s)),
+			 tui_status_word(s));
+	attr_t a = disp_attr(d, disp_status_style(s));
+	if (selected)
+		a |= A_REVERSE;
+	return disp_put_attr(d, w, y, x, width, cell, a);
+}

@@ -1,0 +1,132 @@
+/* pane_checks: every result of the last run, problems first (worst first), each with its
+ * hint under the list; OK results follow so nothing is hidden. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tui/console.h"
+
+struct checks {
+	size_t *order;          /* indexes into model->results */
+	struct strv text, keys;
+};
+
+static const struct tui_result *sort_base;
+
+static int result_cmp(const void *a, const void *b)
+{
+	const struct tui_result *x = &sort_base[*(const size_t *)a], *y = &sort_base[*(const size_t *)b];
+	if (x->status != y->status)
+		return x->status > y->status ? -1 : 1;
+	int c = strcmp(x->check, y->check);
+	if (c)
+		return c;
+	return strcmp(x->target ? x->target : "", y->target ? y->target : "");
+}
+
+static size_t checks_ingest(struct pane *p, const struct tui_model *m)
+{
+	struct checks *cp = p->priv;
+	free(cp->order);
+	cp->order = NULL;
+	strv_free(&cp->text);
+	strv_free(&cp->keys);
+	if (!m->n_results)
+		return 0;
+	cp->order = xmalloc(m->n_results * sizeof(*cp->order));
+	for (size_t i = 0; i < m->n_results; i++)
+		cp->order[i] = i;
+	sort_base = m->results; /* UI thread only */
+	qsort(cp->order, m->n_results, sizeof(*cp->order), result_cmp);
+	for (size_t i = 0; i < m->n_results; i++) {
+		const struct tui_result *r = &m->results[cp->order[i]];
+		strv_push_owned(&cp->text, xasprintf("%s %s %s %s", tui_status_word(r->status), r->check,
+						     r->target ? r->target : "", r->summary ? r->summary : ""));
+		strv_push_owned(&cp->keys, xasprintf("%s %s", r->check, r->target ? r->target : ""));
+	}
+	return m->n_results;
+}
+
+static const struct tui_result *result_at(struct pane *p, size_t row)
+{
+	return &p->model->results[((struct checks *)p->priv)->order[row]];
+}
+
+static const char *checks_row_text(struct pane *p, size_t row)
+{
+	return ((struct checks *)p->priv)->text.v[row];
+}
+
+static const char *checks_row_key(struct pane *p, size_t row)
+{
+	return ((struct checks *)p->priv)->keys.v[row];
+}
+
+static void checks_draw_head(struct pane *p, struct drawctx *dc)
+{
+	(void)p;
+	int x = 0;
+	dc_text(dc, &x, 6, "STATUS", ST_HEAD);
+	dc_text(dc, &x, 19, "CHECK", ST_HEAD);
+	dc_text(dc, &x, 23, "TARGET", ST_HEAD);
+	dc_rest(dc, &x, "SUMMARY", ST_HEAD);
+}
+
+static void checks_draw_row(struct pane *p, struct drawctx *dc, size_t row)
+{
+	const struct tui_result *r = result_at(p, row);
+	int x = 0;
+	dc_status(dc, &x, 6, r->status);
+	dc_text(dc, &x, 19, r->check, ST_NORMAL);
+	dc_text(dc, &x, 23, r->target ? r->target : "", ST_NORMAL);
+	dc_rest(dc, &x, r->summary ? r->summary : "", ST_NORMAL);
+}
+
+static void checks_footer(struct pane *p, size_t row, struct buf *out)
+{
+	const struct tui_result *r = result_at(p, row);
+	if (r->status != TS_OK && r->hint)
+		buf_printf(out, " what to do: %s", r->hint);
+	else
+		buf_printf(out, " %s", r->summary ? r->summary : "");
+}
+
+static void checks_details(struct pane *p, size_t row, struct textview *tv, struct console *c)
+{
+	(void)c;
+	const struct tui_result *r = result_at(p, row);
+	free(tv->title);
+	tv->title = xasprintf("Check %s on %s", r->check, r->target ? r->target : "");
+	tv_add(tv, "status   %s", tui_status_word(r->status));
+	tv_add(tv, "check    %s", r->check);
+	tv_add(tv, "target   %s", r->target ? r->target : "");
+	tv_blank(tv);
+	tv_add(tv, "%s", r->summary ? r->summary : "");
+	if (r->hint) {
+		tv_blank(tv);
+		tv_add(tv, "What to do:");
+		tv_add(tv, "  %s", r->hint);
+	}
+}
+
+static void checks_done(struct pane *p)
+{
+	struct checks *cp = p->priv;
+	free(cp->order);
+	strv_free(&cp->text);
+	strv_free(&cp->keys);
+}
+
+const struct pane_ops checks_ops = {
+	.name = "checks",
+	.title = "Checks",
+	.private_size = sizeof(struct checks),
+	.empty = "(no results yet: waiting for the first refresh)",
+	.ingest = checks_ingest,
+	.draw_head = checks_draw_head,
+	.draw_row = checks_draw_row,
+	.row_text = checks_row_text,
+	.row_key = checks_row_key,
+	.footer = checks_footer,
+	.details = checks_details,
+	.done = checks_done,
+};

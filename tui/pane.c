@@ -34,6 +34,8 @@ static bool matches(const char *text, const char *needle)
 	return strcasestr(text ? text : "", needle) != NULL;
 }
 
+/* Keeps the selected row's key current after every change of selection, so that a
+ * refresh (which frees the rows the key was read from) can find the row again. */
 static void remember_selection(struct pane *p)
 {
 	size_t row;
@@ -68,11 +70,11 @@ static void refilter(struct pane *p)
 	}
 	if (p->top > p->sel)
 		p->top = p->sel;
+	remember_selection(p);
 }
 
 void pane_update(struct pane *p, const struct tui_model *m)
 {
-	remember_selection(p);
 	p->model = m;
 	p->n_rows = p->ops->ingest(p, m);
 	refilter(p);
@@ -80,7 +82,6 @@ void pane_update(struct pane *p, const struct tui_model *m)
 
 void pane_set_filter(struct pane *p, const char *filter)
 {
-	remember_selection(p);
 	free(p->filter);
 	p->filter = NULL;
 	p->invert = false;
@@ -112,11 +113,13 @@ void pane_move(struct pane *p, long delta)
 	if (s >= (long)p->n_vis)
 		s = (long)p->n_vis - 1;
 	p->sel = (size_t)s;
+	remember_selection(p);
 }
 
 void pane_move_to(struct pane *p, size_t idx)
 {
 	p->sel = p->n_vis == 0 ? 0 : (idx >= p->n_vis ? p->n_vis - 1 : idx);
+	remember_selection(p);
 }
 
 void dc_text(struct drawctx *dc, int *x, int width, const char *text, enum disp_style st)

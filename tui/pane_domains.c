@@ -104,6 +104,11 @@ static void domains_details(struct pane *p, size_t row, struct textview *tv, str
 	records_domain_details(p->model, &p->model->snap->domains[row], tv);
 }
 
+static void domains_done(struct pane *p)
+{
+	strv_free(&((struct domains *)p->priv)->text);
+}
+
 const struct pane_ops domains_ops = {
 	.name = "domains",
 	.title = "Domains",
@@ -116,4 +121,5 @@ const struct pane_ops domains_ops = {
 	.row_key = domains_row_key,
 	.footer = domains_footer,
 	.details = domains_details,
+	.done = domains_done,
 };

@@ -1,0 +1,158 @@
+/* The console stays live and responsive: Docker events update the containers pane without
+ * a refresh, a slow collection never delays a key, a failed backend names its reason in the
+ * header while the other panes keep updating, and another admin's checklist change shows. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "tests/support/tui_run.h"
+
+#define WAIT 5000
+
+static struct console_run run;
+
+static long long ms_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The fake reads its control pipe on its own thread, so a command may land after the next
+ * key: refresh until the screen shows what the command causes. */
+static bool refresh_until(const char *needle)
+{
+	for (int i = 0; i < 6; i++) {
+		vt_char(run.vt, 'r');
+		if (vt_wait(run.vt, needle, 1500))
+			return true;
+	}
+	char *s = vt_screen(run.vt);
+	cr_log_error("waiting for '%s', the screen is:\n%s", needle, s);
+	free(s);
+	return false;
+}
+
+static void start(void)
+{
+	cr_assert(console_start(&run, 0, 24, 80, NULL, NULL), "the console did not show its first refresh");
+}
+
+static void stop(void)
+{
+	char *report = NULL;
+	int rc = console_stop(&run, &report);
+	if (report)
+		cr_log_error("sanitizer report of the console:\n%s", report);
+	cr_expect_null(report);
+	free(report);
+	cr_expect_eq(rc, 0);
+}
+
+/* The row of a service in the containers pane, or NULL (caller frees). */
+static char *service_row(const char *service)
+{
+	int r = vt_find_row(run.vt, service);
+	return r < 0 ? NULL : vt_row(run.vt, r);
+}
+
+static bool wait_row(const char *service, const char *needle, int timeout_ms)
+{
+	long long end = ms_now() + timeout_ms;
+	for (;;) {
+		char *row = service_row(service);
+		bool ok = row && strstr(row, needle);
+		free(row);
+		if (ok)
+			return true;
+		if (ms_now() >= end)
+			return false;
+		vt_pump(run.vt, 20, 0);
+	}
+}
+
+Test(tui_live, docker_event_updates_containers_within_2s, .timeout = 30)
+{
+	start();
+	vt_char(run.vt, '2');
+	cr_assert(wait_row("clamd-mailcow", "healthy", WAIT));
+	char *row = service_row("clamd-mailcow");
+	cr_expect(strstr(row, "OK") != NULL, "%s", row);
+	free(row);
+	long long t0 = ms_now();
+	console_ctl(&run, "event clamd-mailcow health_status: unhealthy");
+	cr_expect(wait_row("clamd-mailcow", "unhealthy", 2000), "the event did not reach the pane within 2 s");
+	cr_expect(ms_now() - t0 < 2000);
+	row = service_row("clamd-mailcow");
+	cr_expect(strstr(row, "CRIT") != NULL, "%s", row);
+	free(row);
+	/* a stop and a network connect are applied as well */
+	console_ctl(&run, "event sogo-mailcow die");
+	cr_expect(wait_row("sogo-mailcow", "exited", 2000));
+	console_ctl(&run, "event redis-mailcow connect netgrimoire");
+	cr_expect(wait_row("redis-mailcow", "netgrimoire FORBIDDEN", 2000));
+	stop();
+}
+
+Test(tui_live, slow_backend_keys_answer_promptly, .timeout = 60)
+{
+	start();
+	console_ctl(&run, "delay 10000");
+	cr_assert(refresh_until("refreshing"), "no progress shown while a refresh runs");
+	/* while the 10 s collection runs, every key is answered on screen */
+	struct {
+		uint32_t key;
+		const char *shows;
+	} steps[] = {
+		{'2', "[2 Containers]"}, {'j', "2/13"}, {'3', "[3 DKIM]"}, {'G', "16/16"},
+		{'4', "[4 Pending]"}, {'?', "Help: keys"}, {'q', "[4 Pending]"}, {'5', "[5 Checks]"},
+		{'1', "[1 Domains]"},
+	};
+	long long worst = 0;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		long long t0 = ms_now();
+		vt_char(run.vt, steps[i].key);
+		cr_expect(vt_wait(run.vt, steps[i].shows, 1000), "key %zu ('%c') not answered", i, (char)steps[i].key);
+		long long dt = ms_now() - t0;
+		if (dt > worst)
+			worst = dt;
+	}
+	cr_expect(worst < 500, "slowest key took %lld ms", worst);
+	cr_expect(vt_contains(run.vt, "refreshing"), "the slow refresh should still be in flight");
+	stop(); /* quitting cancels the collection in flight */
+}
+
+Test(tui_live, failed_backend_named_while_other_panes_update, .timeout = 30)
+{
+	start();
+	console_ctl(&run, "fail dns SERVFAIL from 127.0.0.1:5353");
+	cr_assert(refresh_until("dns \xe2\x9c\x97 FAILED: SERVFAIL from 127.0.0.1:5353"));
+	cr_expect(vt_contains(run.vt, "docker \xe2\x9c\x93"));
+	/* the domains pane shows UNKN for DNS-based families, the MailCow side still checked */
+	cr_expect(vt_wait(run.vt, "? UNKN", WAIT));
+	/* the containers pane keeps updating from events */
+	vt_char(run.vt, '2');
+	cr_assert(wait_row("dovecot-mailcow", "healthy", WAIT));
+	console_ctl(&run, "event dovecot-mailcow health_status: unhealthy");
+	cr_expect(wait_row("dovecot-mailcow", "unhealthy", 2000));
+	/* Docker failing empties the containers pane with the reason in the header */
+	console_ctl(&run, "fail docker connect to /var/run/docker.sock: permission denied");
+	cr_expect(refresh_until("docker \xe2\x9c\x97 FAILED: connect to /var/run/docker.sock: permission denied"));
+	cr_expect(vt_wait(run.vt, "Docker is unreachable", WAIT));
+	/* and healing brings it back */
+	console_ctl(&run, "heal");
+	cr_expect(refresh_until("acme-mailcow"));
+	cr_expect(vt_wait_gone(run.vt, "FAILED", WAIT));
+	stop();
+}
+
+Test(tui_live, another_admins_change_shows_without_a_key, .timeout = 30)
+{
+	start();
+	vt_char(run.vt, '4');
+	cr_assert(vt_wait(run.vt, "#3", WAIT));
+	console_ctl(&run, "task Rotate the relayhost password");
+	/* the checklist is re-read on its own timer (5 s) */
+	cr_expect(vt_wait(run.vt, "#4   Rotate the relayhost password", 8000));
+	stop();
+}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 #include "core/pending.h"
 #include "core/who.h"
 #include "db/db.h"
@@ -145,47 +146,69 @@ static char *change_text(const struct db_item *it)
 	return s;
 }
 
+/* Columns on a terminal: titles may hold accents and symbols, so pad by display width. */
+static int text_width(const char *s)
+{
+	size_t n = mbstowcs(NULL, s, 0);
+	if (n == (size_t)-1)
+		return (int)strlen(s);
+	wchar_t *w = xcalloc(n + 1, sizeof(*w));
+	mbstowcs(w, s, n + 1);
+	int width = wcswidth(w, n);
+	free(w);
+	return width < 0 ? (int)strlen(s) : width;
+}
+
+static void put_padded(const char *s, int width)
+{
+	fputs(s, stdout);
+	for (int i = text_width(s); i < width; i++)
+		putchar(' ');
+}
+
 static void print_table(const struct db_items *items)
 {
 	if (!items->n) {
 		printf("The pending checklist is empty: add an item with mcon tasks add TITLE.\n");
 		return;
 	}
-	char **changes = xcalloc(items->n, sizeof(*changes)), **links = xcalloc(items->n, sizeof(*links));
-	char **titles = xcalloc(items->n, sizeof(*titles));
-	int wid = 2, wtitle = 5, wchange = 11, wlinks = 5;
+	enum { C_TITLE, C_CHANGE, C_LINKS, NCOLS };
+	char *(*cells)[NCOLS] = xcalloc(items->n, sizeof(*cells));
+	int w[NCOLS] = {5, 11, 5}, wid = 2;
 	size_t open = 0;
 	for (size_t i = 0; i < items->n; i++) {
 		const struct db_item *it = &items->v[i];
 		char idb[24];
 		int n = snprintf(idb, sizeof(idb), "%lld", (long long)it->id);
 		wid = n > wid ? n : wid;
-		titles[i] = clean(it->title);
 		char *c = change_text(it);
-		changes[i] = clean(c);
-		free(c);
 		char *l = it->links.n ? strv_join(&it->links, ", ") : xstrdup("-");
-		links[i] = clean(l);
+		cells[i][C_TITLE] = clean(it->title);
+		cells[i][C_CHANGE] = clean(c);
+		cells[i][C_LINKS] = clean(l);
+		free(c);
 		free(l);
-		int tl = (int)strlen(titles[i]), cl = (int)strlen(changes[i]), ll = (int)strlen(links[i]);
-		wtitle = tl > wtitle ? tl : wtitle;
-		wchange = cl > wchange ? cl : wchange;
-		wlinks = ll > wlinks ? ll : wlinks;
+		for (int k = 0; k < NCOLS; k++) {
+			int tw = text_width(cells[i][k]);
+			w[k] = tw > w[k] ? tw : w[k];
+		}
 		open += !it->done;
 	}
-	printf("%*s      %-*s  %-*s  %-*s  %s\n", wid, "ID", wtitle, "TITLE", wchange, "LAST CHANGE", wlinks,
-	       "LINKS", "NOTES");
+	printf("%*s      ", wid, "ID");
+	put_padded("TITLE", w[C_TITLE] + 2);
+	put_padded("LAST CHANGE", w[C_CHANGE] + 2);
+	put_padded("LINKS", w[C_LINKS] + 2);
+	puts("NOTES");
 	for (size_t i = 0; i < items->n; i++) {
 		const struct db_item *it = &items->v[i];
-		printf("%*lld  [%c] %-*s  %-*s  %-*s  %zu\n", wid, (long long)it->id, it->done ? 'x' : ' ', wtitle,
-		       titles[i], wchange, changes[i], wlinks, links[i], it->notes.n);
-		free(titles[i]);
-		free(changes[i]);
-		free(links[i]);
+		printf("%*lld  [%c] ", wid, (long long)it->id, it->done ? 'x' : ' ');
+		for (int k = 0; k < NCOLS; k++) {
+			put_padded(cells[i][k], w[k] + 2);
+			free(cells[i][k]);
+		}
+		printf("%zu\n", it->notes.n);
 	}
-	free(titles);
-	free(changes);
-	free(links);
+	free(cells);
 	printf("%zu open, %zu done\n", open, items->n - open);
 }
 
@@ -198,9 +221,22 @@ static json_t *json_time(time_t t)
 	return json_string(s);
 }
 
+/* Text from the database file is UTF-8 unless someone wrote it with another tool; such
+ * bytes become '?' rather than dropping the whole item from the output. */
 static json_t *json_str(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	if (!s)
+		return json_null();
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	char *c = xstrdup(s);
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(c);
+	free(c);
+	return j ? j : json_string("");
 }
 
 static json_t *item_json(const struct db_item *it)
@@ -224,7 +260,7 @@ static json_t *item_json(const struct db_item *it)
 
 static int print_json(json_t *j)
 {
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	if (!s)
 		return cli_error(EXIT_FAIL, "cannot encode JSON");

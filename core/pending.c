@@ -29,6 +29,27 @@ char *pending_title_norm(const char *title)
 	return buf_steal(&b);
 }
 
+bool pending_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
+		if (n < 0 || (n == 1 && *p < 0xc2) || (n == 3 && *p > 0xf4))
+			return false;
+		unsigned cp = n ? *p & (0x3f >> n) : *p;
+		for (int i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		/* Overlong three/four byte forms, surrogates and beyond U+10FFFF. */
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
 const char *pending_title_invalid(const char *title)
 {
 	if (!title || !*title)
@@ -38,6 +59,8 @@ const char *pending_title_invalid(const char *title)
 	for (const unsigned char *p = (const unsigned char *)title; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
 			return "control character in title";
+	if (!pending_utf8_valid(title))
+		return "title is not valid UTF-8";
 	return NULL;
 }
 

@@ -40,6 +40,8 @@ void pending_format(struct buf *out, const struct pending_item *items, size_t n)
 char *pending_title_norm(const char *title);
 /* NULL when title (already normalised) is acceptable, else why not (static string). */
 const char *pending_title_invalid(const char *title);
+/* Whether s is well-formed UTF-8 (no overlong forms, no surrogates). */
+bool pending_utf8_valid(const char *s);
 /* Check ids look like `dkim.selector`: lowercase words of [a-z0-9_] joined by dots. */
 bool pending_check_id_valid(const char *id);
 

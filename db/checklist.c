@@ -38,6 +38,8 @@ static int check_note(struct db *db, const char *note)
 		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
 			return db_set_error(db, DB_ERR_INVALID, "note contains a control character (a line break?): "
 					    "write it on one line");
+	if (!pending_utf8_valid(note))
+		return db_set_error(db, DB_ERR_INVALID, "note is not valid UTF-8: check the terminal's character set");
 	return DB_OK;
 }
 

@@ -210,6 +210,8 @@ Test(db, checklist_rejects_bad_input_and_unknown_items)
 	cr_assert_eq(db_item_note(db, &a, 999, "x"), DB_ERR_NOTFOUND);
 	cr_assert_eq(db_item_note(db, &a, id, ""), DB_ERR_INVALID);
 	cr_assert_eq(db_item_note(db, &a, id, "two\nlines"), DB_ERR_INVALID);
+	cr_assert_eq(db_item_note(db, &a, id, "caf\xe9"), DB_ERR_INVALID);
+	cr_assert_eq(db_item_add(db, &a, "caf\xe9", NULL, NULL, NULL), DB_ERR_INVALID);
 	struct db_item it;
 	cr_assert_eq(db_item_get(db, 999, &it), DB_ERR_NOTFOUND);
 	struct db_events ev;

@@ -204,6 +204,12 @@ Test(pending, check_ids_and_titles)
 	cr_assert_null(pending_title_invalid("fine"));
 	cr_assert_not_null(pending_title_invalid(""));
 	cr_assert_not_null(pending_title_invalid("esc \x1b[2J"));
+	cr_assert(pending_utf8_valid("Prüfen ✓ 𝄞"));
+	cr_assert_not(pending_utf8_valid("latin1 \xe9t\xe9"));
+	cr_assert_not(pending_utf8_valid("overlong \xc0\xaf"));
+	cr_assert_not(pending_utf8_valid("surrogate \xed\xa0\x80"));
+	cr_assert_not(pending_utf8_valid("cut \xe2\x9c"));
+	cr_assert_not_null(pending_title_invalid("caf\xe9"));
 	char *longt = xcalloc(1, 502);
 	memset(longt, 'a', 501);
 	cr_assert_not_null(pending_title_invalid(longt));

@@ -266,6 +266,7 @@ Test(tasks, usage_errors_exit_2_and_failures_exit_1)
 		{ARGS("tasks", "note", "1"), 2, "note text"},
 		{ARGS("tasks", "export", "extra"), 2, "unexpected argument"},
 		{ARGS("tasks", "done", "99"), 1, "no item 99"},
+		{ARGS("tasks", "add", "caf\xe9 latin1"), 2, "not valid UTF-8"},
 		{ARGS("tasks", "add", "Second DKIM selector (`mxroute`) validation"), 2, "already has this title"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -305,6 +306,27 @@ Test(tasks, help_for_the_command_and_its_subcommands)
 		trun_free(&r);
 	}
 	cr_assert_neq(access(dbfile, F_OK), 0, "help opens no database");
+}
+
+Test(tasks, unicode_titles_and_notes_survive_json_and_export)
+{
+	struct trun r;
+	cr_assert_eq(run(&r, NULL, ARGS("tasks", "add", "Prüfen: DKIM ✓ für netgrimoire.com", "--note", "schön")), 0,
+		     "%s", r.err);
+	trun_free(&r);
+	cr_assert_eq(run(&r, NULL, ARGS("tasks", "list", "--json")), 0);
+	json_t *j = json_loads(r.out, 0, NULL);
+	cr_assert(j);
+	json_t *it = json_array_get(j, 3);
+	cr_assert_str_eq(json_string_value(json_object_get(it, "title")), "Prüfen: DKIM ✓ für netgrimoire.com");
+	json_t *note = json_array_get(json_object_get(it, "notes"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(note, "text")), "schön");
+	cr_assert_str_eq(json_string_value(json_object_get(note, "action")), "add");
+	json_decref(j);
+	trun_free(&r);
+	cr_assert_eq(run(&r, NULL, ARGS("tasks", "export")), 0);
+	cr_assert(strstr(r.out, "- [ ] Prüfen: DKIM ✓ für netgrimoire.com\n"), "%s", r.out);
+	trun_free(&r);
 }
 
 Test(tasks, login_user_is_recorded_without_sudo)

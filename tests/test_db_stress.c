@@ -15,6 +15,21 @@
 #define OPS 500
 #define SHARED 10
 
+static char *dir;
+
+static void setup(void)
+{
+	dir = tdir_make("stress", 0700);
+}
+
+static void teardown(void)
+{
+	tdir_remove(dir);
+	free(dir);
+}
+
+TestSuite(stress, .init = setup, .fini = teardown);
+
 struct counts {
 	long add, done, reopen, note, failed;
 	char firsterr[600];
@@ -87,7 +102,6 @@ static void writer(const char *path, int n, int out)
 
 Test(stress, four_processes_lose_no_operation, .timeout = 300)
 {
-	char *dir = tdir_make("stress", 0700);
 	char *path = xasprintf("%s/shared.db", dir);
 	struct db_error err;
 	struct db *db = db_open(path, 0, &err);
@@ -170,8 +184,6 @@ Test(stress, four_processes_lose_no_operation, .timeout = 300)
 	db_items_free(&items);
 	db_events_free(&ev);
 	db_close(db);
-	tdir_remove(dir);
-	free(dir);
 	free(path);
 }
 
@@ -198,7 +210,6 @@ static void ticker(const char *path, int round, int out)
 
 Test(stress, sigkilled_writer_keeps_every_committed_tick, .timeout = 300)
 {
-	char *dir = tdir_make("crash", 0700);
 	char *path = xasprintf("%s/crash.db", dir);
 	size_t total = 0;
 	for (int round = 0; round < 6; round++) {
@@ -262,7 +273,5 @@ Test(stress, sigkilled_writer_keeps_every_committed_tick, .timeout = 300)
 		free(ids);
 	}
 	cr_assert_geq(total, 6 * 15);
-	tdir_remove(dir);
-	free(dir);
 	free(path);
 }

@@ -12,6 +12,7 @@
 #include "tests/support/trun.h"
 
 static char *dir, *dbfile, *conf;
+static char *pub;   /* the read-only tests' directory outside $MCON_TEST_TMP */
 
 static void setup(void)
 {
@@ -23,6 +24,11 @@ static void setup(void)
 
 static void teardown(void)
 {
+	if (pub) {
+		tdir_remove(pub);
+		free(pub);
+		pub = NULL;
+	}
 	tdir_remove(dir);
 	free(dir);
 	free(dbfile);
@@ -395,7 +401,7 @@ static void read_only_case(bool dir_writable)
 	struct passwd *pw = getpwnam("nobody");
 	cr_assert(pw, "the tests need the user nobody");
 	uid_t nobody = pw->pw_uid;
-	char *pub = tdir_make_public("ro");
+	pub = tdir_make_public("ro");
 	char *bin = xasprintf("%s/mcon", pub);
 	size_t len;
 	char *image = file_read(trun_bin(), 0, &len);
@@ -441,8 +447,6 @@ static void read_only_case(bool dir_writable)
 
 	free(conf);
 	conf = saved_conf;
-	tdir_remove(pub);
-	free(pub);
 	free(bin);
 	free(sub);
 	free(db);

@@ -8,6 +8,14 @@
 
 /* Commands appear here once they exist; the table is the help. */
 static const struct cli_command commands[] = {
+	{"tui", cmd_tui, true, "tui [--mouse]",
+	 "The interactive console (also what plain `mcon` opens): panes for domains (1),\n"
+	 "containers (2), DKIM (3), the pending checklist (4), checks (5) and history (6),\n"
+	 "refreshed in the background every ui.refresh_s seconds and on r; Docker events update\n"
+	 "the containers pane as they happen. Enter opens details, / filters, ? lists every key.\n"
+	 "Read-only towards MailCow; the checklist is written to the shared database.\n"
+	 "NO_COLOR turns colours off; outside a UTF-8 locale it draws in ASCII; it needs 80x24.\n\n"
+	 "  --mouse   react to clicks and the wheel (off by default so copy and paste work)"},
 	{"tasks", cmd_tasks, false, "tasks [list|show|add|done|reopen|note|import|export] [ARGS]",
 	 "The pending checklist, shared by everyone who uses the same database (state.db).\n"
 	 "Every change is journaled with who ($SUDO_USER, else the user, plus the SSH client\n"

@@ -667,7 +667,10 @@ static void draw_head(struct console *c)
 	/* backends: each failure names its reason, the others still say OK */
 	struct buf line = {0};
 	buf_puts(&line, " ");
-	if (!s) {
+	if (!s && c->model.collect_err && !c->collecting) {
+		buf_printf(&line, "%s refresh failed: %s (r retries)", disp_glyph(d, G_CRIT), c->model.collect_err);
+		disp_put(d, w, 1, 0, d->cols, buf_cstr(&line), ST_CRIT);
+	} else if (!s) {
 		buf_printf(&line, "collecting the first snapshot %s", console_spinner(c));
 		disp_put(d, w, 1, 0, d->cols, buf_cstr(&line), ST_DIM);
 	} else {

@@ -91,6 +91,8 @@ static void pending_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 	char evtxt[64];
 	if (!t->links.n)
 		snprintf(evtxt, sizeof(evtxt), "-");
+	else if (ev == TS_NONE)
+		snprintf(evtxt, sizeof(evtxt), "? %zu no run", t->links.n);
 	else
 		snprintf(evtxt, sizeof(evtxt), "%s %s %zu", disp_glyph(dc->d, disp_status_glyph(ev)),
 			 tui_status_word(ev), t->links.n);

@@ -1068,6 +1068,20 @@ static void handle_key(struct console *c, wint_t ch, bool fkey)
 
 /* ---- The loop ---- */
 
+/* SIGINT, SIGTERM and SIGHUP end the console like q does, so the terminal is restored and
+ * the workers are stopped; the handler only sets a flag and wakes the wait point. */
+static volatile sig_atomic_t got_signal;
+static int signal_fd = -1;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+	if (signal_fd >= 0) {
+		ssize_t r = write(signal_fd, "s", 1);
+		(void)r;
+	}
+}
+
 static int next_timeout(struct console *c, long long now)
 {
 	long long next = -1;
@@ -1156,13 +1170,20 @@ int tui_run(struct tui_backend *be, const struct tui_opts *opts)
 		fputs("mcon: cannot initialise the terminal (is TERM set?)\n", stderr);
 		c->quit = true;
 	}
+	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_hup;
+	sigemptyset(&sa.sa_mask);
+	got_signal = 0;
+	signal_fd = c->mb.fd[1];
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
 	c->redraw_all = true;
 	start_collect(c);
 	start_tasks_load(c);
 	c->next_db = console_now_ms() + DB_POLL_MS;
 	start_history_load(c);
 
-	while (!c->quit) {
+	while (!c->quit && !got_signal) {
 		long long now = console_now_ms();
 		run_timers(c, now);
 		draw(c);
@@ -1193,6 +1214,10 @@ int tui_run(struct tui_backend *be, const struct tui_opts *opts)
 			read_keys(c);
 	}
 
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	signal_fd = -1;
 	/* Stop the workers first: a collect in flight sees cancel and returns. */
 	ssize_t wr = write(c->cancel[1], "q", 1);
 	(void)wr;

@@ -198,6 +198,7 @@ static void collect_done(struct job *j, struct console *c)
 		m->n_results = cj->out.n_results;
 		cj->out.results = NULL;
 		cj->out.n_results = 0;
+		model_index(m);
 		model_prune_live(m);
 	}
 	free(m->collect_err);

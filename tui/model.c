@@ -131,29 +131,92 @@ enum tui_status model_worst(const struct tui_model *m)
 	return w;
 }
 
-static bool target_is_domain(const char *target, const char *domain)
+static const struct tui_result *sort_results;
+
+static int by_target_cmp(const void *a, const void *b)
 {
-	size_t n = strlen(domain);
-	return strncmp(target, domain, n) == 0 && (target[n] == '\0' || target[n] == '/');
+	const struct tui_result *x = &sort_results[*(const size_t *)a], *y = &sort_results[*(const size_t *)b];
+	int c = strcmp(x->target ? x->target : "", y->target ? y->target : "");
+	return c ? c : strcmp(x->check, y->check);
+}
+
+void model_index(struct tui_model *m)
+{
+	free(m->by_target);
+	m->by_target = NULL;
+	if (!m->n_results)
+		return;
+	m->by_target = xmalloc(m->n_results * sizeof(*m->by_target));
+	for (size_t i = 0; i < m->n_results; i++)
+		m->by_target[i] = i;
+	sort_results = m->results; /* UI thread only */
+	qsort(m->by_target, m->n_results, sizeof(*m->by_target), by_target_cmp);
+}
+
+void model_each_target(const struct tui_model *m, const char *target, bool prefix,
+		       void (*fn)(const struct tui_result *r, void *ud), void *ud)
+{
+	if (!m->by_target || !target)
+		return;
+	size_t n = strlen(target);
+	/* the first result whose target is >= target */
+	size_t lo = 0, hi = m->n_results;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const char *t = m->results[m->by_target[mid]].target;
+		if (strcmp(t ? t : "", target) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < m->n_results; i++) {
+		const struct tui_result *r = &m->results[m->by_target[i]];
+		const char *t = r->target ? r->target : "";
+		if (prefix ? strncmp(t, target, n) != 0 : strcmp(t, target) != 0)
+			break;
+		fn(r, ud);
+	}
+}
+
+struct fold {
+	enum tui_status w;
+	int family;
+	const char *check;
+};
+
+static void fold_family(const struct tui_result *r, void *ud)
+{
+	struct fold *f = ud;
+	int fam = family_of_check(r->check);
+	if (fam < 0 || (f->family >= 0 && fam != f->family))
+		return;
+	f->w = status_worse(f->w, r->status);
 }
 
 enum tui_status model_domain_status(const struct tui_model *m, const char *domain, int family)
 {
-	enum tui_status w = TS_NONE;
-	for (size_t i = 0; i < m->n_results; i++) {
-		const struct tui_result *r = &m->results[i];
-		if (!r->target || !target_is_domain(r->target, domain))
-			continue;
-		int f = family_of_check(r->check);
-		if (f < 0 || (family >= 0 && f != family))
-			continue;
-		w = status_worse(w, r->status);
-	}
-	return w;
+	struct fold f = {TS_NONE, family, NULL};
+	model_each_target(m, domain, false, fold_family, &f);
+	char *sub = xasprintf("%s/", domain);
+	model_each_target(m, sub, true, fold_family, &f);
+	free(sub);
+	return f.w;
+}
+
+static void fold_check(const struct tui_result *r, void *ud)
+{
+	struct fold *f = ud;
+	if (strcmp(r->check, f->check) == 0)
+		f->w = status_worse(f->w, r->status);
 }
 
 enum tui_status model_check_status(const struct tui_model *m, const char *check, const char *target)
 {
+	if (target) {
+		struct fold f = {TS_NONE, -1, check};
+		model_each_target(m, target, false, fold_check, &f);
+		return f.w;
+	}
 	enum tui_status w = TS_NONE;
 	for (size_t i = 0; i < m->n_results; i++) {
 		const struct tui_result *r = &m->results[i];
@@ -299,6 +362,7 @@ void model_free(struct tui_model *m, struct tui_backend *be)
 	if (m->snap)
 		be->ops->snapshot_free(be, m->snap);
 	tui_results_free(m->results, m->n_results);
+	free(m->by_target);
 	tui_tasks_free(m->tasks, m->n_tasks);
 	tui_changes_free(m->changes, m->n_changes);
 	for (size_t i = 0; i < m->n_live; i++)

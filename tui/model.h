@@ -25,6 +25,7 @@ struct tui_model {
 	struct snapshot *snap;          /* NULL before the first refresh */
 	struct tui_result *results;
 	size_t n_results;
+	size_t *by_target;              /* results sorted by target, then check (model_index) */
 	char *collect_err;
 	struct tui_task *tasks;
 	size_t n_tasks;
@@ -43,6 +44,13 @@ enum family { FAM_MAILCOW, FAM_MX, FAM_SPF, FAM_DMARC, FAM_DKIM, FAM_MTA_STS, FA
 const char *family_title(enum family f);   /* "mailcow", "MX", ... */
 /* The family a check id belongs to, or -1 when it is not a domain check. */
 int family_of_check(const char *check);
+
+/* Rebuilds by_target after the results changed, so per-row lookups stay cheap with
+ * thousands of domains. */
+void model_index(struct tui_model *m);
+/* Calls fn for each result whose target equals target (or, with prefix, starts with it). */
+void model_each_target(const struct tui_model *m, const char *target, bool prefix,
+		       void (*fn)(const struct tui_result *r, void *ud), void *ud);
 
 enum tui_status status_worse(enum tui_status a, enum tui_status b);
 enum tui_status model_worst(const struct tui_model *m);

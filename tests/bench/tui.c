@@ -1,0 +1,123 @@
+/* bench tui: the console's figures on a pty (through libvterm, as in the screen tests):
+ * time from start to the first complete screen, CPU used while idle, resident memory with
+ * the demo site and with 1000 domains, and the cost of one full redraw. With $MCON_SIM_BIN
+ * it also measures the real binary against the simulator's demo scenario.
+ *   MCON_BENCH_IDLE_S   idle period in seconds (default 10; the figure is per 60 s too) */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "core/util.h"
+#include "tests/support/tui_run.h"
+
+static long long ms_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* CPU time (user + system) of a process in clock ticks. */
+static long long cpu_ticks(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	char *s = file_read(path, 8192, NULL);
+	if (!s)
+		return -1;
+	/* fields after the ")" of comm: state(3) ... utime(14) stime(15) */
+	char *p = strrchr(s, ')');
+	long long ut = 0, st = 0;
+	if (p)
+		sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld", &ut, &st);
+	free(s);
+	return ut + st;
+}
+
+static long rss_kb(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	char *s = file_read(path, 65536, NULL);
+	if (!s)
+		return -1;
+	char *p = strstr(s, "VmRSS:");
+	long kb = p ? atol(p + 6) : -1;
+	free(s);
+	return kb;
+}
+
+static int fail(const char *what)
+{
+	fprintf(stderr, "bench tui: %s\n", what);
+	return 1;
+}
+
+int main(void)
+{
+	int idle_s = getenv("MCON_BENCH_IDLE_S") ? atoi(getenv("MCON_BENCH_IDLE_S")) : 10;
+	if (idle_s < 1)
+		idle_s = 1;
+	long hz = sysconf(_SC_CLK_TCK);
+	struct console_run run;
+
+	/* 1. start to the first complete screen (fake backend: the console's own cost) */
+	long long t0 = ms_now();
+	if (!console_start(&run, 0, 24, 80, NULL, NULL))
+		return fail("the console did not show its first screen");
+	if (!vt_wait(run.vt, "watchdog", 0) && !vt_wait(run.vt, "wasted-bandwidth.net", 5000))
+		return fail("the domains did not show");
+	long long first = ms_now() - t0;
+	printf("tui.first_screen_ms           %lld   (start to the first complete screen, demo site, in-process backend; target < 150)\n",
+	       first);
+
+	/* 2. idle CPU */
+	vt_pump(run.vt, 300, 0);
+	long long c0 = cpu_ticks(run.vt->pid);
+	long long w0 = ms_now();
+	vt_pump(run.vt, idle_s * 1000, 0);
+	long long c1 = cpu_ticks(run.vt->pid);
+	double secs = (double)(ms_now() - w0) / 1000.0;
+	double cpu_pct = 100.0 * (double)(c1 - c0) / (double)hz / secs;
+	printf("tui.idle_cpu_percent          %.3f   (over %d s idle; %.3f s of CPU per 60 s; target < 1%%)\n", cpu_pct,
+	       idle_s, cpu_pct * 60.0 / 100.0);
+
+	/* 3. memory with the demo site */
+	printf("tui.rss_demo_kb               %ld   (target < 20480)\n", rss_kb(run.vt->pid));
+
+	/* 4. one full redraw (Ctrl-L repaints every cell): CPU per redraw */
+	int n = 200;
+	long long r0 = cpu_ticks(run.vt->pid), rw0 = ms_now();
+	for (int i = 0; i < n; i++) {
+		vt_ctrl(run.vt, 'l');
+		vt_pump(run.vt, 5, 0);
+	}
+	vt_pump(run.vt, 2000, 200);
+	long long r1 = cpu_ticks(run.vt->pid);
+	printf("tui.full_redraw_cpu_us        %.0f   (CPU per full redraw at 80x24, %d redraws in %lld ms)\n",
+	       1e6 * (double)(r1 - r0) / (double)hz / n, n, ms_now() - rw0);
+	char *rep = NULL;
+	console_stop(&run, &rep);
+	free(rep);
+
+	/* 5. memory with 1000 domains */
+	t0 = ms_now();
+	if (!console_start(&run, FAKE_MANY, 24, 80, NULL, NULL))
+		return fail("the 1000-domain console did not show");
+	if (!vt_wait(run.vt, "domain0000.example", 5000))
+		return fail("the 1000 domains did not show");
+	printf("tui.first_screen_1000_ms      %lld\n", ms_now() - t0);
+	vt_pump(run.vt, 300, 0);
+	printf("tui.rss_1000_domains_kb       %ld   (target < 40960)\n", rss_kb(run.vt->pid));
+	/* scrolling to the end of a 1000-row pane stays cheap */
+	long long s0 = ms_now();
+	vt_char(run.vt, 'G');
+	if (!vt_wait(run.vt, "domain0999.example", 5000))
+		return fail("G did not reach the last domain");
+	printf("tui.jump_to_row_1000_ms       %lld\n", ms_now() - s0);
+	console_stop(&run, &rep);
+	free(rep);
+	return 0;
+}

@@ -209,7 +209,8 @@ static void collect_done(struct job *j, struct console *c)
 	long long now = console_now_ms();
 	c->next_refresh = now + (c->cfg->ui_refresh_s > 0 ? c->cfg->ui_refresh_s : 30) * 1000LL;
 	console_model_changed(c);
-	/* the checklist's evidence and the history follow the new results */
+	/* the checklist (another admin's ticks) and the history are re-read with every refresh */
+	start_tasks_load(c);
 	start_history_load(c);
 	if (c->refresh_again) {
 		c->refresh_again = false;

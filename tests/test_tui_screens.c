@@ -324,3 +324,35 @@ Test(tui_screens, planted_escapes_are_inert, .timeout = 30)
 	cr_expect(vt_contains(run.vt, "Container clamd-mailcow"), "the screen was cleared by a planted sequence");
 	stop();
 }
+
+Test(tui_screens, arrows_pages_home_end, .timeout = 30)
+{
+	start(0, NULL);
+	vt_key(run.vt, VTERM_KEY_DOWN);
+	cr_expect(vt_wait(run.vt, "2/8", WAIT));
+	cr_expect(vt_contains(run.vt, "SPF needs 12 DNS lookups"), "the footer follows the selection");
+	vt_key(run.vt, VTERM_KEY_END);
+	cr_expect(vt_wait(run.vt, "8/8", WAIT));
+	vt_key(run.vt, VTERM_KEY_HOME);
+	cr_expect(vt_wait(run.vt, "1/8", WAIT));
+	vt_key(run.vt, VTERM_KEY_PAGEDOWN);
+	cr_expect(vt_wait(run.vt, "8/8", WAIT));
+	vt_key(run.vt, VTERM_KEY_UP);
+	cr_expect(vt_wait(run.vt, "7/8", WAIT));
+	vt_key(run.vt, VTERM_KEY_PAGEUP);
+	cr_expect(vt_wait(run.vt, "1/8", WAIT));
+	press('k');
+	cr_expect(vt_wait(run.vt, "1/8", WAIT));
+	/* the selection stays on the same domain across a refresh */
+	press('j');
+	press('j');
+	cr_assert(vt_wait(run.vt, "3/8", WAIT));
+	press('r');
+	cr_expect(vt_wait(run.vt, "refreshing...", WAIT));
+	vt_pump(run.vt, 300, 100);
+	cr_expect(vt_contains(run.vt, "3/8"));
+	/* Ctrl-L repaints the same screen */
+	vt_ctrl(run.vt, 'l');
+	cr_expect(vt_wait(run.vt, "netgrimoire.com (Main site)", WAIT));
+	stop();
+}

@@ -88,8 +88,9 @@ struct tui_backend_ops {
 	int (*history_list)(struct tui_backend *be, time_t since, struct tui_change **out, size_t *n,
 			    char **err);
 
-	/* The last `lines` log lines of a container (raw bytes; the console sanitizes). */
-	int (*container_logs)(struct tui_backend *be, const char *container_id, int lines,
+	/* The last `lines` log lines of a container (raw bytes; the console sanitizes). tty is
+	 * the container's Config.Tty (raw stream, not multiplexed). */
+	int (*container_logs)(struct tui_backend *be, const char *container_id, bool tty, int lines,
 			      char **text, char **err);
 
 	/* Streams Docker events until cancel_fd turns readable or the stream fails, calling

@@ -484,6 +484,7 @@ struct logs_job {
 	struct job job;
 	struct tui_backend *be;
 	char *id, *key;
+	bool tty;
 	int rc;
 	char *text, *err;
 };
@@ -491,7 +492,7 @@ struct logs_job {
 static void logs_run(struct job *j)
 {
 	struct logs_job *l = (struct logs_job *)j;
-	l->rc = l->be->ops->container_logs(l->be, l->id, 200, &l->text, &l->err);
+	l->rc = l->be->ops->container_logs(l->be, l->id, l->tty, 200, &l->text, &l->err);
 }
 
 static void logs_free(struct job *j)
@@ -525,7 +526,7 @@ static void logs_done(struct job *j, struct console *c)
 	c->dirty_body = true;
 }
 
-void console_fetch_logs(struct console *c, const char *container_id, const char *key)
+void console_fetch_logs(struct console *c, const char *container_id, bool tty, const char *key)
 {
 	if (!c->be->ops->container_logs || !container_id) {
 		if (c->view)
@@ -538,6 +539,7 @@ void console_fetch_logs(struct console *c, const char *container_id, const char 
 	l->job.free = logs_free;
 	l->be = c->be;
 	l->id = xstrdup(container_id);
+	l->tty = tty;
 	l->key = xstrdup(key);
 	if (c->view) {
 		c->view->loading = true;

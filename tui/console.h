@@ -75,7 +75,7 @@ void console_model_changed(struct console *c);
 void console_open_view(struct console *c, struct textview *tv);
 /* Fetches a container's last 200 log lines on a worker; they are appended to the open
  * details view whose key is key when they arrive. */
-void console_fetch_logs(struct console *c, const char *container_id, const char *key);
+void console_fetch_logs(struct console *c, const char *container_id, bool tty, const char *key);
 /* Checklist changes, run on the database worker; the checklist reloads afterwards. */
 void console_task_set_done(struct console *c, long id, bool done, const char *note, bool record_undo,
 			   const char *title);

@@ -292,7 +292,7 @@ static void containers_details(struct pane *p, size_t row, struct textview *tv, 
 	}
 	tv_blank(tv);
 	tv_add(tv, "Last 200 log lines:");
-	console_fetch_logs(c, v.id, tv->key);
+	console_fetch_logs(c, v.id, v.tty, tv->key);
 }
 
 static void containers_done(struct pane *p)

@@ -622,10 +622,11 @@ static int fake_history(struct tui_backend *be, time_t since, struct tui_change 
 	return 0;
 }
 
-static int fake_logs(struct tui_backend *be, const char *id, int lines, char **text, char **err)
+static int fake_logs(struct tui_backend *be, const char *id, bool tty, int lines, char **text, char **err)
 {
 	struct tui_fake *f = be->ud;
 	(void)err;
+	(void)tty;
 	struct buf b = {0};
 	for (int i = 0; i < lines; i++)
 		buf_printf(&b, "2026-11-29T11:%02d:%02dZ log line %d of %.12s\n", i / 60 % 60, i % 60, i + 1, id);

@@ -762,6 +762,8 @@ struct evs {
 	struct strv queued;         /* network events seen before that, raw JSON */
 	struct docker_events parser;
 	struct buf head;            /* the start of the body, to explain a refusal */
+	bool end_pending;           /* the stream ended before the list: "end" waits for it */
+	char *end_error;
 	int refs;
 	void (*on_event)(const struct docker_event *, void *);
 	void *ud;
@@ -778,6 +780,7 @@ static void evs_unref(struct evs *s)
 	strv_free(&s->queued);
 	docker_events_free(&s->parser);
 	buf_free(&s->head);
+	free(s->end_error);
 	free(s);
 }
 
@@ -844,8 +847,14 @@ static void evs_stream_done(struct fetch_result *r, void *ud)
 	if (p)
 		why = xasprintf("GET %s/events: %s", s->prefix, p);
 	free(p);
-	evs_emit_end(s, why);
-	free(why);
+	if (s->seeded) {
+		evs_emit_end(s, why);
+		free(why);
+	} else {
+		/* queued network events are still to be delivered: "end" comes after them */
+		s->end_pending = true;
+		s->end_error = why;
+	}
 	evs_unref(s);
 }
 
@@ -866,6 +875,10 @@ static void evs_list_done(struct fetch_result *r, void *ud)
 	for (size_t i = 0; i < s->queued.n; i++)
 		docker_event_parse(s->queued.v[i], strlen(s->queued.v[i]), evs_filter, s);
 	strv_free(&s->queued);
+	if (s->end_pending) {
+		s->end_pending = false;
+		evs_emit_end(s, s->end_error);
+	}
 	evs_unref(s);
 }
 

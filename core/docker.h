@@ -111,7 +111,8 @@ struct docker_event {
 	size_t n_attrs;
 	const char *project;    /* com.docker.compose.project, or NULL */
 	const char *service;    /* com.docker.compose.service, or NULL */
-	const char *name;       /* the container name (container events), the network name (network) */
+	const char *name;       /* the container name (container events), the network name (network
+	                           events; podman gives the container name there) */
 	const char *container;  /* the container concerned: actor id, or the "container" attribute
 	                           of a network event */
 	bool is_health;         /* a health_status event */

@@ -65,6 +65,7 @@ struct route {
 	const char *prefix;     /* "GET /v1.47/containers/json" */
 	char *response;         /* the raw HTTP response; NULL = never answer */
 	size_t len;
+	int delay_ms;           /* before answering */
 };
 
 struct fake {
@@ -150,6 +151,8 @@ static void *conn_main(void *arg)
 		if (str_starts_with(line, fk->routes[i].prefix))
 			r = &fk->routes[i];
 	free(line);
+	if (r && r->delay_ms)
+		usleep((useconds_t)r->delay_ms * 1000);
 	if (r && !r->response) {
 		while (!atomic_load(&fk->stop))
 			usleep(20000);
@@ -690,6 +693,52 @@ Test(docker_fake, logs_errors)
 	cr_assert_eq(docker_inspect(&cfg, "1.41", "nosuch", &c, &err), -1);
 	cr_assert_str_eq(err, "GET /v1.41/containers/nosuch/json: HTTP 404: page not found");
 	free(err);
+	config_free(&cfg);
+	free(host);
+	fake_stop(&fk);
+}
+
+struct order {
+	struct strv seen;   /* "type action container" */
+};
+
+static void on_order_event(const struct docker_event *ev, void *ud)
+{
+	struct order *o = ud;
+	strv_push_owned(&o->seen, xasprintf("%s %s %s", ev->type, ev->action, ev->container ? ev->container : "-"));
+}
+
+/* Network events carry no labels: they are held until the project's containers are known,
+ * then delivered only for those; the end of the stream comes after them. */
+Test(docker_fake, events_project_filter)
+{
+	struct fake fk = {0};
+	fake_start(&fk);
+	fake_answer(&fk, "GET /_ping", 200, "1.41", "text/plain", "OK");
+	fake_answer(&fk, "GET /v1.41/containers/json", 200, "1.41", "application/json",
+	            "[{\"Id\":\"p1\",\"Names\":[\"/mailcowdockerized-postfix-mailcow-1\"],\"State\":\"running\","
+	            "\"Labels\":{\"com.docker.compose.project\":\"mailcowdockerized\",\"com.docker.compose.service\":\"postfix-mailcow\"}}]");
+	fk.routes[fk.n_routes - 1].delay_ms = 300; /* the list answers after the stream */
+	const char *events =
+	    "{\"Type\":\"network\",\"Action\":\"connect\",\"Actor\":{\"ID\":\"n1\",\"Attributes\":{\"container\":\"p1\",\"name\":\"netgrimoire\"}}}\n"
+	    "{\"Type\":\"network\",\"Action\":\"connect\",\"Actor\":{\"ID\":\"n1\",\"Attributes\":{\"container\":\"x9\",\"name\":\"netgrimoire\"}}}\n"
+	    "{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"x9\",\"Attributes\":{\"com.docker.compose.project\":\"other\"}}}\n"
+	    "{\"Type\":\"container\",\"Action\":\"create\",\"Actor\":{\"ID\":\"w2\",\"Attributes\":{\"com.docker.compose.project\":\"mailcowdockerized\"}}}\n"
+	    "{\"Type\":\"network\",\"Action\":\"connect\",\"Actor\":{\"ID\":\"n1\",\"Attributes\":{\"container\":\"w2\",\"name\":\"netgrimoire\"}}}\n"
+	    "{\"Type\":\"image\",\"Action\":\"pull\",\"Actor\":{\"ID\":\"busybox\"}}\n";
+	fake_answer(&fk, "GET /v1.41/events", 200, "1.41", "application/json", events);
+	char *host = fake_host(&fk);
+	struct config cfg = host_config(host);
+	struct fetcher *f = fetcher_new();
+	struct order o = {0};
+	cr_assert_eq(docker_events_start(f, &cfg, "1.41", on_order_event, &o), 0);
+	cr_assert_eq(fetcher_run(f, fetch_now_ms() + 10000), 0);
+	fetcher_free(f);
+	char *all = strv_join(&o.seen, " | ");
+	cr_assert_str_eq(all, "container create w2 | network connect w2 | network connect p1 | stream end -",
+	                 "%s", all);
+	free(all);
+	strv_free(&o.seen);
 	config_free(&cfg);
 	free(host);
 	fake_stop(&fk);

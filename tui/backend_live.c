@@ -3,8 +3,11 @@
  * database worker at first use and only ever used from that thread. */
 #include "tui/backend_live.h"
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/docker.h"
+#include "core/fetch.h"
 #include "core/who.h"
 #include "db/db.h"
 
@@ -152,6 +155,85 @@ static int live_history(struct tui_backend *be, time_t since, struct tui_change 
 	return 0;
 }
 
+static int live_logs(struct tui_backend *be, const char *id, bool tty, int lines, char **text, char **err)
+{
+	struct docker_logs lg = {0};
+	if (docker_logs(be->cfg, NULL, id, tty, lines, &lg) < 0) {
+		*err = xstrdup(lg.error ? lg.error : "the Docker logs request failed");
+		docker_logs_free(&lg);
+		return -1;
+	}
+	struct buf b = {0};
+	for (size_t i = 0; i < lg.n; i++) {
+		const struct docker_log_line *l = &lg.lines[i];
+		/* seconds are enough on this screen: 2026-11-29T23:53:31Z */
+		if (l->ts)
+			buf_printf(&b, "%.19sZ ", l->ts);
+		buf_printf(&b, "%s%s\n", l->stream == 2 ? "! " : "", l->text ? l->text : "");
+	}
+	docker_logs_free(&lg);
+	*text = b.data ? buf_steal(&b) : xstrdup("");
+	return 0;
+}
+
+struct live_events {
+	void (*on_event)(const struct tui_event *ev, void *ud);
+	void *ud;
+	bool ended;
+	char *error;
+};
+
+static void live_event(const struct docker_event *ev, void *ud)
+{
+	struct live_events *x = ud;
+	if (ev->type && strcmp(ev->type, "stream") == 0) {
+		x->ended = true;
+		free(x->error);
+		x->error = xstrdup(ev->error ? ev->error : "the Docker event stream ended");
+		return;
+	}
+	bool net = ev->type && strcmp(ev->type, "network") == 0;
+	struct tui_event te = {
+		.type = (char *)ev->type,
+		.action = (char *)ev->action,
+		.id = (char *)ev->container,
+		.service = (char *)ev->service,
+		.name = net ? NULL : (char *)ev->name,
+		.network = net ? (char *)ev->name : NULL,
+		.time = ev->time,
+	};
+	x->on_event(&te, x->ud);
+}
+
+static int live_events_run(struct tui_backend *be, int cancel_fd,
+			   void (*on_event)(const struct tui_event *ev, void *ud), void *ud, char **err)
+{
+	struct live_events x = {.on_event = on_event, .ud = ud};
+	struct fetcher *f = fetcher_new();
+	fetcher_set_wake_fd(f, cancel_fd);
+	if (docker_events_start(f, be->cfg, NULL, live_event, &x) < 0) {
+		fetcher_free(f);
+		*err = xasprintf("cannot stream events from %s", be->cfg->docker_host);
+		return -1;
+	}
+	bool cancelled = false;
+	while (!x.ended) {
+		fetcher_step(f, 1000);
+		struct pollfd p = {.fd = cancel_fd, .events = POLLIN};
+		if (poll(&p, 1, 0) > 0) {
+			cancelled = true;
+			break;
+		}
+	}
+	fetcher_free(f);
+	if (cancelled) {
+		free(x.error);
+		return 0;
+	}
+	*err = x.error;
+	return -1;
+}
+
 static const struct tui_backend_ops live_ops = {
 	.collect = live_collect,
 	.snapshot_free = live_snapshot_free,
@@ -160,6 +242,8 @@ static const struct tui_backend_ops live_ops = {
 	.task_add = live_task_add,
 	.task_note = live_task_note,
 	.history_list = live_history,
+	.container_logs = live_logs,
+	.events_run = live_events_run,
 };
 
 struct tui_backend *tui_live_new(const struct config *cfg, const char *db_path)

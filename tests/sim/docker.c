@@ -302,9 +302,12 @@ static json_t *health_json(const struct sim_container *c, int64_t now)
 {
 	json_t *log = json_array();
 	int n = strcmp(c->health, "starting") == 0 ? 1 : 5;
+	json_int_t interval = json_integer_value(json_object_get(c->healthcheck, "Interval"));
+	if (interval <= 0)
+		interval = 30000000000LL;
 	bool failing = strcmp(c->health, "unhealthy") == 0;
 	for (int i = n - 1; i >= 0; i--) {
-		int64_t start = now - (int64_t)(i + 1) * 30000000000LL + 512345678;
+		int64_t start = now - (int64_t)(i + 1) * interval + 512345678;
 		if (start < c->started_ns)
 			start = c->started_ns + 1000000;
 		char s[48], e[48];
@@ -344,6 +347,39 @@ static json_t *port_bindings(const struct sim_container *c)
 	return s;
 }
 
+/* HostConfig as dockerd 20.10 writes it for a compose container (captured); the
+ * per-container fields are set over it. */
+static const char hostconfig_json[] =
+	"{\"Binds\":null,\"ContainerIDFile\":\"\",\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{}},\"NetworkMode\":\"mailc"
+	"owdockerized_mailcow-network\",\"PortBindings\":{},\"RestartPolicy\":{\"Name\":\"no\",\"MaximumRetryCount\":0},"
+	"\"AutoRemove\":false,\"VolumeDriver\":\"\",\"VolumesFrom\":null,\"CapAdd\":null,\"CapDrop\":null,\"CgroupnsMode\":"
+	"\"private\",\"Dns\":[],\"DnsOptions\":[],\"DnsSearch\":[],\"ExtraHosts\":null,\"GroupAdd\":null,\"IpcMode\":\"priva"
+	"te\",\"Cgroup\":\"\",\"Links\":null,\"OomScoreAdj\":0,\"PidMode\":\"\",\"Privileged\":false,\"PublishAllPorts\":false"
+	",\"ReadonlyRootfs\":false,\"SecurityOpt\":null,\"UTSMode\":\"\",\"UsernsMode\":\"\",\"ShmSize\":67108864,\"Runtime\""
+	":\"runc\",\"ConsoleSize\":[0,0],\"Isolation\":\"\",\"CpuShares\":0,\"Memory\":0,\"NanoCpus\":0,\"CgroupParent\":\"\",\""
+	"BlkioWeight\":0,\"BlkioWeightDevice\":[],\"BlkioDeviceReadBps\":[],\"BlkioDeviceWriteBps\":[],\"BlkioDeviceR"
+	"eadIOps\":[],\"BlkioDeviceWriteIOps\":[],\"CpuPeriod\":0,\"CpuQuota\":0,\"CpuRealtimePeriod\":0,\"CpuRealtimeR"
+	"untime\":0,\"CpusetCpus\":\"\",\"CpusetMems\":\"\",\"Devices\":[],\"DeviceCgroupRules\":null,\"DeviceRequests\":nul"
+	"l,\"KernelMemory\":0,\"KernelMemoryTCP\":0,\"MemoryReservation\":0,\"MemorySwap\":0,\"MemorySwappiness\":null,"
+	"\"OomKillDisable\":false,\"PidsLimit\":null,\"Ulimits\":[],\"CpuCount\":0,\"CpuPercent\":0,\"IOMaximumIOps\":0,\""
+	"IOMaximumBandwidth\":0,\"MaskedPaths\":[\"/proc/asound\",\"/proc/acpi\",\"/proc/kcore\",\"/proc/keys\",\"/proc/l"
+	"atency_stats\",\"/proc/timer_list\",\"/proc/timer_stats\",\"/proc/sched_debug\",\"/proc/scsi\",\"/sys/firmware"
+	"\"],\"ReadonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\",\"/proc/sysrq-trigger\"]}";
+
+static json_t *hostconfig_cached;
+
+static void hostconfig_load(void)
+{
+	hostconfig_cached = json_loads(hostconfig_json, 0, NULL);
+}
+
+static json_t *hostconfig_template(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, hostconfig_load);
+	return hostconfig_cached ? json_deep_copy(hostconfig_cached) : json_object();
+}
+
 static json_t *container_inspect(const struct sim_container *c, int minor, int64_t now)
 {
 	char created[48], started[48], finished[48];
@@ -377,16 +413,13 @@ static json_t *container_inspect(const struct sim_container *c, int minor, int64
 			json_array_append_new(execs, json_string(c->exec_ids.v[i]));
 	}
 	bool host = c->network_mode && strcmp(c->network_mode, "host") == 0;
-	json_t *hostconfig = json_pack("{s:n, s:s, s:{s:s, s:{}}, s:s, s:o, s:{s:s, s:i}, s:b, s:s, s:n, s:n, s:n, "
-				       "s:s, s:[], s:[], s:[], s:n, s:s, s:i, s:b, s:b, s:b, s:I, s:s, s:I, s:I}",
-				       "Binds", "ContainerIDFile", "", "LogConfig", "Type", "json-file", "Config",
-				       "NetworkMode", c->network_mode, "PortBindings", port_bindings(c),
-				       "RestartPolicy", "Name", c->restart_policy, "MaximumRetryCount", 0,
-				       "AutoRemove", 0, "VolumeDriver", "", "VolumesFrom", "CapAdd", "CapDrop",
-				       "CgroupnsMode", "private", "Dns", "DnsOptions", "DnsSearch", "ExtraHosts",
-				       "IpcMode", "private", "OomScoreAdj", 0, "Privileged", host, "PublishAllPorts", 0,
-				       "ReadonlyRootfs", 0, "ShmSize", (json_int_t)67108864, "Runtime", "runc",
-				       "Memory", (json_int_t)0, "NanoCpus", (json_int_t)0);
+	json_t *hostconfig = hostconfig_template();
+	json_object_set_new(hostconfig, "NetworkMode", json_string(c->network_mode));
+	json_object_set_new(hostconfig, "PortBindings", port_bindings(c));
+	json_object_set_new(hostconfig, "RestartPolicy", json_pack("{s:s, s:i}", "Name", c->restart_policy, "MaximumRetryCount", 0));
+	json_object_set_new(hostconfig, "Privileged", json_boolean(host));
+	if (host)
+		json_object_set_new(hostconfig, "CapAdd", json_pack("[s, s]", "NET_ADMIN", "NET_RAW"));
 	json_t *config = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:{}, s:b, s:b, s:b, s:[s,s], s:o, s:s, s:n, "
 				   "s:s, s:n, s:n, s:o}",
 				   "Hostname", c->hostname, "Domainname", "", "User", "", "AttachStdin", 0,
@@ -409,9 +442,30 @@ static json_t *container_inspect(const struct sim_container *c, int minor, int64
 	sha256_hex(seed, sandbox);
 	free(seed);
 	char *sandbox_key = xasprintf("/var/run/docker/netns/%.12s", sandbox);
-	json_t *ns = json_pack("{s:s, s:s, s:b, s:s, s:i, s:{}, s:s, s:n, s:n}",
+	/* the published ports, as bound while the container runs */
+	json_t *ports = json_object();
+	size_t pi;
+	json_t *pv;
+	json_array_foreach(c->ports, pi, pv) {
+		if (!running)
+			break;
+		char key[32], port[16];
+		snprintf(key, sizeof(key), "%lld/%s", (long long)json_integer_value(json_object_get(pv, "PrivatePort")),
+			 json_string_value(json_object_get(pv, "Type")));
+		snprintf(port, sizeof(port), "%lld", (long long)json_integer_value(json_object_get(pv, "PublicPort")));
+		json_t *arr = json_object_get(ports, key);
+		if (!arr) {
+			arr = json_array();
+			json_object_set_new(ports, key, arr);
+		}
+		json_array_append_new(arr, json_pack("{s:s, s:s}", "HostIp", json_string_value(json_object_get(pv, "IP")),
+						     "HostPort", port));
+	}
+	json_t *sorted_ports = json_sorted(ports);
+	json_decref(ports);
+	json_t *ns = json_pack("{s:s, s:s, s:b, s:s, s:i, s:o, s:s, s:n, s:n}",
 			       "Bridge", "", "SandboxID", running ? sandbox : "", "HairpinMode", 0,
-			       "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen", 0, "Ports",
+			       "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen", 0, "Ports", sorted_ports,
 			       "SandboxKey", running ? sandbox_key : "", "SecondaryIPAddresses", "SecondaryIPv6Addresses");
 	free(sandbox_key);
 	/* the deprecated top-level address fields, empty for non-default networks */

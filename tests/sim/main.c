@@ -260,6 +260,7 @@ static void shutdown_all(void)
 	control_stop();
 	servers_stop();
 	dns_stop();
+	docker_free();
 	pthread_mutex_lock(&sim.lock);
 	sim_free_state();
 	pthread_mutex_unlock(&sim.lock);

@@ -275,6 +275,7 @@ void faults_apply_down(void);
 
 /* servers */
 int docker_start(char **err);
+void docker_free(void);
 int mailcow_start(char **err);
 int mtasts_start(char **err);
 int backend_set_down(enum backend be, bool down, char **err);

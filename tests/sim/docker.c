@@ -33,6 +33,10 @@ static void derr(struct http_resp *rs, unsigned status, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
+	/* messages quote what the client sent: keep them valid JSON strings */
+	for (unsigned char *p = (unsigned char *)msg; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			*p = '?';
 	djson(rs, status, json_pack("{s:s}", "message", msg));
 	free(msg);
 }
@@ -86,9 +90,9 @@ static bool filters_parse(struct dreq *d, const char *allowed[], struct filters 
 		return false;
 	}
 	if (!json_is_object(j)) {
-		json_decref(j);
 		derr(d->rs, 400, "json: cannot unmarshal %s into Go value of type map[string]map[string]bool",
-		     json_is_array(j) ? "array" : "string");
+		     json_is_array(j) ? "array" : json_is_null(j) ? "null" : "string");
+		json_decref(j);
 		return false;
 	}
 	const char *k;
@@ -113,9 +117,9 @@ static bool filters_parse(struct dreq *d, const char *allowed[], struct filters 
 			json_object_foreach(v, vk, vv) if (json_is_true(vv)) json_array_append_new(vals, json_string(vk));
 		} else {
 			json_decref(vals);
-			json_decref(j);
 			derr(d->rs, 400, "json: cannot unmarshal %s into Go value of type map[string]bool",
 			     json_is_string(v) ? "string" : "number");
+			json_decref(j);
 			return false;
 		}
 		json_object_set_new(f->map, k, vals);
@@ -976,7 +980,12 @@ static void run_postqueue(struct exec_out *o, struct strv *argv)
 }
 
 /* Runs one simple command; false when it does not exist in this container. */
-static bool run_simple(struct exec_out *o, const struct sim_container *c, struct strv *argv)
+/* What a command sees of its container; copied so that it runs without the lock. */
+struct exec_ctx {
+	char *service, *hostname;
+};
+
+static bool run_simple(struct exec_out *o, const struct exec_ctx *c, struct strv *argv)
 {
 	const char *cmd = argv->v[0], *base = strrchr(cmd, '/');
 	base = base ? base + 1 : cmd;
@@ -1053,7 +1062,7 @@ static void shell_words(const char *s, struct strv *out)
 	buf_free(&w);
 }
 
-static void exec_run(struct exec_out *o, const struct sim_container *c, const struct strv *cmd)
+static void exec_run(struct exec_out *o, const struct exec_ctx *c, const struct strv *cmd)
 {
 	const char *base = strrchr(cmd->v[0], '/');
 	base = base ? base + 1 : cmd->v[0];
@@ -1223,15 +1232,33 @@ static void exec_start(struct dreq *d, struct sim_exec *e)
 	free(cs);
 	struct exec_out o = {.tty = e->tty};
 	e->pid = 40000 + (int)(sim.execs.n % 20000);
-	/* postconf reads the mailcow files, postqueue takes the lock itself */
+	/* postconf reads the mailcow files, postqueue takes the lock itself; the exec and its
+	 * container may go away meanwhile (container ... remove), so look them up again after */
+	char *id = xstrdup(e->id);
+	struct strv cmd = {0};
+	for (size_t i = 0; i < e->cmd.n; i++)
+		strv_push(&cmd, e->cmd.v[i]);
+	struct exec_ctx ctx = {xstrdup(c->service), xstrdup(c->hostname)};
+	e->running = true;
 	pthread_mutex_unlock(&sim.lock);
-	exec_run(&o, c, &e->cmd);
+	exec_run(&o, &ctx, &cmd);
 	pthread_mutex_lock(&sim.lock);
+	strv_free(&cmd);
+	free(ctx.service);
+	free(ctx.hostname);
+	e = exec_find(id);
+	free(id);
+	if (!e) {
+		buf_free(&o.b);
+		derr(d->rs, 404, "No such exec instance: the container was removed");
+		return;
+	}
+	e->running = false;
 	e->exit_code = o.code;
 	char code[16];
 	snprintf(code, sizeof(code), "%d", o.code);
-	if (container_find(c->id) == c)
-		event_emit_container(c, "exec_die", json_pack("{s:s, s:s}", "execID", e->id, "exitCode", code), sim_now_ns());
+	c = e->c; /* the exec still exists, so its container does too */
+	event_emit_container(c, "exec_die", json_pack("{s:s, s:s}", "execID", e->id, "exitCode", code), sim_now_ns());
 	if (!e->attach_stdout && !e->attach_stderr)
 		buf_reset(&o.b);
 	if (detach) {

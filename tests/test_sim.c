@@ -603,6 +603,16 @@ Test(sim, http_faults_switch_on_and_off_while_running)
 	char *bad = simproc_ctl(sp, "fault dns truncated");
 	cr_expect(bad && str_starts_with(bad, "error: "), "%s", bad);
 	free(bad);
+	/* the ctl client: 0 for ok, 1 for an error answer, 2 when no simulator answers */
+	out = sh_expect(0, "%s ctl \"$SIM_DIR\" fault all off", simproc_bin());
+	cr_expect_str_eq(out, "ok no faults\n");
+	free(out);
+	out = sh_expect(1, "%s ctl \"$SIM_DIR\" fault bogus down", simproc_bin());
+	cr_expect_str_eq(out, "mcon-sim: error: unknown backend (docker, mailcow, mta-sts, dns, all)\n");
+	free(out);
+	out = sh_expect(2, "%s ctl \"$SIM_DIR/nowhere\" ping", simproc_bin());
+	cr_expect(strstr(out, "cannot reach the simulator"), "%s", out);
+	free(out);
 }
 
 Test(sim, dns_faults_switch_on_and_off_while_running)

@@ -57,7 +57,7 @@ static const char usage_text[] =
 	"      connect NETWORK, disconnect NETWORK; each emits the events dockerd emits.\n"
 	"  dns add NAME TYPE DATA                 publish a record (TXT data unquoted is split in\n"
 	"                                         255-byte strings; quoted is taken as written)\n"
-	"  dns del NAME [TYPE [DATA]]             remove records\n"
+	"  dns del NAME [TYPE [DATA]]             remove records (wrong answers: del, then add)\n"
 	"  mailq deferred N | mailq clear         set the deferred queue\n"
 	"  ping, help\n";
 

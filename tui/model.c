@@ -291,9 +291,17 @@ bool model_apply_event(struct tui_model *m, const struct tui_event *ev)
 	}
 	if (!service)
 		return false;
+	const char *a = ev->action;
+	/* only the actions that change what the pane shows get an entry */
+	static const char *const known[] = {"start", "unpause", "restart", "die", "stop", "kill", "pause",
+					    "destroy", "create", "connect", "disconnect"};
+	bool relevant = str_starts_with(a, "health_status");
+	for (size_t i = 0; i < ARRAY_SIZE(known) && !relevant; i++)
+		relevant = strcmp(a, known[i]) == 0;
+	if (!relevant)
+		return false;
 	struct ctr_live *l = live_get(m, id, service);
 	l->at = ev->time;
-	const char *a = ev->action;
 	if (strcmp(ev->type, "network") == 0) {
 		if (!ev->network)
 			return false;

@@ -75,17 +75,16 @@ static enum tui_status row_status(const struct tui_model *m, const struct crow *
 	}
 	if (!r->c)
 		return TS_CRIT;
-	if (l) {
-		struct container v;
-		bool gone;
-		model_container_view(m, r->c, &v, &gone);
-		if (gone || (v.state && strcmp(v.state, "running") != 0) || v.health == HEALTH_UNHEALTHY)
-			s = status_worse(s, TS_CRIT);
-		else if (v.health == HEALTH_STARTING || l->restarts)
-			s = status_worse(s, TS_WARN);
-		else
-			s = status_worse(s, TS_OK);
-	}
+	/* the state itself always counts, so the cell is right between two check runs */
+	struct container v;
+	bool gone;
+	model_container_view(m, r->c, &v, &gone);
+	if (gone || (v.state && strcmp(v.state, "running") != 0) || v.health == HEALTH_UNHEALTHY)
+		s = status_worse(s, TS_CRIT);
+	else if (v.health == HEALTH_STARTING || (l && l->restarts))
+		s = status_worse(s, TS_WARN);
+	else
+		s = status_worse(s, TS_OK);
 	bool missing;
 	if (overlay_violation(m, r->c, &missing))
 		s = status_worse(s, TS_CRIT);

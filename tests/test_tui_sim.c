@@ -1,0 +1,192 @@
+/* The console against the simulator (the runbook's site over real HTTP, DNS and the Docker
+ * API): the demo site's containers, a container turned unhealthy shows without r, every key
+ * is answered promptly while each backend takes 10 s, and a failed backend names its reason
+ * while the other panes keep updating. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cli/cli.h"
+#include "core/config.h"
+#include "core/who.h"
+#include "db/db.h"
+#include "tests/support/simproc.h"
+#include "tests/support/vt.h"
+
+#define WAIT 8000
+
+static struct simproc *sp;
+static struct vt *t;
+
+static long long ms_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int run_mcon(void *ud)
+{
+	(void)ud;
+	char *argv[] = {(char *)"mcon", (char *)"--config", sp->conf, NULL};
+	return cli_main(3, argv);
+}
+
+static void start(void)
+{
+	sp = simproc_start(NULL, NULL);
+	cr_assert(sp, "the simulator did not start (MCON_SIM_BIN=%s)", simproc_bin());
+	t = vt_spawn(24, 80, NULL, NULL, run_mcon, NULL);
+	bool ok = vt_wait(t, "refreshed", WAIT);
+	if (!ok) {
+		char *s = vt_screen(t);
+		cr_log_error("screen:\n%s", s);
+		free(s);
+	}
+	cr_assert(ok, "the console did not show the demo site");
+}
+
+static bool wait_row(const char *service, const char *needle, int timeout_ms);
+
+static void stop(void)
+{
+	char *report = NULL;
+	int rc = vt_close(t, &report);
+	if (report)
+		cr_log_error("%s", report);
+	cr_expect_null(report);
+	free(report);
+	cr_expect_eq(rc, 0);
+	cr_expect_eq(simproc_stop(sp), 0);
+}
+
+static bool wait_row(const char *service, const char *needle, int timeout_ms)
+{
+	long long end = ms_now() + timeout_ms;
+	for (;;) {
+		int r = vt_find_row(t, service);
+		char *row = r >= 0 ? vt_row(t, r) : NULL;
+		bool ok = row && strstr(row, needle);
+		if (ok || ms_now() >= end) {
+			if (!ok) {
+				char *s = vt_screen(t);
+				cr_log_error("waiting for '%s' on the row of %s:\n%s", needle, service, s);
+				free(s);
+			}
+			free(row);
+			return ok;
+		}
+		free(row);
+		vt_pump(t, 20, 0);
+	}
+}
+
+Test(tui_sim, demo_site_containers, .timeout = 60)
+{
+	start();
+	cr_expect(vt_contains(t, "mcon \xc2\xb7 hermes"));
+	cr_expect(vt_contains(t, "docker \xe2\x9c\x93"));
+	vt_char(t, '2');
+	cr_expect(vt_wait(t, "[2 Containers]", WAIT));
+	/* nginx-mailcow is the one service on the overlay network */
+	cr_expect(wait_row("nginx-mailcow", "netgrimoire", WAIT));
+	cr_expect(wait_row("postfix-mailcow", "running", WAIT));
+	/* details: the container's own networks and its log lines from the Docker logs API */
+	int r = vt_find_row(t, "nginx-mailcow");
+	cr_assert(r >= 0);
+	for (int i = 4; i < r; i++)
+		vt_char(t, 'j');
+	vt_key(t, VTERM_KEY_ENTER);
+	cr_expect(vt_wait(t, "Container nginx-mailcow", WAIT));
+	cr_expect(vt_wait(t, "Last 200 log lines:", WAIT));
+	cr_expect(vt_wait_gone(t, "fetching the last 200 lines", WAIT), "the logs did not arrive");
+	vt_key(t, VTERM_KEY_ESCAPE);
+	stop();
+}
+
+Test(tui_sim, unhealthy_container_shows_without_refresh, .timeout = 60)
+{
+	start();
+	vt_char(t, '2');
+	cr_assert(wait_row("clamd-mailcow", "running", WAIT));
+	cr_assert(simproc_ctl_ok(sp, "container clamd-mailcow unhealthy"));
+	long long t0 = ms_now();
+	cr_expect(wait_row("clamd-mailcow", "unhealthy", 3000), "no update without r");
+	cr_expect(ms_now() - t0 < 2500, "took %lld ms", ms_now() - t0);
+	cr_expect(wait_row("clamd-mailcow", "CRIT", 1000));
+	stop();
+}
+
+Test(tui_sim, slow_backend_every_key_answered, .timeout = 90)
+{
+	start();
+	/* every request of the collection (and every DNS answer) takes 10 s */
+	cr_assert(simproc_ctl_ok(sp, "fault docker slow 10000"));
+	cr_assert(simproc_ctl_ok(sp, "fault mailcow slow 10000"));
+	cr_assert(simproc_ctl_ok(sp, "fault mta-sts slow 10000"));
+	cr_assert(simproc_ctl_ok(sp, "fault dns slow 10000"));
+	vt_char(t, 'r');
+	cr_assert(vt_wait(t, "refreshing", 3000));
+	struct {
+		uint32_t key;
+		const char *shows;
+	} steps[] = {
+		{'2', "[2 Containers]"}, {'3', "[3 DKIM]"}, {'4', "[4 Pending]"}, {'?', "Help: keys"},
+		{'q', "[4 Pending]"}, {'5', "[5 Checks]"}, {'6', "[6 History]"}, {'2', "[2 Containers]"},
+		{'j', "2/"}, {'/', "filter (Esc clears):"},
+	};
+	long long worst = 0;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		long long t0 = ms_now();
+		vt_char(t, steps[i].key);
+		cr_expect(vt_wait(t, steps[i].shows, 1000), "key '%c' not answered", (char)steps[i].key);
+		if (ms_now() - t0 > worst)
+			worst = ms_now() - t0;
+	}
+	cr_expect(worst < 500, "slowest key took %lld ms", worst);
+	cr_expect(vt_contains(t, "refreshing"), "the slow refresh should still be in flight");
+	cr_assert(simproc_ctl_ok(sp, "fault all off"));
+	stop(); /* quitting cancels the collection in flight */
+}
+
+Test(tui_sim, failed_backend_reason_while_other_panes_update, .timeout = 60)
+{
+	start();
+	cr_assert(simproc_ctl_ok(sp, "fault docker down"));
+	bool seen = false;
+	for (int i = 0; i < 5 && !seen; i++) {
+		vt_char(t, 'r');
+		seen = vt_wait(t, "docker \xe2\x9c\x97 FAILED", WAIT);
+	}
+	cr_expect(seen, "the header does not name the failed backend");
+	char *s = vt_screen(t);
+	cr_expect(strstr(s, "connect") || strstr(s, "refused"), "no reason given:\n%s", s);
+	free(s);
+	/* the checklist pane keeps working: another admin's item shows up */
+	vt_char(t, '4');
+	cr_assert(vt_wait(t, "#3", WAIT));
+	struct config cfg = {0};
+	char *err = NULL;
+	cr_assert_eq(config_load(&cfg, sp->conf, &err), 0, "%s", err);
+	struct db_error dberr = {0};
+	struct db *db = db_open(cfg.state_db, 0, &dberr);
+	cr_assert(db, "%s", dberr.msg);
+	struct who bob;
+	who_set(&bob, "bob", NULL);
+	int64_t id;
+	cr_assert_eq(db_item_add(db, &bob, "Check the Docker socket permissions", NULL, NULL, &id), DB_OK);
+	db_close(db);
+	config_free(&cfg);
+	cr_expect(vt_wait(t, "Check the Docker socket permissions", 8000));
+	/* and Docker coming back is picked up by the next refresh */
+	cr_assert(simproc_ctl_ok(sp, "fault docker off"));
+	vt_char(t, '2');
+	seen = false;
+	for (int i = 0; i < 5 && !seen; i++) {
+		vt_char(t, 'r');
+		seen = vt_wait(t, "nginx-mailcow", WAIT);
+	}
+	cr_expect(seen);
+	stop();
+}

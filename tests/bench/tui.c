@@ -9,7 +9,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "cli/cli.h"
 #include "core/util.h"
+#include "tests/support/simproc.h"
 #include "tests/support/tui_run.h"
 
 static long long ms_now(void)
@@ -47,6 +49,54 @@ static long rss_kb(pid_t pid)
 	long kb = p ? atol(p + 6) : -1;
 	free(s);
 	return kb;
+}
+
+static struct simproc *sim;
+
+static int run_mcon(void *ud)
+{
+	(void)ud;
+	char *argv[] = {(char *)"mcon", (char *)"--config", sim->conf, NULL};
+	return cli_main(3, argv);
+}
+
+/* The real console (cli_main, the live backend) on the simulator's demo scenario. */
+static int bench_demo(int idle_s, long hz)
+{
+	sim = simproc_start(NULL, NULL);
+	if (!sim) {
+		fprintf(stderr, "bench tui: the simulator did not start (%s)\n", simproc_bin());
+		return 1;
+	}
+	long long t0 = ms_now();
+	struct vt *t = vt_spawn(24, 80, NULL, NULL, run_mcon, NULL);
+	/* complete: the header says when it refreshed and the checklist is read */
+	bool ok = vt_wait(t, "refreshed ", 10000);
+	long long first = ms_now() - t0;
+	vt_char(t, '4');
+	ok = ok && vt_wait(t, "#3", 5000);
+	vt_char(t, '1');
+	if (!ok) {
+		fprintf(stderr, "bench tui: the demo console did not show its first screen\n");
+		vt_close(t, NULL);
+		simproc_stop(sim);
+		return 1;
+	}
+	printf("tui.demo_first_screen_ms      %lld   (mcon on the simulator's demo site, start to the first complete screen; target < 150)\n",
+	       first);
+	vt_pump(t, 500, 0);
+	long long c0 = cpu_ticks(t->pid), w0 = ms_now();
+	vt_pump(t, idle_s * 1000, 0);
+	long long c1 = cpu_ticks(t->pid);
+	double pct = 100.0 * (double)(c1 - c0) / (double)hz / ((double)(ms_now() - w0) / 1000.0);
+	printf("tui.demo_idle_cpu_percent     %.3f   (over %d s idle with the event stream open; %.3f s of CPU per 60 s; target < 1%%)\n",
+	       pct, idle_s, pct * 60.0 / 100.0);
+	printf("tui.demo_rss_kb               %ld   (target < 20480)\n", rss_kb(t->pid));
+	char *rep = NULL;
+	vt_close(t, &rep);
+	free(rep);
+	simproc_stop(sim);
+	return 0;
 }
 
 static int fail(const char *what)
@@ -119,5 +169,10 @@ int main(void)
 	printf("tui.jump_to_row_1000_ms       %lld\n", ms_now() - s0);
 	console_stop(&run, &rep);
 	free(rep);
+
+	/* 6. the real binary on the simulator */
+	if (access(simproc_bin(), X_OK) == 0)
+		return bench_demo(idle_s, hz);
+	printf("tui.demo_*                    skipped: no simulator at %s\n", simproc_bin());
 	return 0;
 }

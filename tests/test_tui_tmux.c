@@ -86,8 +86,9 @@ static void teardown(void)
 	free(sh(NULL, "tmux -L %s kill-server 2>/dev/null; rm -rf '%s'", sock, dir));
 }
 
-Test(tui_tmux, real_binary_keys_resize_and_quit, .init = setup, .fini = teardown, .timeout = 60)
+Test(tui_tmux, real_binary_keys_resize_and_quit, .timeout = 60)
 {
+	setup();
 	const char *bin = getenv("MCON_BIN");
 	cr_assert(bin && *bin, "MCON_BIN is not set (tests/run sets it)");
 	int st;
@@ -111,10 +112,12 @@ Test(tui_tmux, real_binary_keys_resize_and_quit, .init = setup, .fini = teardown
 	cr_expect(wait_screen("[4 Pending]", 5000));
 	keys("q");
 	cr_expect(wait_screen("EXITED 0", 5000), "mcon did not exit 0 on q");
+	teardown();
 }
 
-Test(tui_tmux, ctrl_c_restores_the_terminal, .init = setup, .fini = teardown, .timeout = 60)
+Test(tui_tmux, ctrl_c_restores_the_terminal, .timeout = 60)
 {
+	setup();
 	const char *bin = getenv("MCON_BIN");
 	cr_assert(bin && *bin, "MCON_BIN is not set (tests/run sets it)");
 	free(sh(NULL, "tmux -L %s -f /dev/null new-session -d -s S -x 90 -y 26 "
@@ -127,29 +130,6 @@ Test(tui_tmux, ctrl_c_restores_the_terminal, .init = setup, .fini = teardown, .t
 	char *s = capture();
 	cr_expect(strstr(s, "[1 Domains]") == NULL, "the alternate screen was not left:\n%s", s);
 	free(s);
+	teardown();
 }
 
-Test(tui_tmux, make_demo_console, .init = setup, .fini = teardown, .timeout = 90)
-{
-	const char *build = getenv("MCON_BUILD");
-	cr_assert(build && *build, "MCON_BUILD is not set (tests/run sets it)");
-	free(sh(NULL, "tmux -L %s -f /dev/null new-session -d -s S -x 100 -y 30 "
-		      "\"env TMPDIR=%s LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color bash scripts/demo %s; "
-		      "echo EXITED \\\\$?; sleep 30\"",
-		sock, dir, build));
-	cr_assert(wait_screen("[1 Domains]", 20000), "the demo's console did not open");
-	cr_expect(wait_screen("mcon \xc2\xb7 hermes", 5000));
-	keys("4");
-	cr_expect(wait_screen("#3", 5000), "the demo's checklist did not show");
-	/* the simulator runs while the console is open */
-	int st;
-	char *running = sh(&st, "pgrep -f '[m]con-sim --dir %s/mcon-demo' >/dev/null && echo yes || echo no", dir);
-	cr_expect_str_eq(running, "yes\n");
-	free(running);
-	keys("q");
-	cr_expect(wait_screen("EXITED 0", 15000), "the demo did not end cleanly");
-	/* the simulator is stopped and its directory removed */
-	char *left = sh(&st, "ls -d %s/mcon-demo.* 2>/dev/null; pgrep -f '[m]con-sim --dir %s/mcon-demo' || true", dir, dir);
-	cr_expect_str_eq(left, "", "left behind: %s", left);
-	free(left);
-}

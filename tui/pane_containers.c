@@ -115,7 +115,8 @@ static size_t containers_ingest(struct pane *p, const struct tui_model *m)
 			if (!found)
 				cp->rows[cp->n++] = (struct crow){NULL, svc};
 		}
-	qsort(cp->rows, cp->n, sizeof(*cp->rows), crow_cmp);
+	if (cp->n > 1)
+		qsort(cp->rows, cp->n, sizeof(*cp->rows), crow_cmp);
 	for (size_t i = 0; i < cp->n; i++) {
 		const struct crow *r = &cp->rows[i];
 		struct buf b = {0};

@@ -356,3 +356,28 @@ Test(tui_screens, arrows_pages_home_end, .timeout = 30)
 	cr_expect(vt_wait(run.vt, "netgrimoire.com (Main site)", WAIT));
 	stop();
 }
+
+static void click(int row, int col)
+{
+	vterm_mouse_move(run.vt->vt, row, col, VTERM_MOD_NONE);
+	vterm_mouse_button(run.vt->vt, 1, true, VTERM_MOD_NONE);
+	vterm_mouse_button(run.vt->vt, 1, false, VTERM_MOD_NONE);
+}
+
+Test(tui_screens, mouse_only_with_the_option, .timeout = 30)
+{
+	/* off by default: a click on the DKIM tab changes nothing */
+	start(0, NULL);
+	click(2, 29);
+	vt_pump(run.vt, 400, 0);
+	cr_expect(vt_contains(run.vt, "[1 Domains]"));
+	stop();
+
+	cr_assert(console_start_mouse(&run, 0, 24, 80));
+	click(2, 29);
+	cr_expect(vt_wait(run.vt, "[3 DKIM]", WAIT), "a click on the tab did not switch panes");
+	/* a click on a row selects it */
+	click(6, 10);
+	cr_expect(vt_wait(run.vt, "3/16", WAIT));
+	stop();
+}

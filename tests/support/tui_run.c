@@ -25,17 +25,28 @@ static int child_main(void *ud)
 	return rc;
 }
 
-bool console_start(struct console_run *out, unsigned flags, int rows, int cols, const char *locale,
-		   const char *const *env)
+static bool start(struct console_run *out, unsigned flags, int rows, int cols, const char *locale,
+		  const char *const *env, bool mouse)
 {
 	int p[2];
 	if (pipe(p) < 0)
 		die("pipe");
-	struct child_args a = {.flags = flags, .ctl_r = p[0], .ctl_w = p[1]};
+	struct child_args a = {.flags = flags, .ctl_r = p[0], .ctl_w = p[1], .mouse = mouse};
 	out->vt = vt_spawn(rows, cols, locale, env, child_main, &a);
 	close(p[0]);
 	out->ctl = p[1];
 	return vt_wait(out->vt, "refreshed", 5000);
+}
+
+bool console_start(struct console_run *out, unsigned flags, int rows, int cols, const char *locale,
+		   const char *const *env)
+{
+	return start(out, flags, rows, cols, locale, env, false);
+}
+
+bool console_start_mouse(struct console_run *out, unsigned flags, int rows, int cols)
+{
+	return start(out, flags, rows, cols, NULL, NULL, true);
 }
 
 void console_ctl(struct console_run *r, const char *line)

@@ -15,6 +15,8 @@ struct console_run {
  * first complete screen. Returns false (after filling *out anyway) when it did not show. */
 bool console_start(struct console_run *out, unsigned flags, int rows, int cols, const char *locale,
 		   const char *const *env);
+/* The same with tui_opts.mouse set (--mouse). */
+bool console_start_mouse(struct console_run *out, unsigned flags, int rows, int cols);
 /* Writes one command line to the fake. */
 void console_ctl(struct console_run *r, const char *line);
 /* Quits the console; returns its exit status and fills *report with a sanitizer report. */

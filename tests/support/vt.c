@@ -349,6 +349,17 @@ int vt_close(struct vt *t, char **leak_report)
 		free(rep);
 		rep = NULL;
 	}
+	/* a child that failed (UBSan halts print to the terminal) leaves its last screen */
+	bool failed = status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	if (failed && leak_report) {
+		char *scr = vt_screen(t);
+		char *both = xasprintf("%sthe console exited with status %d; its last screen:\n%s", rep ? rep : "",
+				       status == -1 ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+				       scr);
+		free(scr);
+		free(rep);
+		rep = both;
+	}
 	if (rep && leak_report)
 		*leak_report = rep;
 	else

@@ -52,8 +52,8 @@ bool vt_cell(struct vt *t, int row, int col, VTermScreenCell *cell);
  * match; returns NULL on a match, else a message with both screens (caller frees). */
 char *vt_golden(struct vt *t, const char *name, int timeout_ms);
 /* Sends q (or kills after timeout) and reaps the child; returns its exit status, or -1.
- * *leak_report receives the child's sanitizer report when it holds an error or a leak
- * (caller frees). */
+ * *leak_report receives the child's sanitizer report when it holds an error or a leak, and
+ * the last screen when the child failed (caller frees). */
 int vt_close(struct vt *t, char **leak_report);
 
 #endif

@@ -5,6 +5,7 @@
 #define MCON_TUI_CONSOLE_H
 
 #include <stdbool.h>
+#include <wchar.h>
 #include "tui/display.h"
 #include "tui/model.h"
 #include "tui/pane.h"
@@ -65,6 +66,8 @@ struct console {
 	bool quit;
 };
 
+#define SPIN_MS 125             /* spinner frame */
+
 long long console_now_ms(void);
 void console_message(struct console *c, enum tui_status level, const char *fmt, ...) ATTR_PRINTF(3, 4);
 void console_prompt(struct console *c, const char *label, const char *initial, prompt_done_fn *done,
@@ -83,5 +86,17 @@ void console_task_add(struct console *c, const char *title);
 void console_task_note(struct console *c, long id, const char *text);
 void console_task_undo(struct console *c);
 const char *console_spinner(const struct console *c);
+
+/* prompt.c */
+void console_prompt_key(struct console *c, wint_t ch, bool fkey);
+void console_prompt_close(struct console *c);
+/* jobs.c: start a refresh (or queue one after the running one), re-read the checklist or the
+ * history on the database worker; the Docker event thread's body. */
+void console_refresh(struct console *c);
+void console_tasks_reload(struct console *c);
+void console_history_reload(struct console *c);
+void *console_events_main(void *arg);
+/* draw.c: draws what is dirty, then one doupdate. */
+void console_draw(struct console *c);
 
 #endif

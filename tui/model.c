@@ -118,7 +118,7 @@ int family_of_check(const char *check)
 	return -1;
 }
 
-enum tui_status status_worse(enum tui_status a, enum tui_status b)
+enum tui_status tui_status_worse(enum tui_status a, enum tui_status b)
 {
 	return a > b ? a : b;
 }
@@ -127,7 +127,7 @@ enum tui_status model_worst(const struct tui_model *m)
 {
 	enum tui_status w = TS_NONE;
 	for (size_t i = 0; i < m->n_results; i++)
-		w = status_worse(w, m->results[i].status);
+		w = tui_status_worse(w, m->results[i].status);
 	return w;
 }
 
@@ -190,7 +190,7 @@ static void fold_family(const struct tui_result *r, void *ud)
 	int fam = family_of_check(r->check);
 	if (fam < 0 || (f->family >= 0 && fam != f->family))
 		return;
-	f->w = status_worse(f->w, r->status);
+	f->w = tui_status_worse(f->w, r->status);
 }
 
 enum tui_status model_domain_status(const struct tui_model *m, const char *domain, int family)
@@ -207,7 +207,7 @@ static void fold_check(const struct tui_result *r, void *ud)
 {
 	struct fold *f = ud;
 	if (strcmp(r->check, f->check) == 0)
-		f->w = status_worse(f->w, r->status);
+		f->w = tui_status_worse(f->w, r->status);
 }
 
 enum tui_status model_check_status(const struct tui_model *m, const char *check, const char *target)
@@ -224,7 +224,7 @@ enum tui_status model_check_status(const struct tui_model *m, const char *check,
 			continue;
 		if (target && (!r->target || strcmp(r->target, target) != 0))
 			continue;
-		w = status_worse(w, r->status);
+		w = tui_status_worse(w, r->status);
 	}
 	return w;
 }

@@ -52,7 +52,7 @@ void model_index(struct tui_model *m);
 void model_each_target(const struct tui_model *m, const char *target, bool prefix,
 		       void (*fn)(const struct tui_result *r, void *ud), void *ud);
 
-enum tui_status status_worse(enum tui_status a, enum tui_status b);
+enum tui_status tui_status_worse(enum tui_status a, enum tui_status b);
 enum tui_status model_worst(const struct tui_model *m);
 /* Worst status of the results whose target is the domain (or "domain/..."), for a family
  * (-1 = every family). */

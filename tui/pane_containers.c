@@ -71,7 +71,7 @@ static enum tui_status row_status(const struct tui_model *m, const struct crow *
 			continue;
 		if (l && l->state && strcmp(res->check, "containers.running") == 0)
 			continue;
-		s = status_worse(s, res->status);
+		s = tui_status_worse(s, res->status);
 	}
 	if (!r->c)
 		return TS_CRIT;
@@ -80,14 +80,14 @@ static enum tui_status row_status(const struct tui_model *m, const struct crow *
 	bool gone;
 	model_container_view(m, r->c, &v, &gone);
 	if (gone || (v.state && strcmp(v.state, "running") != 0) || v.health == HEALTH_UNHEALTHY)
-		s = status_worse(s, TS_CRIT);
+		s = tui_status_worse(s, TS_CRIT);
 	else if (v.health == HEALTH_STARTING || (l && l->restarts))
-		s = status_worse(s, TS_WARN);
+		s = tui_status_worse(s, TS_WARN);
 	else
-		s = status_worse(s, TS_OK);
+		s = tui_status_worse(s, TS_OK);
 	bool missing;
 	if (overlay_violation(m, r->c, &missing))
-		s = status_worse(s, TS_CRIT);
+		s = tui_status_worse(s, TS_CRIT);
 	return s;
 }
 

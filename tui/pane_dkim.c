@@ -78,7 +78,7 @@ static size_t dkim_ingest(struct pane *p, const struct tui_model *m)
 			r->key = xasprintf("%s/%s", d->name, sel);
 			r->status = model_check_status(m, "dkim.selector", r->key);
 			if (mc)
-				r->status = status_worse(r->status, model_check_status(m, "dkim.mailcow", d->name));
+				r->status = tui_status_worse(r->status, model_check_status(m, "dkim.mailcow", d->name));
 			r->text = xasprintf("%s %s %s %s", r->key, r->published ? "published" : "missing",
 					    tui_status_word(r->status), r->match == 0 ? "mismatch" : "");
 		}

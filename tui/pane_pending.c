@@ -46,7 +46,7 @@ static enum tui_status evidence(const struct tui_model *m, const struct tui_task
 		enum tui_status s = model_check_status(m, t->links.v[i], NULL);
 		if (!*worst_check || s > w)
 			*worst_check = t->links.v[i];
-		w = status_worse(w, s);
+		w = tui_status_worse(w, s);
 	}
 	return w;
 }

@@ -343,7 +343,7 @@ void records_domain_details(const struct tui_model *m, const struct snap_domain 
 			bool mc = cfg->dkim_mailcow_selector && strcmp(sel, cfg->dkim_mailcow_selector) == 0;
 			enum tui_status st = model_check_status(m, "dkim.selector", target);
 			if (mc)
-				st = status_worse(st, model_check_status(m, "dkim.mailcow", dn));
+				st = tui_status_worse(st, model_check_status(m, "dkim.mailcow", dn));
 			if (st <= TS_OK)
 				continue;
 			char *name = xasprintf("%s._domainkey.%s", sel, dn);

@@ -8,17 +8,26 @@
 #include "core/sanitize.h"
 #include "tui/console.h"
 
-static void draw_backend(struct console *c, struct buf *line, const char *name,
-			 const struct part_error *err, bool have)
+/* Every backend's state first, so none is cut off, then the reasons of those that failed. */
+static void draw_backends(struct console *c, const struct snapshot *s, struct buf *line)
 {
-	(void)c;
-	if (!have)
-		buf_printf(line, "%s ? ", name);
-	else if (err && err->failed)
-		buf_printf(line, "%s %s FAILED: %s  ", name, disp_glyph(&c->disp, G_CRIT),
-			   err->why ? err->why : (err->what ? err->what : "error"));
-	else
-		buf_printf(line, "%s %s  ", name, disp_glyph(&c->disp, G_OK));
+	const struct {
+		const char *name;
+		const struct part_error *err;
+	} b[] = {
+		{"docker", &s->docker.err}, {"mailcow", &s->mailcow.err},
+		{"dns", &s->dns_err}, {"files", &s->limits.err},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(b); i++)
+		buf_printf(line, "%s %s ", b[i].name, disp_glyph(&c->disp, b[i].err->failed ? G_CRIT : G_OK));
+	const char *sep = "| ";
+	for (size_t i = 0; i < ARRAY_SIZE(b); i++) {
+		const struct part_error *e = b[i].err;
+		if (!e->failed)
+			continue;
+		buf_printf(line, "%s%s: %s", sep, b[i].name, e->why ? e->why : (e->what ? e->what : "failed"));
+		sep = "; ";
+	}
 }
 
 static void draw_head(struct console *c)
@@ -62,10 +71,7 @@ static void draw_head(struct console *c)
 	} else {
 		bool any = s->docker.err.failed || s->mailcow.err.failed || s->dns_err.failed ||
 			   s->limits.err.failed;
-		draw_backend(c, &line, "docker", &s->docker.err, true);
-		draw_backend(c, &line, "mailcow", &s->mailcow.err, true);
-		draw_backend(c, &line, "dns", &s->dns_err, true);
-		draw_backend(c, &line, "files", &s->limits.err, true);
+		draw_backends(c, s, &line);
 		disp_put(d, w, 1, 0, d->cols, buf_cstr(&line), any ? ST_CRIT : ST_NORMAL);
 	}
 	buf_free(&line);

@@ -449,6 +449,7 @@ void *console_events_main(void *arg)
 {
 	struct console *c = arg;
 	int backoff = 1000;
+	char *last = NULL;      /* the failure last reported: the same one is not repeated */
 	for (;;) {
 		char *err = NULL;
 		int rc = c->be->ops->events_run(c->be, c->cancel[0], on_event, c, &err);
@@ -457,7 +458,12 @@ void *console_events_main(void *arg)
 			free(err);
 			break;
 		}
-		if (rc < 0) {
+		if (rc < 0 && last && err && strcmp(last, err) == 0) {
+			free(err);
+			err = NULL;
+		} else if (rc < 0) {
+			free(last);
+			last = xstrdup(err ? err : "stream ended");
 			struct event_job *e = xcalloc(1, sizeof(*e));
 			e->job.run = event_noop;
 			e->job.done = event_done;
@@ -473,6 +479,7 @@ void *console_events_main(void *arg)
 			break;
 		backoff = backoff * 2 > 30000 ? 30000 : backoff * 2;
 	}
+	free(last);
 	return NULL;
 }
 

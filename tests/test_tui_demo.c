@@ -95,7 +95,7 @@ Test(tui_demo, make_demo_console, .timeout = 90)
 	cr_assert(build && *build, "MCON_BUILD is not set (tests/run sets it)");
 	free(sh(NULL, "tmux -L %s -f /dev/null new-session -d -s S -x 100 -y 30 "
 		      "\"env TMPDIR=%s LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color bash scripts/demo %s; "
-		      "echo EXITED \\\\$?; sleep 30\"",
+		      "echo EXITED \\$?; sleep 30\"",
 		sock, dir, build));
 	cr_assert(wait_screen("[1 Domains]", 20000), "the demo's console did not open");
 	cr_expect(wait_screen("mcon \xc2\xb7 hermes", 5000));

@@ -133,3 +133,16 @@ Test(tui_tmux, ctrl_c_restores_the_terminal, .timeout = 60)
 	teardown();
 }
 
+
+Test(tui_tmux, unusable_terminal_one_line_and_exit_1, .timeout = 60)
+{
+	setup();
+	const char *bin = getenv("MCON_BIN");
+	cr_assert(bin && *bin, "MCON_BIN is not set (tests/run sets it)");
+	free(sh(NULL, "tmux -L %s -f /dev/null new-session -d -s S -x 90 -y 26 "
+		      "\"env TERM=no-such-terminal %s --config %s; echo EXITED \\$?; sleep 30\"",
+		sock, bin, conf));
+	cr_expect(wait_screen("EXITED 1", 10000));
+	cr_expect(wait_screen("mcon: cannot use the terminal 'no-such-terminal'; set TERM", 2000));
+	teardown();
+}

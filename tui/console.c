@@ -398,9 +398,12 @@ int tui_run(struct tui_backend *be, const struct tui_opts *opts)
 			c->events_started = true;
 		}
 	}
+	int rc = 0;
 	if (disp_init(&c->disp, opts->mouse, c->tls_warning) < 0) {
-		fputs("mcon: cannot initialise the terminal (is TERM set?)\n", stderr);
+		fprintf(stderr, "mcon: cannot use the terminal '%s'; set TERM (e.g. TERM=xterm-256color)\n",
+			getenv("TERM") ? getenv("TERM") : "");
 		c->quit = true;
+		rc = 1;
 	}
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_hup;
 	sigemptyset(&sa.sa_mask);
@@ -458,7 +461,7 @@ int tui_run(struct tui_backend *be, const struct tui_opts *opts)
 	workq_free(c->q_logs);
 	if (c->events_started)
 		pthread_join(c->events_thread, NULL);
-	if (c->disp.input || c->disp.head)
+	if (c->disp.screen)
 		disp_end(&c->disp);
 	if (c->prompt.active)
 		console_prompt_close(c);
@@ -474,5 +477,5 @@ int tui_run(struct tui_backend *be, const struct tui_opts *opts)
 	close(c->cancel[1]);
 	free(c->msg);
 	free(c);
-	return 0;
+	return rc;
 }

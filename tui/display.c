@@ -22,8 +22,11 @@ int disp_init(struct display *d, bool mouse, bool tls_warning)
 	d->mouse = mouse;
 	if (!env_set("ESCDELAY"))
 		set_escdelay(50);
-	if (!initscr())
+	/* newterm, unlike initscr, returns instead of exiting when TERM is unusable */
+	d->screen = newterm(NULL, stdout, stdin);
+	if (!d->screen)
 		return -1;
+	set_term(d->screen);
 	cbreak();
 	noecho();
 	nonl();
@@ -58,6 +61,9 @@ void disp_end(struct display *d)
 		delwin(d->input);
 	d->head = d->body = d->status = d->input = NULL;
 	endwin();
+	if (d->screen)
+		delscreen(d->screen);
+	d->screen = NULL;
 }
 
 void disp_layout(struct display *d, bool tls_warning)

@@ -34,6 +34,7 @@ struct display {
 	int cols, lines;
 	int head_lines;     /* title, backends, tabs, and the TLS warning when it shows */
 	WINDOW *head, *body, *status, *input;
+	SCREEN *screen;
 };
 
 int disp_init(struct display *d, bool mouse, bool tls_warning);

@@ -43,6 +43,9 @@ struct fetch_opts {
 	/* Called once when the transfer ends, from inside fetcher_step(); the result
 	 * is freed after the callback returns (steal fields by setting them to NULL). */
 	void (*done)(struct fetch_result *r, void *ud);
+	/* Called instead of done when fetcher_free() drops the transfer unfinished (the
+	 * refresh hit its deadline or was cancelled), so ud can be freed; may be NULL. */
+	void (*abandon)(void *ud);
 	void *ud;
 };
 
@@ -66,8 +69,14 @@ int fetcher_step(struct fetcher *f, int timeout_ms);
 /* Runs until nothing is outstanding or deadline_ms (a monotonic ms from fetch_now_ms())
  * passes (0 = no deadline). Returns what is still outstanding. */
 int fetcher_run(struct fetcher *f, long long deadline_ms);
+/* At most this many HTTP transfers in flight at once (default 16); further ones wait in
+ * a queue and their timeout starts when they do. Streams (on_data) are not counted. */
+void fetcher_set_parallel(struct fetcher *f, int max_transfers);
 /* An extra file descriptor that wakes fetcher_step (e.g. a pipe the UI writes to). */
 void fetcher_set_wake_fd(struct fetcher *f, int fd);
+
+/* HTTP transfers (started or queued) and DNS queries outstanding. */
+void fetcher_counts(const struct fetcher *f, int *http, int *dns);
 
 long long fetch_now_ms(void); /* CLOCK_MONOTONIC in ms */
 

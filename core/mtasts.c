@@ -140,7 +140,7 @@ static void on_policy(struct fetch_result *r, void *ud)
 	free(q);
 }
 
-static void on_policy_abandon(void *ud)
+static void on_policy_cancelled(void *ud)
 {
 	struct mtasts_req *q = ud;
 	free(q->what);
@@ -181,7 +181,7 @@ void mtasts_fetch(struct fetcher *f, const struct config *cfg, const char *domai
 		.ca_file = cfg->mta_sts_ca_file,
 		.resolve = buf_cstr(&pin),
 		.done = on_policy,
-		.abandon = on_policy_abandon,
+		.cancelled = on_policy_cancelled,
 		.ud = q,
 	};
 	if (fetcher_add(f, &o) < 0) {

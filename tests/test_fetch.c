@@ -44,7 +44,7 @@ static void on_done(struct fetch_result *r, void *ud)
 		t->ok++;
 }
 
-static void on_abandon(void *ud)
+static void on_cancelled(void *ud)
 {
 	((struct tally *)ud)->abandoned++;
 }
@@ -81,7 +81,7 @@ Test(fetch, abandoned_transfers_are_reported, .timeout = 30)
 	fetcher_set_parallel(f, 2);
 	struct tally t = {0};
 	for (int i = 0; i < 5; i++) {
-		struct fetch_opts o = {.url = url, .timeout_ms = 5000, .done = on_done, .abandon = on_abandon, .ud = &t};
+		struct fetch_opts o = {.url = url, .timeout_ms = 5000, .done = on_done, .cancelled = on_cancelled, .ud = &t};
 		fetcher_add(f, &o);
 	}
 	int http = -1, dns = -1;

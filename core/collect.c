@@ -26,7 +26,6 @@ struct collect_ctx;
 struct dom_ctx {
 	struct collect_ctx *c;
 	struct snap_domain *d;
-	long long mtasts_started;
 };
 
 struct collect_ctx {
@@ -38,8 +37,6 @@ struct collect_ctx {
 	struct mailcow_client *mc;
 	struct dom_ctx *doms;
 	bool domains_built;
-	int mtasts_requests, mtasts_outstanding;
-	long long mtasts_ms;
 };
 
 static bool is_literal_domain(const char *p)
@@ -96,26 +93,10 @@ static void on_apex_txt(struct dns_answer *a, void *ud)
 	spf_evaluate(&lk, dc->d->name, a, &dc->d->dns.spf, NULL, NULL);
 }
 
-static void on_policy(struct mta_sts_policy *p, void *ud)
-{
-	(void)p;
-	struct dom_ctx *dc = ud;
-	if (dc->mtasts_started) {
-		dc->c->mtasts_outstanding--;
-		dc->c->mtasts_requests++;
-		dc->c->mtasts_ms += fetch_now_ms() - dc->mtasts_started;
-		dc->mtasts_started = 0;
-	}
-}
-
 static void on_mta_sts_host(struct dns_answer *a, void *ud)
 {
 	struct dom_ctx *dc = ud;
-	if (a->status == DNS_OK && a->n > 0) {
-		dc->mtasts_started = fetch_now_ms();
-		dc->c->mtasts_outstanding++;
-	}
-	mtasts_fetch(dc->c->f, dc->c->cfg, dc->d->name, a, &dc->d->policy, on_policy, dc);
+	mtasts_fetch(dc->c->f, dc->c->cfg, dc->d->name, a, &dc->d->policy, NULL, NULL);
 }
 
 static void start_domain(struct collect_ctx *c, struct dom_ctx *dc)
@@ -309,23 +290,20 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 		fetcher_step(c.f, left < 1000 ? (int)left : 1000);
 	}
 
-	if (stopped) {
-		int http = 0;
-		fetcher_counts(c.f, &http, NULL);
-		int mine = (c.mc ? mailcow_outstanding(c.mc) : 0) + c.mtasts_outstanding;
-		if (http > mine && !s->docker.err.failed)
-			part_error_set(&s->docker.err, "Docker API", "no complete answer: %s", stopped);
-	}
 	if (!c.domains_built)
 		build_domains(&c, false);
 	if (c.r) {
 		struct dns_stats ds;
 		dns_resolver_stats(c.r, &ds);
-		/* A resolver that answered nothing (timeouts, refused) is dead: say so once
-		 * for the whole source, beside each answer's own status. */
+		/* A resolver that answered nothing (timeouts, refused connections), or only
+		 * SERVFAIL/REFUSED, is of no use: say so once for the whole source, beside each
+		 * answer's own status. */
 		if (ds.queries > 0 && ds.answered == 0 && (ds.transport_failures > 0 || stopped))
 			part_error_set(&s->dns_err, "DNS resolver", "%s answered none of %d queries (%s)", s->resolver,
 				       ds.queries, ds.transport_failures ? "timeouts or refused" : stopped);
+		else if (ds.queries > 0 && ds.usable == 0 && ds.answered > 0)
+			part_error_set(&s->dns_err, "DNS resolver", "%s gave no usable answer to %d queries (SERVFAIL or "
+				       "REFUSED): check that it resolves (or serves) the domains", s->resolver, ds.queries);
 		if (opts->stats) {
 			opts->stats->dns_queries = ds.queries;
 			opts->stats->dns_answered = ds.answered;
@@ -335,21 +313,11 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 		dns_resolver_free(c.r); /* unanswered queries end as "no answer before the refresh ended" */
 		c.r = NULL;
 	}
+	if (opts->stats)
+		fetcher_stats(c.f, &opts->stats->http_requests, &opts->stats->http_ms);
 	fetcher_free(c.f);
-	if (opts->stats) {
-		opts->stats->http_requests = c.mtasts_requests;
-		opts->stats->http_ms = c.mtasts_ms;
-	}
-	if (c.mc) {
-		if (opts->stats) {
-			int n;
-			long long ms;
-			mailcow_stats(c.mc, &n, &ms);
-			opts->stats->http_requests += n;
-			opts->stats->http_ms += ms;
-		}
+	if (c.mc)
 		mailcow_client_free(c.mc);
-	}
 	free(c.doms);
 
 	mailcow_backoff_update(&s->mailcow, opts->prev ? &opts->prev->mailcow : NULL, now);

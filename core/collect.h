@@ -7,10 +7,11 @@
 #include "core/config.h"
 #include "core/snapshot.h"
 
-/* What a refresh cost, for the bench (MailCow and MTA-STS requests, DNS queries). */
+/* What a refresh cost, for the bench: every HTTP request (Docker, MailCow, MTA-STS) and
+ * DNS query, and the sum of their own times (what they cost one after another). */
 struct collect_stats {
 	int http_requests;
-	long long http_ms;              /* sum of each request's time */
+	long long http_ms;
 	int dns_queries, dns_answered, dns_tcp;
 	long long dns_ms;
 };

@@ -533,6 +533,9 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		break;
 	}
 
+	if (a->status == DNS_OK || a->status == DNS_NXDOMAIN || a->status == DNS_NODATA)
+		r->stats.usable++;
+
 	/* The answer stopped at a CNAME (an authoritative server for another zone, or
 	 * a resolver that does not chase): ask for the target. */
 	if (!r->closing && q->type != DNS_T_CNAME && a->n == 0 && a->cnames.n > 0 &&

@@ -33,6 +33,7 @@ const char *dns_resolver_describe(const struct dns_resolver *r);
  * connections opened (a truncated UDP answer makes c-ares retry over TCP). */
 struct dns_stats {
 	int queries, answered, transport_failures, tcp_connections;
+	int usable;             /* answers that say something about the name: ok, nxdomain, nodata */
 	long long total_ms;     /* sum of each query's time on the wire */
 };
 void dns_resolver_stats(const struct dns_resolver *r, struct dns_stats *out);

@@ -45,6 +45,8 @@ struct fetcher {
 	int active;             /* bounded transfers in the multi handle */
 	int max_active;
 	struct transfer *queue, **queue_tail; /* FIFO of transfers waiting for a slot */
+	int finished;
+	long long finished_ms;
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -177,6 +179,12 @@ void fetcher_dns_release(struct fetcher *f)
 {
 	if (f->dns_pending > 0)
 		f->dns_pending--;
+}
+
+void fetcher_stats(const struct fetcher *f, int *finished, long long *total_ms)
+{
+	*finished = f->finished;
+	*total_ms = f->finished_ms;
 }
 
 void fetcher_counts(const struct fetcher *f, int *http, int *dns)
@@ -343,6 +351,8 @@ static void transfer_finish(struct fetcher *f, struct transfer *t, CURLcode code
 	r.content_type = t->content_type;
 	t->api_version = t->content_type = NULL;
 	bool was_active = !t->queued && transfer_bounded(t);
+	f->finished++;
+	f->finished_ms += r.elapsed_ms;
 	transfer_unlink(f, t);
 	f->running--;
 	if (was_active)

@@ -76,6 +76,10 @@ void fetcher_set_parallel(struct fetcher *f, int max_transfers);
 /* An extra file descriptor that wakes fetcher_step (e.g. a pipe the UI writes to). */
 void fetcher_set_wake_fd(struct fetcher *f, int fd);
 
+/* Transfers finished so far (any outcome) and the sum of their times, each from its
+ * start (not from when it was queued). */
+void fetcher_stats(const struct fetcher *f, int *finished, long long *total_ms);
+
 /* HTTP transfers (started or queued) and DNS queries outstanding. */
 void fetcher_counts(const struct fetcher *f, int *http, int *dns);
 

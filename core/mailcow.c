@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -494,11 +495,14 @@ static void conn_opts(const struct mc_conn *c, const struct config *cfg, struct 
 	o->resolve = c->pin;
 }
 
-static char *transport_why(const struct fetch_result *r)
+static char *transport_why(const struct fetch_result *r, const char *base)
 {
 	if (r->error && (strstr(r->error, "SSL certificate") || strstr(r->error, "certificate")))
 		return xasprintf("TLS certificate not trusted: %s (set mailcow.ca_file to the CA that signed it)",
 				 r->error);
+	if (r->curl_code == CURLE_COULDNT_CONNECT)
+		return xasprintf("cannot connect to %s: %s (is nginx-mailcow up, and mailcow.url right?)", base,
+				 r->os_errno ? strerror(r->os_errno) : r->error ? r->error : "connection failed");
 	return xstrdup(r->error ? r->error : "transfer failed");
 }
 
@@ -631,7 +635,7 @@ static void on_reply(struct fetch_result *r, void *ud)
 
 	if (r->error) {
 		transport_failed = true;
-		char *t = transport_why(r);
+		char *t = transport_why(r, c->conn.base);
 		part_error_set(err, q->what, "%s", t);
 		free(t);
 	} else if ((k = mailcow_classify(r->status, r->body, r->len, &why)) != KEY_OK) {
@@ -1003,7 +1007,7 @@ int mailcow_post(const struct config *cfg, const char *action, const char *json_
 		if (!s.done) {
 			res->message = xstrdup("no answer from MailCow");
 		} else if (s.r.error) {
-			res->message = transport_why(&s.r);
+			res->message = transport_why(&s.r, conn.base);
 		} else {
 			rc = mailcow_parse_write(s.r.status, s.r.body, s.r.len, res);
 		}

@@ -3,6 +3,7 @@
 #include "core/util.h"
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -107,6 +108,7 @@ int mtasts_parse(const char *text, size_t len, struct mta_sts_policy *p)
 struct mtasts_req {
 	struct mta_sts_policy *p;
 	char *what;
+	char *pin;              /* "mta-sts.<d>:port:addr" */
 	void (*done)(struct mta_sts_policy *p, void *ud);
 	void *ud;
 };
@@ -122,6 +124,9 @@ static void on_policy(struct fetch_result *r, void *ud)
 	} else if (r->error) {
 		if (strstr(r->error, "certificate") || strstr(r->error, "SSL") || strstr(r->error, "TLS"))
 			part_error_set(&p->err, q->what, "TLS certificate not valid for the policy host: %s", r->error);
+		else if (r->curl_code == CURLE_COULDNT_CONNECT)
+			part_error_set(&p->err, q->what, "cannot connect to %s: %s (nothing serves HTTPS there)", q->pin,
+				       r->os_errno ? strerror(r->os_errno) : r->error);
 		else
 			part_error_set(&p->err, q->what, "%s", r->error);
 	} else if (r->status >= 300 && r->status < 400) {
@@ -137,6 +142,7 @@ static void on_policy(struct fetch_result *r, void *ud)
 	if (q->done)
 		q->done(p, q->ud);
 	free(q->what);
+	free(q->pin);
 	free(q);
 }
 
@@ -144,6 +150,7 @@ static void on_policy_cancelled(void *ud)
 {
 	struct mtasts_req *q = ud;
 	free(q->what);
+	free(q->pin);
 	free(q);
 }
 
@@ -172,6 +179,7 @@ void mtasts_fetch(struct fetcher *f, const struct config *cfg, const char *domai
 	q->what = what;
 	q->done = done;
 	q->ud = ud;
+	q->pin = xstrdup(buf_cstr(&pin));
 	/* Until it answers, the policy says so (the refresh may end first). */
 	part_error_set(&p->err, what, "no answer before the refresh ended");
 	struct fetch_opts o = {
@@ -187,6 +195,7 @@ void mtasts_fetch(struct fetcher *f, const struct config *cfg, const char *domai
 	if (fetcher_add(f, &o) < 0) {
 		part_error_set(&p->err, what, "cannot start the request");
 		free(q->what);
+		free(q->pin);
 		free(q);
 		if (done)
 			done(p, ud);

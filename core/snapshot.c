@@ -30,6 +30,15 @@ const char *dns_status_name(enum dns_status s)
 	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "?";
 }
 
+/* Error texts are for display and carry pieces of network data (policy values, names
+ * from TXT records): no control characters in them. */
+static void strip_controls(char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 void part_error_set(struct part_error *e, const char *what, const char *fmt, ...)
 {
 	va_list ap;
@@ -37,6 +46,8 @@ void part_error_set(struct part_error *e, const char *what, const char *fmt, ...
 	char *why = xvasprintf(fmt, ap);
 	va_end(ap);
 	char *w = xstrdup(what);
+	strip_controls(why);
+	strip_controls(w);
 	free(e->what);
 	free(e->why);
 	e->failed = true;

@@ -65,6 +65,9 @@ static void add_error(struct spf_ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
+	for (char *p = msg; *p; p++) /* pieces of TXT records: no control characters */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	if (!strstr(buf_cstr(&c->errors), msg)) { /* the same problem reached twice says nothing new */
 		if (c->errors.len)
 			buf_puts(&c->errors, "; ");

@@ -67,6 +67,7 @@ Test(mtasts_parse, problems_reported)
 		{"version: STSv1\nmode: testing\nmx: bad host!\nmax_age: 10\n", "not a host name pattern"},
 		{"<html>Not found</html>", "no 'key: value'"},
 		{"", "no version"},
+		{"version: STSv1\nmode: \x1b[31menforce\nmx: a.test\nmax_age: 1\n", "mode '?[31menforce'"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct mta_sts_policy p = parse(bad[i].text, -1);

@@ -113,6 +113,7 @@ static const char *const zone_main[] = {
 	"void2.test TXT v=spf1 include:nodata.test -all",
 	"case.test TXT V=SPF1 INCLUDE:B.TEST -ALL",
 	"notspf.test TXT v=spf10 -all",
+	"esc.test TXT v=spf1 include:\x1b[2Jgone.test -all",
 	NULL,
 };
 
@@ -187,6 +188,9 @@ Test(spf, record_count_and_case)
 	cr_assert_eq(e.lookups, 5, "mechanism names are case-insensitive");
 	eval(&z, "notspf.test", &e);
 	cr_assert_eq(e.records, 0, "v=spf10 is not v=spf1");
+	eval(&z, "esc.test", &e);
+	cr_assert(strstr(e.error, "include:?[2Jgone.test"), "%s", e.error);
+	cr_assert_null(strchr(e.error, '\x1b'), "control characters from DNS reach the error text");
 	eval(&z, "nothing.test", &e);
 	cr_assert_eq(e.records, 0);
 	cr_assert_null(e.error);

@@ -99,6 +99,7 @@ Test(tui_demo, make_demo_console, .timeout = 90)
 		sock, dir, build));
 	cr_assert(wait_screen("[1 Domains]", 20000), "the demo's console did not open");
 	cr_expect(wait_screen("mcon \xc2\xb7 hermes", 5000));
+	cr_expect(wait_screen("netgrimoire.com", 10000), "the demo site's domains did not show");
 	keys("4");
 	cr_expect(wait_screen("#3", 5000), "the demo's checklist did not show");
 	/* the simulator runs while the console is open */

@@ -82,11 +82,30 @@ static bool wait_row(const char *service, const char *needle, int timeout_ms)
 	}
 }
 
-Test(tui_sim, demo_site_containers, .timeout = 60)
+Test(tui_sim, demo_site, .timeout = 60)
 {
 	start();
 	cr_expect(vt_contains(t, "mcon \xc2\xb7 hermes"));
-	cr_expect(vt_contains(t, "docker \xe2\x9c\x93"));
+	cr_expect(vt_wait(t, "docker \xe2\x9c\x93 mailcow \xe2\x9c\x93 dns \xe2\x9c\x93 files \xe2\x9c\x93", WAIT));
+	/* the runbook's eight domains from the MailCow API */
+	static const char *domains[] = {"florosafd.org", "gnarlypandaproductions.com", "netgrimoire.com",
+					"nucking-futz.com", "pncfishandmore.com", "pncharris.com",
+					"pncharrisenterprises.com", "wasted-bandwidth.net"};
+	for (size_t i = 0; i < sizeof(domains) / sizeof(domains[0]); i++)
+		cr_expect(vt_contains(t, domains[i]), "%s is missing", domains[i]);
+	cr_expect(vt_contains(t, "1/8"));
+	/* DKIM: each domain's two selectors from DNS and MailCow's key */
+	vt_char(t, '3');
+	cr_expect(vt_wait(t, "[3 DKIM]", WAIT));
+	cr_expect(vt_contains(t, "1/16"));
+	cr_expect(vt_contains(t, "2048"));
+	/* a domain's details: records expected versus found */
+	vt_char(t, '1');
+	vt_key(t, VTERM_KEY_ENTER);
+	cr_expect(vt_wait(t, "Domain florosafd.org", WAIT));
+	cr_expect(vt_wait(t, "Records: expected versus found", WAIT));
+	vt_key(t, VTERM_KEY_ESCAPE);
+	cr_expect(vt_wait_gone(t, "Domain florosafd.org", WAIT));
 	vt_char(t, '2');
 	cr_expect(vt_wait(t, "[2 Containers]", WAIT));
 	/* nginx-mailcow is the one service on the overlay network */

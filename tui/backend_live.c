@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/collect.h"
 #include "core/docker.h"
 #include "core/fetch.h"
 #include "core/who.h"
@@ -38,57 +39,20 @@ static struct db *live_db(struct live *l, char **err)
 	return l->db;
 }
 
-static void not_collected(struct part_error *e, const char *what)
-{
-	e->failed = true;
-	e->what = xstrdup(what);
-	e->why = xstrdup("not collected: this build has no collector for it yet");
-	e->since = mcon_now();
-}
-
-/* Until the full collector is wired in, a refresh collects the Docker side (containers,
- * health, networks) and marks the other sources as not collected. */
+/* One refresh: the collector (every source concurrently; a failed part carries its reason)
+ * and, when the checks are in this build, the checks over it. */
 static void live_collect(struct tui_backend *be, const struct snapshot *prev, int cancel_fd,
 			 struct tui_collect *out)
 {
-	(void)prev;
-	struct snapshot *s = xcalloc(1, sizeof(*s));
-	s->started_at = mcon_now();
-	s->site = xstrdup(be->cfg->site_name);
-	struct fetcher *f = fetcher_new();
-	fetcher_set_wake_fd(f, cancel_fd);
-	docker_collect(f, be->cfg, &s->docker);
-	while (fetcher_step(f, 500) > 0) {
-		struct pollfd p = {.fd = cancel_fd, .events = POLLIN};
-		if (poll(&p, 1, 0) > 0)
-			break;
-	}
-	fetcher_free(f);
-	not_collected(&s->mailcow.err, "mailcow");
-	not_collected(&s->dns_err, "dns");
-	not_collected(&s->limits.err, "files");
-	s->finished_at = mcon_now();
-	s->duration_ms = (long)(s->finished_at - s->started_at) * 1000;
+	struct collect_opts o = {.prev = prev, .cancel_fd = cancel_fd};
+	struct snapshot *s = collect_run(be->cfg, &o);
 	out->snap = s;
-}
-
-static void part_error_free(struct part_error *e)
-{
-	free(e->what);
-	free(e->why);
 }
 
 static void live_snapshot_free(struct tui_backend *be, struct snapshot *s)
 {
 	(void)be;
-	if (!s)
-		return;
-	docker_state_free(&s->docker);
-	part_error_free(&s->mailcow.err);
-	part_error_free(&s->dns_err);
-	part_error_free(&s->limits.err);
-	free(s->site);
-	free(s);
+	snapshot_free(s);
 }
 
 static char *note_text(const struct db_event *ev)

@@ -23,7 +23,7 @@ char *sha256_hex(const char *data, size_t len)
 	return out;
 }
 
-int dkim_key_bits(const char *b64, const char **key_type)
+int dkim_pubkey_bits(const char *b64, const char **key_type)
 {
 	if (key_type)
 		*key_type = NULL;
@@ -542,7 +542,7 @@ void check_dkim_selector(struct check_ctx *c)
 					for (char *f = strtok(t, ":"); f; f = strtok(NULL, ":"))
 						testing |= str_case_eq(f, "y");
 				const char *ktype = NULL;
-				int bits = p && *p ? dkim_key_bits(p, &ktype) : 0;
+				int bits = p && *p ? dkim_pubkey_bits(p, &ktype) : 0;
 				bool ed = k && str_case_eq(k, "ed25519");
 				if (v && !str_case_eq(v, "DKIM1")) {
 					check_emit(c, target, STATUS_CRITICAL, xasprintf("%s has v=%s, not DKIM1", name, v), xstrdup(publish));

@@ -101,7 +101,7 @@ void check_run_add(struct check_run *r, const char *check, const char *target, e
 
 /* Helpers the checks use, exposed for their tests. */
 /* Bits of a base64 RSA public key (SPKI or PKCS#1); 0 when it does not parse. */
-int dkim_key_bits(const char *b64, const char **key_type);
+int dkim_pubkey_bits(const char *b64, const char **key_type);
 /* The p= of a DKIM TXT record, whitespace dropped (caller frees); NULL without p=. */
 char *dkim_txt_p(const char *txt);
 /* Finds tag `name` in a "k=v; k=v" record (whitespace around tags and values dropped);

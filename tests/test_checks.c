@@ -348,13 +348,13 @@ Test(checks, table_ids_are_the_contract)
 Test(checks, helpers)
 {
 	const char *t;
-	cr_expect_eq(dkim_key_bits(TK_K2048, &t), 2048);
+	cr_expect_eq(dkim_pubkey_bits(TK_K2048, &t), 2048);
 	cr_expect_str_eq(t, "rsa");
-	cr_expect_eq(dkim_key_bits(TK_K1024, NULL), 1024);
-	cr_expect_eq(dkim_key_bits(TK_K768, NULL), 768);
-	cr_expect_eq(dkim_key_bits(TK_PKCS1, NULL), 2048);
-	cr_expect_eq(dkim_key_bits("abc", NULL), 0);
-	cr_expect_eq(dkim_key_bits("", NULL), 0);
+	cr_expect_eq(dkim_pubkey_bits(TK_K1024, NULL), 1024);
+	cr_expect_eq(dkim_pubkey_bits(TK_K768, NULL), 768);
+	cr_expect_eq(dkim_pubkey_bits(TK_PKCS1, NULL), 2048);
+	cr_expect_eq(dkim_pubkey_bits("abc", NULL), 0);
+	cr_expect_eq(dkim_pubkey_bits("", NULL), 0);
 	char *p = dkim_txt_p("v=DKIM1; k=rsa; p=AB CD\tEF ;");
 	cr_expect_str_eq(p, "ABCDEF");
 	free(p);

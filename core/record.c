@@ -1,9 +1,30 @@
 /* record: the recorded state of a run and the diff between two states (see record.h). */
 #include "core/record.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* FNV-1a over kind, a separator and target. */
+static size_t key_hash(const char *kind, const char *target)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const char *p = kind; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ 0x1f) * 1099511628211ULL;
+	for (const char *p = target; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+static void slot_insert(struct state_map *m, size_t i)
+{
+	size_t s = key_hash(m->v[i].kind, m->v[i].target) & (m->nslots - 1);
+	while (m->slots[s])
+		s = (s + 1) & (m->nslots - 1);
+	m->slots[s] = i + 1;
+}
 
 void state_map_add(struct state_map *m, const char *kind, const char *target, const char *value, const char *detail)
 {
@@ -11,15 +32,29 @@ void state_map_add(struct state_map *m, const char *kind, const char *target, co
 		m->cap = m->cap ? m->cap * 2 : 64;
 		m->v = xrealloc(m->v, m->cap * sizeof(*m->v));
 	}
-	m->v[m->n++] = (struct state_item){xstrdup(kind), xstrdup(target), xstrdup(value), xstrdup(detail)};
+	if ((m->n + 1) * 2 > m->nslots) {
+		free(m->slots);
+		m->nslots = m->nslots ? m->nslots * 2 : 128;
+		m->slots = xcalloc(m->nslots, sizeof(*m->slots));
+		for (size_t i = 0; i < m->n; i++)
+			slot_insert(m, i);
+	}
+	m->v[m->n] = (struct state_item){xstrdup(kind), xstrdup(target), xstrdup(value), xstrdup(detail)};
+	slot_insert(m, m->n++);
 }
 
 const struct state_item *state_map_get(const struct state_map *m, const char *kind, const char *target)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (strcmp(m->v[i].kind, kind) == 0 && strcmp(m->v[i].target, target) == 0)
-			return &m->v[i];
-	return NULL;
+	if (!m->nslots)
+		return NULL;
+	/* the first match in insertion order, as a linear scan would find it */
+	const struct state_item *best = NULL;
+	for (size_t s = key_hash(kind, target) & (m->nslots - 1); m->slots[s]; s = (s + 1) & (m->nslots - 1)) {
+		const struct state_item *it = &m->v[m->slots[s] - 1];
+		if (strcmp(it->kind, kind) == 0 && strcmp(it->target, target) == 0 && (!best || it < best))
+			best = it;
+	}
+	return best;
 }
 
 void state_map_free(struct state_map *m)
@@ -31,6 +66,7 @@ void state_map_free(struct state_map *m)
 		free(m->v[i].detail);
 	}
 	free(m->v);
+	free(m->slots);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -140,7 +176,11 @@ void record_state(const struct snapshot *s, const struct config *cfg, const stru
 			state_map_add(out, "container.state", c->service, c->state ? c->state : "unknown", clean);
 			free(clean);
 			state_map_add(out, "container.health", c->service, health_name(c->health), NULL);
-			char *rc = xasprintf("%ld", c->restart_count);
+			long restarts = 0;
+			for (size_t k = 0; k < s->docker.n_containers; k++)
+				if (s->docker.containers[k].service && strcmp(s->docker.containers[k].service, c->service) == 0)
+					restarts += s->docker.containers[k].restart_count;
+			char *rc = xasprintf("%ld", restarts);
 			state_map_add(out, "container.restarts", c->service, rc, NULL);
 			free(rc);
 			struct strv nets = {0};

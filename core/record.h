@@ -30,6 +30,8 @@ struct state_item {
 struct state_map {
 	struct state_item *v;
 	size_t n, cap;
+	size_t *slots;      /* open-addressing index of v by (kind, target): index + 1, 0 = empty */
+	size_t nslots;
 };
 
 void state_map_add(struct state_map *m, const char *kind, const char *target, const char *value, const char *detail);

@@ -398,3 +398,20 @@ Test(checks, filter_by_glob)
 	strv_free(&g);
 	check_run_free(&run);
 }
+
+Test(checks, site_sized_snapshot_is_all_ok)
+{
+	struct check_run run;
+	struct config cfg;
+	tsnap_config(&cfg, NULL);
+	struct snapshot *s = tsnap_site();
+	checks_run(s, &cfg, NULL, &run);
+	cr_expect_eq(check_run_worst(&run), STATUS_OK);
+	cr_expect_eq(tsnap_count(&run, "containers.running"), 18);
+	cr_expect_eq(tsnap_count(&run, "spf.record"), 8);
+	cr_expect_eq(tsnap_count(&run, "dkim.selector"), 16);
+	cr_expect_eq(run.perf.domains_total, 8);
+	check_run_free(&run);
+	tsnap_free(s);
+	config_free(&cfg);
+}

@@ -289,6 +289,23 @@ struct snapshot *tsnap_healthy(void)
 	return s;
 }
 
+struct snapshot *tsnap_site(void)
+{
+	struct snapshot *s = tsnap_healthy();
+	static const char *more[] = {"unbound-mailcow", "mysql-mailcow", "php-fpm-mailcow", "sogo-mailcow",
+				     "postfix-tlspol-mailcow", "memcached-mailcow", "acme-mailcow", "netfilter-mailcow",
+				     "watchdog-mailcow", "dockerapi-mailcow", "olefy-mailcow", "ofelia-mailcow"};
+	for (size_t i = 0; i < ARRAY_SIZE(more); i++)
+		tsnap_add_container(s, more[i], "running");
+	tsnap_container(s, "unbound-mailcow")->health = HEALTH_HEALTHY;
+	static const char *doms[] = {"example.org", "example.info", "example.biz", "example.dev", "example.app", "example.io"};
+	for (size_t i = 0; i < ARRAY_SIZE(doms); i++)
+		add_domain(s, doms[i], 1);
+	for (size_t i = 0; i < s->n_domains; i++)
+		s->domains[i].mc = &s->mailcow.domains[i];
+	return s;
+}
+
 static void perr_free(struct part_error *e)
 {
 	free(e->what);

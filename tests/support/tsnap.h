@@ -19,6 +19,8 @@ void tsnap_config(struct config *cfg, const char *extra);
  * services running, nginx-mailcow alone on the overlay, two domains example.com and
  * example.net with complete DNS, MTA-STS, DKIM, catch-alls and a relayhost. */
 struct snapshot *tsnap_healthy(void);
+/* The same at the runbook site's size: 8 domains and the 18 services of mailcow-dockerized. */
+struct snapshot *tsnap_site(void);
 void tsnap_free(struct snapshot *s);
 
 struct container *tsnap_container(struct snapshot *s, const char *service); /* NULL if absent */

@@ -5,17 +5,27 @@
 #include <ctype.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- helpers ---- */
 
+/* Fetched once: OpenSSL 3 looks an implicit EVP_sha256() up (under locks) on every use. */
+static EVP_MD *sha256_md;
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 char *sha256_hex(const char *data, size_t len)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sha256_fetch);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
-	if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL))
+	if (!EVP_Digest(data, len, md, &n, sha256_md ? sha256_md : EVP_sha256(), NULL))
 		return xstrdup("");
 	char *out = xmalloc(2 * n + 1);
 	for (unsigned i = 0; i < n; i++)

@@ -322,27 +322,29 @@ void check_mailcow_api(struct check_ctx *c)
 	const struct mailcow_state *m = &c->s->mailcow;
 	const char *url = m->url ? m->url : c->cfg->mailcow_url ? c->cfg->mailcow_url : "-";
 	const char *why = m->err.why ? m->err.why : "no answer";
-	switch (m->key) {
-	case KEY_MISSING:
+	/* if/else rather than a switch: the collector may learn new key problems */
+	if (m->key == KEY_MISSING) {
 		check_emit(c, url, STATUS_CRITICAL, xasprintf("no MailCow API key is configured for %s", url),
 			   xstrdup("Put the API key (MailCow UI: System > Configuration > Access > API) in the file "
 				   "named by mailcow.api_key_file (mode 0600), or set $MCON_API_KEY"));
 		return;
-	case KEY_INVALID:
+	} else if (m->key == KEY_INVALID) {
 		check_emit(c, url, STATUS_CRITICAL, xasprintf("MailCow at %s rejects the API key (401 authentication failed): %s", url, why),
 			   xstrdup("The key in mailcow.api_key_file is unknown or inactive: copy it again from System > "
 				   "Configuration > Access > API (or API_KEY_READ_ONLY in mailcow.conf). mcon backs off: "
 				   "MailCow bans an IP after repeated failed logins"));
 		return;
-	case KEY_IP_DENIED:
+	} else if (m->key == KEY_IP_DENIED) {
 		check_emit(c, url, STATUS_CRITICAL, xasprintf("MailCow at %s refuses this host's IP for the API key (401 api access denied): %s", url, why),
 			   xstrdup("Add this host's IP to \"Allow API access from\" in System > Configuration > Access > API "
 				   "(or API_ALLOW_FROM in mailcow.conf, then restart php-fpm-mailcow). mcon backs off: "
 				   "MailCow bans an IP after repeated failed logins"));
 		return;
-	case KEY_OK:
-	case KEY_READ_ONLY:
-		break;
+	} else if (m->key != KEY_OK && m->key != KEY_READ_ONLY) {
+		check_emit(c, url, STATUS_CRITICAL, xasprintf("MailCow at %s does not accept the API key: %s", url, why),
+			   xstrdup("Check that nothing between mcon and nginx-mailcow (a reverse proxy) drops the X-API-Key "
+				   "header or answers itself, and that the key is active in System > Configuration > Access > API"));
+		return;
 	}
 	if (m->err.failed) {
 		check_emit(c, url, STATUS_UNKNOWN, xasprintf("MailCow API at %s does not answer: %s", url, why),

@@ -24,4 +24,15 @@ int check_output(const struct check_args *a, struct check_run *run, const char *
 void *check_prev_open(struct cli_ctx *ctx, struct check_prev *prev);
 void check_prev_close(void *handle);
 
+struct db;
+struct snapshot;
+struct changes;
+/* Fills prev from an open database (db may be NULL: no previous state). */
+void check_prev_from_db(struct db *db, struct check_prev *prev);
+/* One record: runs the checks on snap with the stored restart counts, diffs against the
+ * stored state and writes the changes, the new state and the pruning in one transaction.
+ * Returns a db status; *out gets the changes (caller frees with changes_free). */
+int record_run(struct db *db, const struct config *cfg, const struct snapshot *snap, time_t at,
+	       struct changes *out, long *pruned);
+
 #endif

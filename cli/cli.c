@@ -27,6 +27,13 @@ static const struct cli_command commands[] = {
 	 "list, show and export work on a database you may only read. Exit: 0 ok, 1 failure\n"
 	 "(database read-only, locked, full or corrupt; no such item; nothing importable),\n"
 	 "2 usage error."},
+	{"history", cmd_history, false, "history [--since DURATION] [--json]",
+	 "What `mcon record` stored as changed, newest first: check status transitions, container\n"
+	 "state, health, restart counts and networks, DKIM key fingerprints, DNS answers, MTA-STS ids\n"
+	 "and policies, size limits.\n\n"
+	 "  --since DURATION  how far back: 90m, 24h, 7d, 2w (default 24h)\n"
+	 "  --json            an array of {\"at\", \"kind\", \"target\", \"from\", \"to\", \"detail\"}\n\n"
+	 "Without a database yet the history is empty. Exit: 0 ok, 1 database error, 2 usage error."},
 	{"info", cmd_info, false, "info",
 	 "Shows which configuration file, database, Docker endpoint, MailCow URL and resolver\n"
 	 "are in use, and whether each answers."},

@@ -4,7 +4,6 @@
 
 #include <ctype.h>
 #include <openssl/evp.h>
-#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,59 @@ char *sha256_hex(const char *data, size_t len)
 	return out;
 }
 
+/* One DER tag-length-value at *p (definite lengths only); false when it does not fit. */
+static bool der_next(const unsigned char **p, const unsigned char *end, int *tag, const unsigned char **val, size_t *len)
+{
+	if (end - *p < 2)
+		return false;
+	*tag = (*p)[0];
+	size_t l = (*p)[1];
+	const unsigned char *q = *p + 2;
+	if (l & 0x80) {
+		size_t nb = l & 0x7f;
+		if (nb == 0 || nb > 4 || (size_t)(end - q) < nb)
+			return false;
+		l = 0;
+		for (size_t i = 0; i < nb; i++)
+			l = (l << 8) | *q++;
+	}
+	if ((size_t)(end - q) < l)
+		return false;
+	*val = q;
+	*len = l;
+	*p = q + l;
+	return true;
+}
+
+/* Bits of a DER INTEGER's magnitude. */
+static int der_int_bits(const unsigned char *v, size_t len)
+{
+	while (len && *v == 0) {
+		v++;
+		len--;
+	}
+	if (!len)
+		return 0;
+	int top = 0;
+	for (unsigned char c = *v; c; c >>= 1)
+		top++;
+	return (int)((len - 1) * 8) + top;
+}
+
+/* The modulus size of a DER RSAPublicKey: SEQUENCE { INTEGER n, INTEGER e }. */
+static int der_rsa_bits(const unsigned char *p, const unsigned char *end)
+{
+	int tag;
+	const unsigned char *v, *nv;
+	size_t len, nlen;
+	if (!der_next(&p, end, &tag, &v, &len) || tag != 0x30)
+		return 0;
+	const unsigned char *q = v, *qe = v + len;
+	if (!der_next(&q, qe, &tag, &nv, &nlen) || tag != 0x02 || !der_next(&q, qe, &tag, &v, &len) || tag != 0x02)
+		return 0;
+	return der_int_bits(nv, nlen);
+}
+
 int dkim_pubkey_bits(const char *b64, const char **key_type)
 {
 	if (key_type)
@@ -59,23 +111,42 @@ int dkim_pubkey_bits(const char *b64, const char **key_type)
 	}
 	buf_free(&clean);
 	int bits = 0;
-	if (n > 0) {
-		const unsigned char *p = der;
-		EVP_PKEY *k = d2i_PUBKEY(NULL, &p, n);
-		if (!k) {
-			/* some publish a bare PKCS#1 RSAPublicKey */
-			p = der;
-			k = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, n);
-		}
-		if (k) {
-			bits = EVP_PKEY_get_bits(k);
-			if (key_type)
-				*key_type = EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA ? "rsa" : "other";
-			EVP_PKEY_free(k);
+	static const unsigned char rsa_oid[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+	static const unsigned char ed25519_oid[] = {0x2b, 0x65, 0x70};
+	const unsigned char *p = der, *end = der + (n > 0 ? n : 0), *v, *inner;
+	size_t l, il;
+	int tag;
+	/* A small DER walk rather than d2i_PUBKEY: OpenSSL 3's decoder lookup costs a
+	 * millisecond per key, and a record parses every key of every domain. */
+	if (n > 0 && der_next(&p, end, &tag, &v, &l) && tag == 0x30) {
+		const unsigned char *q = v, *qe = v + l;
+		if (der_next(&q, qe, &tag, &inner, &il) && tag == 0x30) {
+			/* SubjectPublicKeyInfo: SEQUENCE { AlgorithmIdentifier, BIT STRING } */
+			const unsigned char *a = inner, *ae = inner + il, *oid;
+			size_t ol;
+			const unsigned char *key;
+			size_t kl;
+			if (der_next(&a, ae, &tag, &oid, &ol) && tag == 0x06 && der_next(&q, qe, &tag, &key, &kl) && tag == 0x03 &&
+			    kl >= 1 && key[0] == 0) {
+				if (ol == sizeof(rsa_oid) && memcmp(oid, rsa_oid, ol) == 0) {
+					bits = der_rsa_bits(key + 1, key + kl);
+					if (bits && key_type)
+						*key_type = "rsa";
+				} else if (ol == sizeof(ed25519_oid) && memcmp(oid, ed25519_oid, ol) == 0 && kl == 33) {
+					bits = 256;
+					if (key_type)
+						*key_type = "ed25519";
+				}
+			}
+		} else {
+			/* a bare PKCS#1 RSAPublicKey, as some publish */
+			bits = der_rsa_bits(der, end);
+			if (bits && key_type)
+				*key_type = "rsa";
 		}
 	}
 	free(der);
-	return bits > 0 ? bits : 0;
+	return bits;
 }
 
 char *dkim_txt_p(const char *txt)

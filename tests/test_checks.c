@@ -355,6 +355,12 @@ Test(checks, helpers)
 	cr_expect_eq(dkim_pubkey_bits(TK_PKCS1, NULL), 2048);
 	cr_expect_eq(dkim_pubkey_bits("abc", NULL), 0);
 	cr_expect_eq(dkim_pubkey_bits("", NULL), 0);
+	char *cut = xstrndup(TK_K2048, 200); /* valid base64, DER cut short */
+	cr_expect_eq(dkim_pubkey_bits(cut, NULL), 0);
+	free(cut);
+	/* an Ed25519 SubjectPublicKeyInfo */
+	cr_expect_eq(dkim_pubkey_bits("MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=", &t), 256);
+	cr_expect_str_eq(t, "ed25519");
 	char *p = dkim_txt_p("v=DKIM1; k=rsa; p=AB CD\tEF ;");
 	cr_expect_str_eq(p, "ABCDEF");
 	free(p);

@@ -49,31 +49,40 @@ static int store_item(struct db *db, time_t at, const struct state_item *it)
 int record_run(struct db *db, const struct config *cfg, const struct snapshot *snap, time_t at, struct changes *out,
 	       long *pruned)
 {
+	memset(out, 0, sizeof(*out));
+	if (pruned)
+		*pruned = 0;
+	/* Everything from reading the stored state to the last write is one BEGIN IMMEDIATE
+	 * transaction: a second `record` (the timer and an admin at once) waits for this one and
+	 * then diffs against what it stored, so no change is logged twice. */
+	int r = db_begin(db);
+	if (r)
+		return r;
 	struct check_prev prev = {0};
 	check_prev_from_db(db, &prev);
 	struct check_run run;
 	checks_run(snap, cfg, &prev, &run);
 	struct state_map stored = {0}, cur = {0}, store = {0};
-	int r = load_state(db, &stored);
+	r = load_state(db, &stored);
 	if (!r) {
 		record_state(snap, cfg, &run, &cur);
 		record_diff(&stored, &cur, record_collected(snap), snap->site ? snap->site : cfg->site_name, out, &store);
-		r = db_begin(db);
 		for (size_t i = 0; !r && i < store.n; i++)
 			r = store_item(db, at, &store.v[i]);
 		for (size_t i = 0; !r && i < out->n; i++)
 			r = db_history_add(db, at, out->v[i].kind, out->v[i].target, out->v[i].from, out->v[i].to, out->v[i].detail);
 		if (!r)
 			r = db_prune(db, at, cfg->state_retention_days, pruned);
-		if (!r)
-			r = db_commit(db);
-		else
-			db_rollback(db);
 	}
+	if (!r)
+		r = db_commit(db);
+	else
+		db_rollback(db);
+	if (r)
+		changes_free(out);
 	state_map_free(&stored);
 	state_map_free(&cur);
 	state_map_free(&store);
 	check_run_free(&run);
 	return r;
 }
-

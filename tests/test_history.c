@@ -234,3 +234,46 @@ Test(history, command_lists_newest_first)
 	free(out);
 	free(path);
 }
+
+/* Four processes record the same change at once: it is stored once. */
+Test(history, concurrent_records_log_a_change_once, .timeout = 60)
+{
+	struct db *db = open_db("concurrent");
+	char *path = xstrdup(db_path(db));
+	record(db, T0, NULL, NULL);
+	db_close(db);
+	pid_t kids[4];
+	for (int k = 0; k < 4; k++) {
+		kids[k] = fork();
+		cr_assert(kids[k] >= 0);
+		if (kids[k] == 0) {
+			struct db_error err;
+			struct db *d = db_open(path, 0, &err);
+			if (!d)
+				_exit(10);
+			struct config cfg;
+			tsnap_config(&cfg, NULL);
+			struct snapshot *s = tsnap_healthy();
+			overlay(s);
+			struct changes ch;
+			int r = record_run(d, &cfg, s, T0 + 60, &ch, NULL);
+			if (!r)
+				changes_free(&ch);
+			tsnap_free(s);
+			config_free(&cfg);
+			db_close(d);
+			_exit(r ? 11 : 0);
+		}
+	}
+	for (int k = 0; k < 4; k++) {
+		int st;
+		waitpid(kids[k], &st, 0);
+		cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child %d: %d", k, WEXITSTATUS(st));
+	}
+	struct db_error err;
+	db = db_open(path, 0, &err);
+	cr_assert(db);
+	cr_expect_eq(history_rows(db, T0 + 60, NULL), 2);
+	db_close(db);
+	free(path);
+}

@@ -669,6 +669,12 @@ void checks_run(const struct snapshot *s, const struct config *cfg, const struct
 				e = source_error(s, (enum source)src, &tmp);
 				failed = (enum source)src;
 			}
+		/* The domain list comes from MailCow: without it (and without literal names in
+		 * domains.include) the per-domain checks have no target; say so rather than vanish. */
+		if (!e && !s->n_domains && (c.def->target == TARGET_DOMAIN || c.def->target == TARGET_DOMAIN_SELECTOR)) {
+			e = source_error(s, SRC_MAILCOW, &tmp);
+			failed = SRC_MAILCOW;
+		}
 		if (e)
 			emit_unknown_all(&c, failed, e);
 		else

@@ -322,6 +322,42 @@ Test(checks, failed_source_unknown_only_where_needed)
 	}
 }
 
+static void m_mailcow_down_no_domains(struct snapshot *s)
+{
+	m_mailcow_down(s);
+	for (size_t i = 0; i < s->n_domains; i++)
+		s->domains[i].mc = NULL;
+	/* the collector has no domain list without MailCow */
+	struct snapshot *empty = xcalloc(1, sizeof(*empty));
+	struct snap_domain *d = s->domains;
+	size_t n = s->n_domains;
+	s->domains = empty->domains;
+	s->n_domains = 0;
+	empty->domains = d;
+	empty->n_domains = n;
+	tsnap_free(empty);
+}
+
+/* Without MailCow's list the per-domain checks are unknown with a "*" target, not absent. */
+Test(checks, no_domain_list_is_unknown)
+{
+	struct tcase tc = {"nolist", m_mailcow_down_no_domains, NULL, NULL, NULL, 0, NULL, NULL, true};
+	struct check_run run;
+	run_case(&tc, &run);
+	for (size_t i = 0; i < check_table_len; i++) {
+		const struct check_def *d = &check_table[i];
+		if (d->target != TARGET_DOMAIN && d->target != TARGET_DOMAIN_SELECTOR)
+			continue;
+		const struct check_result *r = tsnap_result(&run, d->id, "*");
+		cr_assert(r, "no result for %s", d->id);
+		cr_expect_eq(r->status, STATUS_UNKNOWN);
+		cr_expect(strstr(r->summary, "mailcow not collected: timed out") != NULL, "%s", r->summary);
+		cr_expect_eq(tsnap_count(&run, d->id), 1);
+	}
+	cr_expect_eq(tsnap_result(&run, "containers.running", "postfix-mailcow")->status, STATUS_OK);
+	check_run_free(&run);
+}
+
 Test(checks, status_order_and_names)
 {
 	cr_expect_eq(status_worse(STATUS_OK, STATUS_WARNING), STATUS_WARNING);

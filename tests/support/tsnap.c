@@ -126,7 +126,7 @@ void tsnap_attach(struct container *c, const char *network)
 static void container_free(struct container *c)
 {
 	free(c->id); free(c->name); free(c->service); free(c->image); free(c->state);
-	free(c->status_text); free(c->health_output);
+	free(c->status_text); free(c->health_output); free(c->inspect_err);
 	for (size_t i = 0; i < c->n_nets; i++) {
 		struct net_attach *n = &c->nets[i];
 		free(n->network); free(n->network_id); free(n->ip); free(n->driver); free(n->scope);

@@ -437,6 +437,11 @@ void check_containers_running(struct check_ctx *c)
 	strv_free(&svcs);
 }
 
+static int health_rank(enum health h)
+{
+	return h == HEALTH_UNHEALTHY ? 3 : h == HEALTH_STARTING ? 2 : h == HEALTH_HEALTHY ? 1 : 0;
+}
+
 void check_containers_health(struct check_ctx *c)
 {
 	struct strv svcs = {0};
@@ -446,8 +451,8 @@ void check_containers_health(struct check_ctx *c)
 		const struct container *ct = NULL;
 		for (size_t k = 0; k < c->s->docker.n_containers; k++) {
 			const struct container *x = &c->s->docker.containers[k];
-			if (x->service && strcmp(x->service, svc) == 0 && (!ct || x->health > ct->health))
-				ct = x;
+			if (x->service && strcmp(x->service, svc) == 0 && (!ct || health_rank(x->health) > health_rank(ct->health)))
+				ct = x; /* a scaled service: its worst container speaks for it */
 		}
 		if (!ct)
 			continue; /* containers.running reports the missing service */

@@ -2,7 +2,8 @@
  * stack (8 domains, 18 services), then the database size and the time of
  * `mcon history --since 7d`. Minutes whose snapshot equals the previous one store nothing
  * (tests/test_history.c proves it), so only minutes with a change, and one a day for the
- * pruning, run the real record path. Usage: bench_history DIR [MCON_BIN] */
+ * pruning, run the real record path. Usage: bench_history [DIR [MCON_BIN]], by default
+ * $MCON_TEST_TMP/bench-history and $MCON_BIN (as tests/bench/run sets them). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,12 +118,11 @@ static long long file_size(const char *p)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: bench_history DIR [MCON_BIN]\n");
-		return 2;
-	}
-	mkdir_p(argv[1], 0700);
-	char *path = xasprintf("%s/bench-history.db", argv[1]);
+	const char *tmp = getenv("MCON_TEST_TMP");
+	char *dir = argc > 1 ? xstrdup(argv[1]) : xasprintf("%s/bench-history", tmp && *tmp ? tmp : "/tmp");
+	const char *bin = argc > 2 ? argv[2] : getenv("MCON_BIN");
+	mkdir_p(dir, 0700);
+	char *path = xasprintf("%s/bench-history.db", dir);
 	unlink(path);
 	struct db_error err;
 	struct db *db = db_open(path, 0, &err);
@@ -168,9 +168,9 @@ int main(int argc, char **argv)
 	int rc = size < 50 * 1000 * 1000 ? 0 : 1;
 
 	/* mcon history --since 7d at the end of the year */
-	if (argc > 2) {
+	if (bin && *bin && access(bin, X_OK) == 0) {
 		char *cmd = xasprintf("MCON_NOW=%ld %s --config /dev/null --db '%s' history --since 7d --json > '%s/history.json'",
-				      (long)(t0 + MINUTES * 60), argv[2], path, argv[1]);
+				      (long)(t0 + MINUTES * 60), bin, path, dir);
 		double best = 1e9;
 		int st = 0;
 		for (int i = 0; i < 5; i++) {
@@ -179,7 +179,7 @@ int main(int argc, char **argv)
 			double d = now_s() - a;
 			best = d < best ? d : best;
 		}
-		char *out = xasprintf("%s/history.json", argv[1]);
+		char *out = xasprintf("%s/history.json", dir);
 		long long n = file_size(out);
 		printf("history: mcon history --since 7d --json: %.1f ms wall (best of 5, %lld bytes of JSON, limit 50 ms) %s\n",
 		       best * 1000, n, st == 0 && best < 0.050 ? "PASS" : "FAIL");
@@ -190,5 +190,6 @@ int main(int argc, char **argv)
 	}
 	printf("history: total bench time %.1f s\n", now_s() - t_start);
 	free(path);
+	free(dir);
 	return rc;
 }

@@ -35,6 +35,9 @@ for _ in 1 2 3 4 5; do
 done
 verdict=PASS; rc=0
 [ "$best" -lt 300 ] || { verdict=FAIL; rc=1; }
+if ! head -1 "$T/check.out" | grep -q '^MCON '; then
+	verdict="FAIL (no Nagios output)"; rc=1
+fi
 echo "check: mcon check on the demo site: ${best} ms wall (best of 5, exit $code, limit 300 ms) $verdict"
 head -1 "$T/check.out" | cut -c1-200
 exit $rc

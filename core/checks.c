@@ -590,7 +590,7 @@ static const struct part_error *source_error(const struct snapshot *s, enum sour
 	case SRC_MAILCOW:
 		if (s->mailcow.err.failed)
 			return &s->mailcow.err;
-		if (s->mailcow.key == KEY_MISSING || s->mailcow.key == KEY_INVALID || s->mailcow.key == KEY_IP_DENIED) {
+		if (s->mailcow.key != KEY_OK && s->mailcow.key != KEY_READ_ONLY) {
 			*tmp = (struct part_error){.failed = true, .why = (char *)"the MailCow API key is not accepted"};
 			return tmp;
 		}

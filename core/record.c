@@ -90,7 +90,7 @@ unsigned record_collected(const struct snapshot *s)
 	unsigned m = 1u << SRC_MTA_STS;
 	if (!s->docker.err.failed)
 		m |= 1u << SRC_DOCKER;
-	if (!s->mailcow.err.failed && s->mailcow.key != KEY_INVALID && s->mailcow.key != KEY_IP_DENIED && s->mailcow.key != KEY_MISSING)
+	if (!s->mailcow.err.failed && (s->mailcow.key == KEY_OK || s->mailcow.key == KEY_READ_ONLY))
 		m |= 1u << SRC_MAILCOW;
 	if (!s->dns_err.failed)
 		m |= 1u << SRC_DNS;

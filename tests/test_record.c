@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/assets.h"
 #include "core/record.h"
 #include "tests/support/tsnap.h"
 
@@ -223,4 +224,21 @@ Test(record, uncollected_source_keeps_its_state)
 	cr_expect_str_eq(m->to, "unknown");
 	changes_free(&c);
 	state_map_free(&db);
+}
+
+/* The systemd units are compiled in as assets and say what README promises. */
+Test(record, systemd_units)
+{
+	const struct asset *svc = asset_find("mcon-record.service"), *tim = asset_find("mcon-record.timer");
+	cr_assert(svc && tim);
+	char *s = xstrndup((const char *)svc->data, svc->len), *t = xstrndup((const char *)tim->data, tim->len);
+	static const char *want[] = {"\nType=oneshot\n", " record --quiet\n", "\nNoNewPrivileges=yes\n", "\nProtectSystem=strict\n",
+				     "\nReadWritePaths=/var/lib/mcon\n", "\nProtectHome=yes\n", "\nPrivateTmp=yes\n", "\nStateDirectory=mcon\n"};
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		cr_expect(strstr(s, want[i]) != NULL, "mcon-record.service lacks %s", want[i]);
+	cr_expect(strstr(t, "\nOnCalendar=*-*-* *:*:00\n") != NULL, "the timer is not once a minute");
+	cr_expect(strstr(t, "\nUnit=mcon-record.service\n") != NULL);
+	cr_expect(strstr(t, "\nWantedBy=timers.target\n") != NULL);
+	free(s);
+	free(t);
 }

@@ -1,6 +1,7 @@
 /* check_domain: the per-domain checks: MailCow's view of the domain (active, catch-all,
  * relayhost) and its DNS (MX, SPF, DMARC, DKIM, MTA-STS, TLS-RPT). */
 #include "core/checks_int.h"
+#include "core/dkimkey.h"
 
 #include <ctype.h>
 #include <openssl/evp.h>
@@ -32,121 +33,15 @@ char *sha256_hex(const char *data, size_t len)
 	return out;
 }
 
-/* One DER tag-length-value at *p (definite lengths only); false when it does not fit. */
-static bool der_next(const unsigned char **p, const unsigned char *end, int *tag, const unsigned char **val, size_t *len)
-{
-	if (end - *p < 2)
-		return false;
-	*tag = (*p)[0];
-	size_t l = (*p)[1];
-	const unsigned char *q = *p + 2;
-	if (l & 0x80) {
-		size_t nb = l & 0x7f;
-		if (nb == 0 || nb > 4 || (size_t)(end - q) < nb)
-			return false;
-		l = 0;
-		for (size_t i = 0; i < nb; i++)
-			l = (l << 8) | *q++;
-	}
-	if ((size_t)(end - q) < l)
-		return false;
-	*val = q;
-	*len = l;
-	*p = q + l;
-	return true;
-}
-
-/* Bits of a DER INTEGER's magnitude. */
-static int der_int_bits(const unsigned char *v, size_t len)
-{
-	while (len && *v == 0) {
-		v++;
-		len--;
-	}
-	if (!len)
-		return 0;
-	int top = 0;
-	for (unsigned char c = *v; c; c >>= 1)
-		top++;
-	return (int)((len - 1) * 8) + top;
-}
-
-/* The modulus size of a DER RSAPublicKey: SEQUENCE { INTEGER n, INTEGER e }. */
-static int der_rsa_bits(const unsigned char *p, const unsigned char *end)
-{
-	int tag;
-	const unsigned char *v, *nv;
-	size_t len, nlen;
-	if (!der_next(&p, end, &tag, &v, &len) || tag != 0x30)
-		return 0;
-	const unsigned char *q = v, *qe = v + len;
-	if (!der_next(&q, qe, &tag, &nv, &nlen) || tag != 0x02 || !der_next(&q, qe, &tag, &v, &len) || tag != 0x02)
-		return 0;
-	return der_int_bits(nv, nlen);
-}
-
 int dkim_pubkey_bits(const char *b64, const char **key_type)
 {
+	const char *kind = NULL;
+	int bits = dkim_key_bits(b64, &kind);
 	if (key_type)
-		*key_type = NULL;
-	if (!b64)
+		*key_type = bits < 0 ? NULL : kind;
+	if (bits < 0 || !kind)
 		return 0;
-	struct buf clean = {0};
-	for (const char *p = b64; *p; p++)
-		if (!isspace((unsigned char)*p))
-			buf_putc(&clean, *p);
-	size_t len = clean.len;
-	if (len == 0 || len % 4 != 0) {
-		buf_free(&clean);
-		return 0;
-	}
-	unsigned char *der = xmalloc(len);
-	int n = EVP_DecodeBlock(der, (const unsigned char *)clean.data, (int)len);
-	if (n > 0) {
-		/* EVP_DecodeBlock counts the padding as zero bytes */
-		if (clean.data[len - 1] == '=')
-			n--;
-		if (clean.data[len - 2] == '=')
-			n--;
-	}
-	buf_free(&clean);
-	int bits = 0;
-	static const unsigned char rsa_oid[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
-	static const unsigned char ed25519_oid[] = {0x2b, 0x65, 0x70};
-	const unsigned char *p = der, *end = der + (n > 0 ? n : 0), *v, *inner;
-	size_t l, il;
-	int tag;
-	/* A small DER walk rather than d2i_PUBKEY: OpenSSL 3's decoder lookup costs a
-	 * millisecond per key, and a record parses every key of every domain. */
-	if (n > 0 && der_next(&p, end, &tag, &v, &l) && tag == 0x30) {
-		const unsigned char *q = v, *qe = v + l;
-		if (der_next(&q, qe, &tag, &inner, &il) && tag == 0x30) {
-			/* SubjectPublicKeyInfo: SEQUENCE { AlgorithmIdentifier, BIT STRING } */
-			const unsigned char *a = inner, *ae = inner + il, *oid;
-			size_t ol;
-			const unsigned char *key;
-			size_t kl;
-			if (der_next(&a, ae, &tag, &oid, &ol) && tag == 0x06 && der_next(&q, qe, &tag, &key, &kl) && tag == 0x03 &&
-			    kl >= 1 && key[0] == 0) {
-				if (ol == sizeof(rsa_oid) && memcmp(oid, rsa_oid, ol) == 0) {
-					bits = der_rsa_bits(key + 1, key + kl);
-					if (bits && key_type)
-						*key_type = "rsa";
-				} else if (ol == sizeof(ed25519_oid) && memcmp(oid, ed25519_oid, ol) == 0 && kl == 33) {
-					bits = 256;
-					if (key_type)
-						*key_type = "ed25519";
-				}
-			}
-		} else {
-			/* a bare PKCS#1 RSAPublicKey, as some publish */
-			bits = der_rsa_bits(der, end);
-			if (bits && key_type)
-				*key_type = "rsa";
-		}
-	}
-	free(der);
-	return bits;
+	return strcmp(kind, "ed25519") == 0 ? 256 : bits;
 }
 
 char *dkim_txt_p(const char *txt)
@@ -230,6 +125,12 @@ void check_domain_catchall(struct check_ctx *c)
 			check_emit(c, d->name, STATUS_OK, xasprintf("no catch-all required for %s (relay.catchall = false)", d->name), NULL);
 			continue;
 		}
+		if (c->s->mailcow.aliases_err.failed) {
+			check_emit(c, d->name, STATUS_UNKNOWN, xasprintf("MailCow's aliases not read: %s",
+									 c->s->mailcow.aliases_err.why ? c->s->mailcow.aliases_err.why : "failed"),
+				   xstrdup("GET /api/v1/get/alias/all failed; see mailcow.api"));
+			continue;
+		}
 		const struct mc_alias *found = NULL;
 		for (size_t k = 0; k < c->s->mailcow.n_aliases; k++) {
 			const struct mc_alias *a = &c->s->mailcow.aliases[k];
@@ -262,6 +163,12 @@ void check_relay_outbound(struct check_ctx *c)
 		const struct snap_domain *d = &c->s->domains[i];
 		if (!has_relay(c->cfg)) {
 			check_emit(c, d->name, STATUS_OK, xasprintf("no relay configured: %s sends directly", d->name), NULL);
+			continue;
+		}
+		if (c->s->mailcow.relayhosts_err.failed) {
+			check_emit(c, d->name, STATUS_UNKNOWN, xasprintf("MailCow's relayhosts not read: %s",
+									 c->s->mailcow.relayhosts_err.why ? c->s->mailcow.relayhosts_err.why : "failed"),
+				   xstrdup("GET /api/v1/get/relayhost/all failed; see mailcow.api"));
 			continue;
 		}
 		const char *id = d->mc ? d->mc->relayhost_id : NULL;

@@ -101,6 +101,8 @@ S(m_rc_absent) { s->roundcube.present = false; }
 S(m_q9) { s->mailcow.queue_deferred = 9; s->mailcow.queue_total = 9; }
 S(m_q10) { s->mailcow.queue_deferred = 10; s->mailcow.queue_total = 12; }
 S(m_q30) { s->mailcow.queue_deferred = 30; s->mailcow.queue_total = 31; }
+S(m_aliases_err) { tsnap_fail(&s->mailcow.aliases_err, "HTTP 500 from GET /api/v1/get/alias/all"); }
+S(m_relayhosts_err) { tsnap_fail(&s->mailcow.relayhosts_err, "malformed JSON"); }
 S(m_q_err) { tsnap_fail(&s->mailcow.queue_err, "HTTP 500"); }
 
 struct tcase {
@@ -143,6 +145,8 @@ static const struct tcase cases[] = {
 	{"catch-all missing", m_catchall_missing, NULL, "domain.catchall", "example.com", C, "no catch-all alias @example.com", "reject_unlisted_sender", false},
 	{"catch-all inactive", m_catchall_inactive, NULL, "domain.catchall", "example.com", C, "inactive", "Activate", false},
 	{"catch-all not required", m_catchall_missing, "[relay]\ncatchall = false\n", "domain.catchall", "example.com", K, "no catch-all required", NULL, false},
+	{"aliases unreadable", m_aliases_err, NULL, "domain.catchall", "example.com", U, "aliases not read: HTTP 500", "mailcow.api", true},
+	{"relayhosts unreadable", m_relayhosts_err, NULL, "relay.outbound", "example.net", U, "malformed JSON", NULL, true},
 	{"no relayhost", m_no_relayhost, NULL, "relay.outbound", "example.com", W, "no relayhost", "Relayhost", false},
 	{"relayhost inactive", m_relayhost_inactive, NULL, "relay.outbound", "example.net", W, "inactive", "Activate relayhost 1", true},
 	{"mx direct", m_mx_direct, NULL, "mx.relay", "example.com", C, "mail.example.com matches none of relay.mx", "MXRoute", true},

@@ -1,6 +1,8 @@
 /* tsnap: the hand-built snapshots of the check tests (see tsnap.h). */
 #include "tests/support/tsnap.h"
 
+#include "core/docker.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,24 +125,12 @@ void tsnap_attach(struct container *c, const char *network)
 	n->driver = xstrdup(strcmp(network, "netgrimoire") == 0 ? "overlay" : "bridge");
 }
 
-static void container_free(struct container *c)
-{
-	free(c->id); free(c->name); free(c->service); free(c->image); free(c->state);
-	free(c->status_text); free(c->health_output); free(c->inspect_err);
-	for (size_t i = 0; i < c->n_nets; i++) {
-		struct net_attach *n = &c->nets[i];
-		free(n->network); free(n->network_id); free(n->ip); free(n->driver); free(n->scope);
-		strv_free(&n->aliases);
-	}
-	free(c->nets);
-}
-
 void tsnap_remove_container(struct snapshot *s, const char *service)
 {
 	struct docker_state *d = &s->docker;
 	for (size_t i = 0; i < d->n_containers; i++)
 		if (strcmp(d->containers[i].service, service) == 0) {
-			container_free(&d->containers[i]);
+			docker_container_free(&d->containers[i]);
 			memmove(&d->containers[i], &d->containers[i + 1], (d->n_containers - i - 1) * sizeof(*d->containers));
 			d->n_containers--;
 			return;
@@ -306,90 +296,9 @@ struct snapshot *tsnap_site(void)
 	return s;
 }
 
-static void perr_free(struct part_error *e)
-{
-	free(e->what);
-	free(e->why);
-}
-
-static void answer_free(struct dns_answer *a)
-{
-	answer_clear(a);
-	free(a->name);
-	free(a->server);
-	free(a->error);
-}
-
 void tsnap_free(struct snapshot *s)
 {
-	if (!s)
-		return;
-	struct docker_state *d = &s->docker;
-	perr_free(&d->err);
-	perr_free(&d->postfix_exec_err);
-	free(d->endpoint); free(d->api_version); free(d->server_version);
-	for (size_t i = 0; i < d->n_containers; i++)
-		container_free(&d->containers[i]);
-	free(d->containers);
-	for (size_t i = 0; i < d->n_networks; i++) {
-		free(d->networks[i].name); free(d->networks[i].id); free(d->networks[i].driver); free(d->networks[i].scope);
-		strv_free(&d->networks[i].container_ids);
-	}
-	free(d->networks);
-
-	struct mailcow_state *m = &s->mailcow;
-	perr_free(&m->err);
-	perr_free(&m->queue_err);
-	free(m->url); free(m->version);
-	for (size_t i = 0; i < m->n_domains; i++) {
-		free(m->domains[i].name); free(m->domains[i].description); free(m->domains[i].relayhost_id);
-		strv_free(&m->domains[i].tags);
-	}
-	free(m->domains);
-	for (size_t i = 0; i < m->n_aliases; i++) {
-		free(m->aliases[i].address); free(m->aliases[i].goto_addr); free(m->aliases[i].domain);
-	}
-	free(m->aliases);
-	for (size_t i = 0; i < m->n_mailboxes; i++) {
-		free(m->mailboxes[i].username); free(m->mailboxes[i].domain); free(m->mailboxes[i].name);
-	}
-	free(m->mailboxes);
-	for (size_t i = 0; i < m->n_relayhosts; i++) {
-		free(m->relayhosts[i].hostname); free(m->relayhosts[i].username);
-	}
-	free(m->relayhosts);
-	for (size_t i = 0; i < m->n_services; i++) {
-		free(m->services[i].service); free(m->services[i].state); free(m->services[i].image);
-	}
-	free(m->services);
-
-	for (size_t i = 0; i < s->n_domains; i++) {
-		struct snap_domain *sd = &s->domains[i];
-		free(sd->name);
-		free(sd->dkim.domain); free(sd->dkim.selector); free(sd->dkim.pubkey); free(sd->dkim.txt);
-		perr_free(&sd->dkim.err);
-		struct domain_dns *dns = &sd->dns;
-		answer_free(&dns->mx); answer_free(&dns->apex_txt); answer_free(&dns->dmarc);
-		for (size_t k = 0; k < dns->n_dkim; k++)
-			answer_free(&dns->dkim[k]);
-		free(dns->dkim);
-		answer_free(&dns->mta_sts_txt); answer_free(&dns->mta_sts_host); answer_free(&dns->tls_rpt);
-		free(dns->spf.record); free(dns->spf.error);
-		strv_free(&dns->spf.includes);
-		struct mta_sts_policy *p = &sd->policy;
-		perr_free(&p->err);
-		free(p->raw); free(p->version); free(p->mode);
-		strv_free(&p->mx);
-	}
-	free(s->domains);
-	perr_free(&s->dns_err);
-	free(s->resolver);
-	free(s->site);
-	perr_free(&s->limits.err);
-	strv_free(&s->limits.sources);
-	perr_free(&s->roundcube.err);
-	free(s->roundcube.path); free(s->roundcube.imap_host);
-	free(s);
+	snapshot_free(s);
 }
 
 const struct check_result *tsnap_result(const struct check_run *r, const char *check, const char *target)

@@ -94,6 +94,16 @@ Test(tui_sim, demo_site, .timeout = 60)
 	for (size_t i = 0; i < sizeof(domains) / sizeof(domains[0]); i++)
 		cr_expect(vt_contains(t, domains[i]), "%s is missing", domains[i]);
 	cr_expect(vt_contains(t, "1/8"));
+	/* the scenario's planted problems, found by the checks, as words */
+	cr_expect(wait_row("gnarlypandaproductions.com", "CRIT", WAIT), "the missing catch-all is not shown");
+	cr_expect(wait_row("wasted-bandwidth.net", "WARN", WAIT), "the MTA-STS testing policy is not shown");
+	cr_expect(vt_contains(t, "worst \xe2\x9c\x97 CRIT"));
+	vt_char(t, '5');
+	cr_expect(vt_wait(t, "[5 Checks]", WAIT));
+	char *first = vt_row(t, 4);
+	cr_expect(strstr(first, "CRIT") != NULL, "the first check row is not the worst: %s", first);
+	free(first);
+	cr_expect(vt_contains(t, "what to do:"), "the selected problem's hint is not shown");
 	/* DKIM: each domain's two selectors from DNS and MailCow's key */
 	vt_char(t, '3');
 	cr_expect(vt_wait(t, "[3 DKIM]", WAIT));

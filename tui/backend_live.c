@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/collect.h"
+#include "core/checks.h"
 #include "core/docker.h"
 #include "core/fetch.h"
 #include "core/who.h"
@@ -16,6 +17,7 @@ struct live {
 	struct tui_backend be;
 	char *db_path;
 	struct db *db;          /* database worker only */
+	struct db *db_checks;   /* collect worker only: the recorded state the checks compare with */
 	struct who who;
 };
 
@@ -39,13 +41,59 @@ static struct db *live_db(struct live *l, char **err)
 	return l->db;
 }
 
+static enum tui_status status_of(enum status s)
+{
+	switch (s) {
+	case STATUS_OK: return TS_OK;
+	case STATUS_WARNING: return TS_WARN;
+	case STATUS_CRITICAL: return TS_CRIT;
+	default: return TS_UNKN;
+	}
+}
+
+/* The restart count `mcon record` stored last, for containers.restarts. */
+static long recorded_restarts(void *ud, const char *service)
+{
+	struct live *l = ud;
+	if (!l->db_checks) {
+		struct db_error e = {0};
+		l->db_checks = db_open(l->db_path, DB_OPEN_READONLY, &e);
+		if (!l->db_checks)
+			return -1;
+	}
+	char *v = NULL;
+	if (db_state_get(l->db_checks, "container.restarts", service, &v) != DB_OK || !v) {
+		free(v);
+		return -1;
+	}
+	long n = strtol(v, NULL, 10);
+	free(v);
+	return n;
+}
+
+static void run_checks(struct live *l, const struct snapshot *s, struct tui_collect *out)
+{
+	struct check_prev prev = {.restart_count = recorded_restarts, .ud = l};
+	struct check_run run;
+	checks_run(s, l->be.cfg, &prev, &run);
+	out->n_results = run.n;
+	out->results = run.n ? xcalloc(run.n, sizeof(*out->results)) : NULL;
+	for (size_t i = 0; i < run.n; i++) {
+		const struct check_result *r = &run.results[i];
+		out->results[i] = (struct tui_result){xstrdup(r->check), xstrdup(r->target), status_of(r->status),
+						      xstrdup(r->summary), xstrdup(r->hint)};
+	}
+	check_run_free(&run);
+}
+
 /* One refresh: the collector (every source concurrently; a failed part carries its reason)
- * and, when the checks are in this build, the checks over it. */
+ * and the checks over it (containers.restarts compares with what `mcon record` stored). */
 static void live_collect(struct tui_backend *be, const struct snapshot *prev, int cancel_fd,
 			 struct tui_collect *out)
 {
 	struct collect_opts o = {.prev = prev, .cancel_fd = cancel_fd};
 	struct snapshot *s = collect_run(be->cfg, &o);
+	run_checks(be->ud, s, out);
 	out->snap = s;
 }
 
@@ -266,6 +314,8 @@ void tui_live_free(struct tui_backend *be)
 	struct live *l = be->ud;
 	if (l->db)
 		db_close(l->db);
+	if (l->db_checks)
+		db_close(l->db_checks);
 	free(l->db_path);
 	free(l);
 }

@@ -299,15 +299,19 @@ static char *clean(const char *s)
 
 /* ---- Checks ---- */
 
+static void check_free(struct onboard_check *c)
+{
+	free(c->check);
+	free(c->target);
+	free(c->status);
+	free(c->summary);
+	free(c->hint);
+}
+
 void onboard_checks_free(struct onboard_checks *c)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		free(c->v[i].check);
-		free(c->v[i].target);
-		free(c->v[i].status);
-		free(c->v[i].summary);
-		free(c->v[i].hint);
-	}
+	for (size_t i = 0; i < c->n; i++)
+		check_free(&c->v[i]);
 	free(c->v);
 	c->v = NULL;
 	c->n = 0;
@@ -919,8 +923,7 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* One verification round into ob->last; -1 with the error said and kept in *why. */
-static int verify_once(struct onboard *ob, char **why)
+int onboard_verify(struct onboard *ob, char **why)
 {
 	char *err = NULL;
 	struct onboard_checks c = {0};
@@ -930,6 +933,19 @@ static int verify_once(struct onboard *ob, char **why)
 		free(err);
 		onboard_checks_free(&c);
 		return -1;
+	}
+	/* only the checks the verify step names count (relay.outbound, say, is not onboarding's) */
+	ssize_t v = step_index(ob, OB_ACT_VERIFY);
+	if (v >= 0 && ob->steps.v[v].verify.n) {
+		size_t k = 0;
+		for (size_t j = 0; j < c.n; j++) {
+			if (strv_contains(&ob->steps.v[v].verify, c.v[j].check)) {
+				c.v[k++] = c.v[j];
+			} else {
+				check_free(&c.v[j]);
+			}
+		}
+		c.n = k;
 	}
 	onboard_checks_free(&ob->last);
 	ob->last = c;
@@ -942,7 +958,7 @@ static enum onboard_state run_verify(struct onboard *ob, size_t i)
 	long delay = OB_WAIT_FIRST_MS;
 	for (int round = 1;; round++) {
 		char *why = NULL;
-		if (verify_once(ob, &why) < 0) {
+		if (onboard_verify(ob, &why) < 0) {
 			say(ob, "verification failed: %s", why);
 			return set_state(ob, i, OB_FAILED, xasprintf("the checks could not run: %s", why), NULL);
 		}

@@ -221,6 +221,10 @@ enum onboard_state onboard_step_run(struct onboard *ob, size_t i);
  * or needs a read-write key. Returns the state of the last step run. */
 enum onboard_state onboard_run(struct onboard *ob);
 
+/* One verification round: the backend's checks of the domain, kept in ob->last, only
+ * those the verify step lists. 0, or -1 and *why (caller frees). */
+int onboard_verify(struct onboard *ob, char **why);
+
 /* Reads MailCow (GETs only) and appends the whole plan to out: every step with its
  * state, what it would do, and the zone lines. */
 void onboard_plan(struct onboard *ob, struct buf *out);

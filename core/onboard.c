@@ -1240,6 +1240,13 @@ void onboard_step_describe(struct onboard *ob, size_t i, struct buf *out)
 	}
 }
 
+void onboard_step_header(const struct onboard *ob, size_t i, struct buf *out)
+{
+	const struct onboard_step_run *r = &ob->run[i];
+	buf_printf(out, "Step %c (%zu of %zu): %s [%s%s]", r->def->letter, i + 1, ob->steps.n, r->def->title,
+	           onboard_state_name(r->state), r->def->writes ? ", writes" : "");
+}
+
 void onboard_plan(struct onboard *ob, struct buf *out)
 {
 	char *err = NULL;
@@ -1270,8 +1277,9 @@ void onboard_plan(struct onboard *ob, struct buf *out)
 		buf_puts(out, "Already onboarded.\n");
 	for (size_t i = 0; i < ob->steps.n; i++) {
 		const struct onboard_step_run *r = &ob->run[i];
-		buf_printf(out, "\nStep %c (%zu of %zu): %s [%s%s]\n", r->def->letter, i + 1, ob->steps.n, r->def->title,
-		           onboard_state_name(r->state), r->def->writes ? ", writes" : "");
+		buf_putc(out, '\n');
+		onboard_step_header(ob, i, out);
+		buf_putc(out, '\n');
 		if (r->detail) {
 			char t[32];
 			time_rfc3339(r->at, t);

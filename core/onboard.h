@@ -213,8 +213,14 @@ size_t onboard_next(const struct onboard *ob);
 
 /* Runs step i once (blocking, a few API calls; the verify step may wait up to wait_s):
  * reads MailCow's state first, so a domain, alias or key that exists is adopted, asks
- * before writing, saves the outcome and returns the new state. The console calls this
- * on a worker thread, one step per keypress. */
+ * before writing, saves the outcome and returns the new state.
+ *
+ * The console drives it step by step without blocking: it shows onboard_step_header()
+ * and onboard_step_describe() for onboard_next(), asks the admin itself when the step's
+ * def->writes is set, then calls onboard_step_run() on its worker thread with
+ * ui.confirm = NULL (already confirmed) and wait_s = 0 (the verify step then runs one
+ * round; the console repeats it on its refresh timer for live verification). The engine
+ * is not thread-safe: one thread at a time may use an onboard. */
 enum onboard_state onboard_step_run(struct onboard *ob, size_t i);
 
 /* Runs from the first step not done until the end, or until a step fails, is declined
@@ -231,6 +237,9 @@ void onboard_plan(struct onboard *ob, struct buf *out);
 
 /* The zone lines to publish (step f), one per line. */
 void onboard_zone_lines(struct onboard *ob, struct buf *out);
+
+/* "Step c (3 of 9): Create the catch-all alias [done]" (no newline). */
+void onboard_step_header(const struct onboard *ob, size_t i, struct buf *out);
 
 /* What a step would do / did, a few lines for the console ("Step c of 9" screen). */
 void onboard_step_describe(struct onboard *ob, size_t i, struct buf *out);

@@ -843,3 +843,41 @@ Test(onboard_engine, plan_of_an_existing_domain_shows_its_key)
 	onboard_free(ob);
 	fake_free(&f);
 }
+
+Test(onboard_engine, step_by_step_as_the_console_drives_it)
+{
+	struct fake f = {0};
+	struct ui_rec u = {.f = &f};
+	struct onboard_ui ui = {NULL, NULL, NULL, ui_save, NULL, &u};
+	struct onboard_opts o = {.who = "console", .catchall_to = "admin@example.org"};
+	char *err = NULL;
+	struct onboard *ob = onboard_new(&cfg, "example.org", &fake_be, &f, &ui, &o, &err);
+	cr_assert_not_null(ob);
+	struct buf h = {0};
+	onboard_step_header(ob, 2, &h);
+	cr_assert_str_eq(buf_cstr(&h), "Step c (3 of 9): Create the catch-all alias [todo, writes]");
+	buf_free(&h);
+	/* one step per call; the verify step runs a single round with wait_s 0 */
+	size_t calls = 0;
+	for (size_t i = 0; i < ob->steps.n; i++) {
+		enum onboard_state st = onboard_step_run(ob, i);
+		calls++;
+		if (ob->steps.v[i].action == OB_ACT_MANUAL_RELAY || ob->steps.v[i].action == OB_ACT_DNS_PUBLISH)
+			cr_assert_eq(st, OB_PENDING);
+		else if (ob->steps.v[i].action == OB_ACT_VERIFY) {
+			cr_assert_eq(st, OB_PENDING);
+			cr_assert_eq(onboard_next(ob), 4, "the relay step is the first not done");
+			publish_all(&f);   /* live verification: the next round passes */
+			cr_assert_eq(onboard_step_run(ob, i), OB_DONE);
+			calls++;
+		} else
+			cr_assert_eq(st, OB_DONE, "step %zu", i);
+	}
+	cr_assert_eq(onboard_next(ob), ob->steps.n, "all done after %zu calls", calls);
+	cr_assert(ob->onboarded);
+	cr_assert_str_eq(f.sts_mode, "enforce");
+	cr_assert_eq(f.writes, 4);
+	cr_assert_geq(u.saves, 11);
+	onboard_free(ob);
+	fake_free(&f);
+}

@@ -8,6 +8,25 @@
 
 /* Commands appear here once they exist; the table is the help. */
 static const struct cli_command commands[] = {
+	{"tasks", cmd_tasks, false, "tasks [list|show|add|done|reopen|note|import|export] [ARGS]",
+	 "The pending checklist, shared by everyone who uses the same database (state.db).\n"
+	 "Every change is journaled with who ($SUDO_USER, else the user, plus the SSH client\n"
+	 "address) and when (UTC). On first use the list holds the runbook's pending items.\n\n"
+	 "  mcon tasks list [--json]          the checklist (the default); JSON per the contract\n"
+	 "  mcon tasks show ID [--json]       one item with its links and its whole journal\n"
+	 "  mcon tasks add TITLE [--note TEXT] [--link CHECK]...\n"
+	 "                                    add an open item; --link ties it to a check id\n"
+	 "  mcon tasks done ID [--note TEXT]  tick an item\n"
+	 "  mcon tasks reopen ID [--note TEXT]\n"
+	 "                                    untick an item\n"
+	 "  mcon tasks note ID TEXT           add a note\n"
+	 "  mcon tasks import FILE.md         merge the '## Pending' section of a wiki page (- for\n"
+	 "                                    stdin): new items are added, [x] ticks open ones;\n"
+	 "                                    lines that do not parse are named on stderr\n"
+	 "  mcon tasks export                 print the '## Pending' section to paste into the wiki\n\n"
+	 "list, show and export work on a database you may only read. Exit: 0 ok, 1 failure\n"
+	 "(database read-only, locked, full or corrupt; no such item; nothing importable),\n"
+	 "2 usage error."},
 	{"info", cmd_info, false, "info",
 	 "Shows which configuration file, database, Docker endpoint, MailCow URL and resolver\n"
 	 "are in use, and whether each answers."},

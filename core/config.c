@@ -62,6 +62,11 @@ struct parse_ctx {
 	struct config *cfg;
 	const char *name;
 	char *err;
+	int err_line;           /* line of err, 0 when not tied to one */
+	int lineno;             /* the line inih is handling (counted by config_read_line) */
+	bool continuation;      /* that line continues the previous key's value (indented) */
+	bool after_key;         /* inih has a previous key in this section (its prev_name) */
+	int last_opt;           /* the key a continuation line extends, -1 for none */
 	bool seen[ARRAY_SIZE(opts)];
 	bool relay_catchall_set;
 };
@@ -132,7 +137,9 @@ static int set_value(struct parse_ctx *c, const struct opt *o, const char *value
 		*(char **)field = *value ? xstrdup(value) : NULL;
 		return 0;
 	case OPT_URL: {
-		if (*value && !str_starts_with(value, "https://") && !str_starts_with(value, "http://")) {
+		const char *host = strstr(value, "://");
+		if (*value && ((!str_starts_with(value, "https://") && !str_starts_with(value, "http://")) ||
+			       !host || !host[3] || host[3] == '/')) {
 			c->err = xasprintf("%s.%s: '%s' is not an http:// or https:// URL", o->section, o->key, value);
 			return -1;
 		}
@@ -193,11 +200,13 @@ static int set_value(struct parse_ctx *c, const struct opt *o, const char *value
 	return 0;
 }
 
-static int config_ini_line(void *user, const char *section, const char *name, const char *value)
+static bool opt_is_list(const struct opt *o)
 {
-	struct parse_ctx *c = user;
-	if (c->err)
-		return 0;
+	return o->type == OPT_LIST || o->type == OPT_HOSTPORTS || o->type == OPT_DOMAINS;
+}
+
+static int apply_key(struct parse_ctx *c, const char *section, const char *name, const char *value)
+{
 	bool section_known = false;
 	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
 		if (strcmp(opts[i].section, section) != 0)
@@ -206,6 +215,7 @@ static int config_ini_line(void *user, const char *section, const char *name, co
 		if (strcmp(opts[i].key, name) != 0)
 			continue;
 		c->seen[i] = true;
+		c->last_opt = (int)i;
 		if (strcmp(section, "relay") == 0 && strcmp(name, "catchall") == 0)
 			c->relay_catchall_set = true;
 		return set_value(c, &opts[i], value) == 0;
@@ -213,6 +223,144 @@ static int config_ini_line(void *user, const char *section, const char *name, co
 	c->err = section_known ? xasprintf("unknown key '%s' in section [%s]", name, section)
 			       : xasprintf("unknown section [%s]", section);
 	return 0;
+}
+
+/* An indented line: inih hands it over as a continuation of its previous key. It is a
+ * key of its own when it reads "name = value" (configs often indent keys under their
+ * section), else it continues the last list key ("expected = a, b," then "    c, d"). */
+static int continue_key_line(struct parse_ctx *c, const char *section, const char *line)
+{
+	const char *eq = strchr(line, '=');
+	if (eq) {
+		char *name = xstrndup(line, (size_t)(eq - line));
+		char *n = str_trim(name);
+		bool ident = *n != '\0';
+		for (const char *p = n; *p; p++)
+			ident &= isalnum((unsigned char)*p) || *p == '_';
+		if (ident) {
+			char *val = xstrdup(eq + 1);
+			int rc = apply_key(c, section, n, str_trim(val));
+			free(val);
+			free(name);
+			return rc;
+		}
+		free(name);
+	}
+	if (c->last_opt < 0) {
+		c->err = xstrdup("indented line without a key before it: remove the indentation");
+		return 0;
+	}
+	const struct opt *o = &opts[c->last_opt];
+	if (!opt_is_list(o)) {
+		c->err = xasprintf("%s.%s takes one value, but an indented line continues it: remove the indentation",
+				   o->section, o->key);
+		return 0;
+	}
+	struct strv *sv = (struct strv *)((char *)c->cfg + o->offset), keep = *sv;
+	*sv = (struct strv){0};
+	if (set_value(c, o, line) < 0) {
+		strv_free(sv);
+		*sv = keep;
+		return 0;
+	}
+	for (size_t i = 0; i < sv->n; i++)
+		strv_push(&keep, sv->v[i]);
+	strv_free(sv);
+	*sv = keep;
+	return 1;
+}
+
+static int continue_key(struct parse_ctx *c, const char *section, const char *value)
+{
+	/* inih strips inline comments from values but not from continuation lines. */
+	char *copy = xstrdup(value);
+	for (char *p = copy; *p; p++)
+		if (*p == ';' && p > copy && (p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			break;
+		}
+	const char *line = str_trim(copy);
+	int rc = continue_key_line(c, section, line);
+	free(copy);
+	return rc;
+}
+
+static int config_ini_line(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_ctx *c = user;
+	if (c->err)
+		return 0;
+	int ok = c->continuation ? continue_key(c, section, value) : apply_key(c, section, name, value);
+	if (!ok && c->err && !c->err_line)
+		c->err_line = c->lineno;
+	return ok;
+}
+
+static bool section_known(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+		if (strlen(opts[i].section) == len && strncmp(opts[i].section, name, len) == 0)
+			return true;
+	return false;
+}
+
+struct line_reader {
+	const char *p;
+	struct parse_ctx *c;
+};
+
+/* inih's line reader: hands inih one line at a time, so the handler knows the line number
+ * and whether inih will treat the line as a continuation (inih's rule: an indented,
+ * non-comment line after a key of the same section). It also reports what inih would
+ * silently mangle: lines longer than its buffer, and a section header with no keys under
+ * an unknown name. */
+static char *config_read_line(char *str, int num, void *stream)
+{
+	struct line_reader *r = stream;
+	struct parse_ctx *c = r->c;
+	if (!*r->p)
+		return NULL;
+	const char *nl = strchr(r->p, '\n');
+	size_t len = nl ? (size_t)(nl - r->p) + 1 : strlen(r->p);
+	const char *line = r->p;
+	r->p += len;
+	c->lineno++;
+
+	const char *s = line;
+	while (s < line + len && (*s == ' ' || *s == '\t'))
+		s++;
+	bool blank = s == line + len || *s == '\n' || *s == '\r';
+	bool comment = !blank && (*s == ';' || *s == '#');
+	c->continuation = false;
+	if (!blank && !comment) {
+		if (c->after_key && s > line) {
+			c->continuation = true;
+		} else if (*s == '[') {
+			c->after_key = false;
+			c->last_opt = -1;
+			const char *close = memchr(s, ']', len - (size_t)(s - line));
+			if (close && !section_known(s + 1, (size_t)(close - s - 1)) && !c->err) {
+				c->err = xasprintf("unknown section [%.*s]", (int)(close - s - 1), s + 1);
+				c->err_line = c->lineno;
+			}
+		} else if (memchr(s, '=', len - (size_t)(s - line)) || memchr(s, ':', len - (size_t)(s - line))) {
+			c->after_key = true;    /* inih's name = value line */
+		}
+	}
+	size_t max = (size_t)num - 2;   /* room for the newline and the NUL */
+	if (len > max + 1 || (len == max + 1 && line[len - 1] != '\n')) {
+		if (!comment && !c->err) {
+			c->err = xasprintf("line longer than %zu characters: split a long list over indented lines", max);
+			c->err_line = c->lineno;
+		}
+		memcpy(str, line, max);
+		str[max] = '\n';
+		str[max + 1] = '\0';
+		return str;
+	}
+	memcpy(str, line, len);
+	str[len] = '\0';
+	return str;
 }
 
 static void config_defaults(struct config *cfg)
@@ -264,8 +412,10 @@ static void config_derive(struct config *cfg, bool catchall_set)
 static int finish(struct config *cfg, struct parse_ctx *c, int line, const char *name, char **err)
 {
 	if (line != 0 || c->err) {
-		if (line > 0)
-			*err = xasprintf("%s:%d: %s", name, line, c->err ? c->err : "syntax error");
+		if (line > 0 && (!c->err || (c->err_line && line < c->err_line)))
+			*err = xasprintf("%s:%d: syntax error: expected key = value or [section]", name, line);
+		else if (c->err && (c->err_line || line > 0))
+			*err = xasprintf("%s:%d: %s", name, c->err_line ? c->err_line : line, c->err);
 		else if (line == -1)
 			*err = xasprintf("%s: cannot open: %s", name, strerror(errno));
 		else
@@ -288,8 +438,9 @@ static int finish(struct config *cfg, struct parse_ctx *c, int line, const char 
 int config_load_string(struct config *cfg, const char *text, const char *name, char **err)
 {
 	config_defaults(cfg);
-	struct parse_ctx c = {.cfg = cfg, .name = name};
-	int line = ini_parse_string(text, config_ini_line, &c);
+	struct parse_ctx c = {.cfg = cfg, .name = name, .last_opt = -1};
+	struct line_reader r = {.p = text, .c = &c};
+	int line = ini_parse_stream(config_read_line, &r, config_ini_line, &c);
 	config_derive(cfg, c.relay_catchall_set);
 	cfg->path = xstrdup(name);
 	return finish(cfg, &c, line, name, err);
@@ -305,7 +456,8 @@ static char *config_find(const char *explicit_path, bool *is_explicit)
 		return xstrdup(env);
 	*is_explicit = false;
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	char *user = xdg && *xdg ? xasprintf("%s/mcon/mcon.conf", xdg)
+	/* The XDG spec says a relative XDG_CONFIG_HOME is invalid and to be ignored. */
+	char *user = xdg && *xdg == '/' ? xasprintf("%s/mcon/mcon.conf", xdg)
 		   : home && *home ? xasprintf("%s/.config/mcon/mcon.conf", home) : NULL;
 	if (user && access(user, F_OK) == 0)
 		return user;

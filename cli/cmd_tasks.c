@@ -1,0 +1,569 @@
+/* cmd_tasks: `mcon tasks ...`, the shared pending checklist: list (text or JSON), add, done,
+ * reopen, note, show, and import/export of a wiki page's `## Pending` markdown section. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+#include "core/pending.h"
+#include "core/who.h"
+#include "db/db.h"
+
+enum { A_NOTE = 1 << 0, A_LINK = 1 << 1, A_JSON = 1 << 2 };
+
+struct targs {
+	const char *sub;
+	const char *note;
+	struct strv links;
+	bool json;
+	struct strv pos;
+};
+
+static int usage_error(const char *sub, const char *fmt, ...) ATTR_PRINTF(2, 3);
+static int usage_error(const char *sub, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	cli_error(EXIT_USAGE, "tasks %s: %s (see mcon tasks --help)", sub, msg);
+	free(msg);
+	return EXIT_USAGE;
+}
+
+/* Options may come before or after the positional arguments; "--" ends them. */
+static int parse_args(int argc, char **argv, unsigned allowed, struct targs *a)
+{
+	bool opts = true;
+	for (int i = 0; i < argc; i++) {
+		const char *s = argv[i];
+		if (!opts || s[0] != '-' || strcmp(s, "-") == 0) {
+			strv_push(&a->pos, s);
+			continue;
+		}
+		if (strcmp(s, "--") == 0) {
+			opts = false;
+			continue;
+		}
+		const char *val = NULL;
+		size_t nlen = strcspn(s, "=");
+		bool has_eq = s[nlen] == '=';
+		if ((allowed & A_NOTE) && strncmp(s, "--note", nlen) == 0 && nlen == 6) {
+			val = has_eq ? s + 7 : i + 1 < argc ? argv[++i] : NULL;
+			if (!val)
+				return usage_error(a->sub, "%s needs a value", "--note");
+			a->note = val;
+		} else if ((allowed & A_LINK) && strncmp(s, "--link", nlen) == 0 && nlen == 6) {
+			val = has_eq ? s + 7 : i + 1 < argc ? argv[++i] : NULL;
+			if (!val)
+				return usage_error(a->sub, "%s needs a check id", "--link");
+			if (!pending_check_id_valid(val))
+				return usage_error(a->sub, "'%s' is not a check id (like dkim.selector)", val);
+			if (!strv_contains(&a->links, val))
+				strv_push(&a->links, val);
+		} else if ((allowed & A_JSON) && strcmp(s, "--json") == 0) {
+			a->json = true;
+		} else {
+			return usage_error(a->sub, "unknown option '%s'", s);
+		}
+	}
+	return EXIT_OK;
+}
+
+static int parse_id(const char *sub, const char *s, int64_t *id)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < 1)
+		return usage_error(sub, "'%s' is not an item id (the number in mcon tasks list)", s);
+	*id = (int64_t)v;
+	return EXIT_OK;
+}
+
+static int db_exit(struct db *db)
+{
+	const struct db_error *e = db_error(db);
+	return cli_error(e->status == DB_ERR_INVALID ? EXIT_USAGE : EXIT_FAIL, "%s", e->msg);
+}
+
+/* Opens the database; read-only commands fall back to reading a file they cannot write.
+ * The list is seeded from the runbook on first use (not before an import). */
+static struct db *tasks_open(struct cli_ctx *ctx, bool write, bool seed, const struct who *who, int *rc)
+{
+	struct db_error err = {0};
+	struct db *db = db_open(cli_db_path(ctx), write ? 0 : DB_OPEN_FALLBACK_RO, &err);
+	if (!db) {
+		*rc = cli_error(EXIT_FAIL, "%s", err.msg);
+		return NULL;
+	}
+	if (seed && db_items_seed(db, who, NULL) != DB_OK) {
+		*rc = db_exit(db);
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+/* Text that came from a database file is still kept off the terminal's control sequences. */
+static void put_clean(FILE *out, const char *s)
+{
+	for (; s && *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+}
+
+static char *clean(const char *s)
+{
+	char *c = xstrdup(s ? s : "");
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return c;
+}
+
+static void when(time_t t, char out[32])
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+static char *by_text(const char *user, const char *from)
+{
+	return from && *from ? xasprintf("%s (%s)", user, from) : xstrdup(user ? user : "?");
+}
+
+static char *change_text(const struct db_item *it)
+{
+	char t[32];
+	when(it->done ? it->done_at : it->created_at, t);
+	char *by = it->done ? by_text(it->done_by, it->done_from) : by_text(it->created_by, it->created_from);
+	char *s = xasprintf("%s %s by %s", it->done ? "done" : "added", t, by);
+	free(by);
+	return s;
+}
+
+/* Columns on a terminal: titles may hold accents and symbols, so pad by display width. */
+static int text_width(const char *s)
+{
+	size_t n = mbstowcs(NULL, s, 0);
+	if (n == (size_t)-1)
+		return (int)strlen(s);
+	wchar_t *w = xcalloc(n + 1, sizeof(*w));
+	mbstowcs(w, s, n + 1);
+	int width = wcswidth(w, n);
+	free(w);
+	return width < 0 ? (int)strlen(s) : width;
+}
+
+static void put_padded(const char *s, int width)
+{
+	fputs(s, stdout);
+	for (int i = text_width(s); i < width; i++)
+		putchar(' ');
+}
+
+static void print_table(const struct db_items *items)
+{
+	if (!items->n) {
+		printf("The pending checklist is empty: add an item with mcon tasks add TITLE.\n");
+		return;
+	}
+	enum { C_TITLE, C_CHANGE, C_LINKS, NCOLS };
+	char *(*cells)[NCOLS] = xcalloc(items->n, sizeof(*cells));
+	int w[NCOLS] = {5, 11, 5}, wid = 2;
+	size_t open = 0;
+	for (size_t i = 0; i < items->n; i++) {
+		const struct db_item *it = &items->v[i];
+		char idb[24];
+		int n = snprintf(idb, sizeof(idb), "%lld", (long long)it->id);
+		wid = n > wid ? n : wid;
+		char *c = change_text(it);
+		char *l = it->links.n ? strv_join(&it->links, ", ") : xstrdup("-");
+		cells[i][C_TITLE] = clean(it->title);
+		cells[i][C_CHANGE] = clean(c);
+		cells[i][C_LINKS] = clean(l);
+		free(c);
+		free(l);
+		for (int k = 0; k < NCOLS; k++) {
+			int tw = text_width(cells[i][k]);
+			w[k] = tw > w[k] ? tw : w[k];
+		}
+		open += !it->done;
+	}
+	printf("%*s      ", wid, "ID");
+	put_padded("TITLE", w[C_TITLE] + 2);
+	put_padded("LAST CHANGE", w[C_CHANGE] + 2);
+	put_padded("LINKS", w[C_LINKS] + 2);
+	puts("NOTES");
+	for (size_t i = 0; i < items->n; i++) {
+		const struct db_item *it = &items->v[i];
+		printf("%*lld  [%c] ", wid, (long long)it->id, it->done ? 'x' : ' ');
+		for (int k = 0; k < NCOLS; k++) {
+			put_padded(cells[i][k], w[k] + 2);
+			free(cells[i][k]);
+		}
+		printf("%zu\n", it->notes.n);
+	}
+	free(cells);
+	printf("%zu open, %zu done\n", open, items->n - open);
+}
+
+static json_t *json_time(time_t t)
+{
+	if (!t)
+		return json_null();
+	char s[32];
+	time_rfc3339(t, s);
+	return json_string(s);
+}
+
+/* Text from the database file is UTF-8 unless someone wrote it with another tool; such
+ * bytes become '?' rather than dropping the whole item from the output. */
+static json_t *json_str(const char *s)
+{
+	if (!s)
+		return json_null();
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	char *c = xstrdup(s);
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(c);
+	free(c);
+	return j ? j : json_string("");
+}
+
+static json_t *item_json(const struct db_item *it)
+{
+	json_t *notes = json_array(), *links = json_array();
+	for (size_t i = 0; i < it->notes.n; i++) {
+		const struct db_event *e = &it->notes.v[i];
+		json_array_append_new(notes, json_pack("{s:o, s:o, s:o, s:s, s:o}", "at", json_time(e->at),
+						       "by", json_str(e->who), "from", json_str(e->from),
+						       "action", db_action_name(e->action), "text", json_str(e->note)));
+	}
+	for (size_t i = 0; i < it->links.n; i++)
+		json_array_append_new(links, json_string(it->links.v[i]));
+	return json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			 "id", (json_int_t)it->id, "title", json_str(it->title), "state", it->done ? "done" : "open",
+			 "created_at", json_time(it->created_at), "created_by", json_str(it->created_by),
+			 "created_from", json_str(it->created_from), "done_at", json_time(it->done ? it->done_at : 0),
+			 "done_by", json_str(it->done_by), "done_from", json_str(it->done_from), "notes", notes,
+			 "links", links);
+}
+
+static int print_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!s)
+		return cli_error(EXIT_FAIL, "cannot encode JSON");
+	puts(s);
+	free(s);
+	return EXIT_OK;
+}
+
+static int tasks_list(struct cli_ctx *ctx, struct targs *a, const struct who *who)
+{
+	if (a->pos.n)
+		return usage_error(a->sub, "unexpected argument '%s'", a->pos.v[0]);
+	int rc = EXIT_OK;
+	struct db *db = tasks_open(ctx, false, true, who, &rc);
+	if (!db)
+		return rc;
+	struct db_items items;
+	if (db_items_list(db, &items) != DB_OK) {
+		rc = db_exit(db);
+		db_close(db);
+		return rc;
+	}
+	db_close(db);
+	if (a->json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < items.n; i++)
+			json_array_append_new(arr, item_json(&items.v[i]));
+		rc = print_json(arr);
+	} else {
+		print_table(&items);
+	}
+	db_items_free(&items);
+	return rc;
+}
+
+static int tasks_show(struct cli_ctx *ctx, struct targs *a, const struct who *who)
+{
+	int64_t id;
+	if (a->pos.n != 1)
+		return usage_error(a->sub, "%s", "give one item id");
+	int rc = parse_id(a->sub, a->pos.v[0], &id);
+	if (rc)
+		return rc;
+	struct db *db = tasks_open(ctx, false, true, who, &rc);
+	if (!db)
+		return rc;
+	struct db_item it;
+	struct db_events ev = {0};
+	if (db_item_get(db, id, &it) != DB_OK || db_events_list(db, id, &ev) != DB_OK) {
+		rc = db_exit(db);
+		db_item_free(&it);
+		db_close(db);
+		return rc;
+	}
+	db_close(db);
+	if (a->json) {
+		json_t *j = item_json(&it), *journal = json_array();
+		for (size_t i = 0; i < ev.n; i++)
+			json_array_append_new(journal, json_pack("{s:o, s:o, s:o, s:s, s:o}", "at", json_time(ev.v[i].at),
+								 "by", json_str(ev.v[i].who), "from", json_str(ev.v[i].from),
+								 "action", db_action_name(ev.v[i].action),
+								 "text", json_str(ev.v[i].note)));
+		json_object_set_new(j, "journal", journal);
+		rc = print_json(j);
+	} else {
+		char t[32];
+		printf("%lld [%c] ", (long long)it.id, it.done ? 'x' : ' ');
+		put_clean(stdout, it.title);
+		char *links = it.links.n ? strv_join(&it.links, ", ") : xstrdup("-");
+		printf("\nlinks:   ");
+		put_clean(stdout, links);
+		free(links);
+		when(it.created_at, t);
+		char *by = by_text(it.created_by, it.created_from);
+		printf("\nadded:   %s by ", t);
+		put_clean(stdout, by);
+		printf(" (%s)\n", it.source);
+		free(by);
+		if (it.done) {
+			when(it.done_at, t);
+			by = by_text(it.done_by, it.done_from);
+			printf("done:    %s by ", t);
+			put_clean(stdout, by);
+			putchar('\n');
+			free(by);
+		}
+		printf("journal:\n");
+		for (size_t i = 0; i < ev.n; i++) {
+			when(ev.v[i].at, t);
+			by = by_text(ev.v[i].who, ev.v[i].from);
+			printf("  %s  %-7s by ", t, db_action_name(ev.v[i].action));
+			put_clean(stdout, by);
+			free(by);
+			if (ev.v[i].note) {
+				printf(": ");
+				put_clean(stdout, ev.v[i].note);
+			}
+			putchar('\n');
+		}
+	}
+	db_events_free(&ev);
+	db_item_free(&it);
+	return rc;
+}
+
+static int tasks_add(struct cli_ctx *ctx, struct targs *a, const struct who *who)
+{
+	if (a->pos.n != 1)
+		return usage_error(a->sub, "%s", a->pos.n ? "give the title as one argument (quote it)"
+				   : "give the title of the item");
+	char *norm = pending_title_norm(a->pos.v[0]);
+	const char *bad = pending_title_invalid(norm);
+	free(norm);
+	if (bad)
+		return usage_error(a->sub, "%s", bad);
+	int rc = EXIT_OK;
+	struct db *db = tasks_open(ctx, true, true, who, &rc);
+	if (!db)
+		return rc;
+	int64_t id;
+	if (db_item_add(db, who, a->pos.v[0], a->note, &a->links, &id) != DB_OK) {
+		rc = db_exit(db);
+	} else {
+		printf("added %lld [ ] ", (long long)id);
+		put_clean(stdout, a->pos.v[0]);
+		putchar('\n');
+	}
+	db_close(db);
+	return rc;
+}
+
+static int tasks_set(struct cli_ctx *ctx, struct targs *a, const struct who *who, bool done)
+{
+	int64_t id;
+	if (a->pos.n != 1)
+		return usage_error(a->sub, "%s", "give one item id");
+	int rc = parse_id(a->sub, a->pos.v[0], &id);
+	if (rc)
+		return rc;
+	struct db *db = tasks_open(ctx, true, true, who, &rc);
+	if (!db)
+		return rc;
+	bool changed;
+	struct db_item it = {0};
+	if (db_item_set_done(db, who, id, done, a->note, &changed) != DB_OK || db_item_get(db, id, &it) != DB_OK) {
+		rc = db_exit(db);
+	} else {
+		printf("%s %lld [%c] ", changed ? (done ? "done" : "reopened") : (done ? "already done" : "already open"),
+		       (long long)id, it.done ? 'x' : ' ');
+		put_clean(stdout, it.title);
+		if (changed) {
+			char t[32];
+			when(mcon_now(), t);
+			printf(" (by %s%s%s, %s)", who->user, *who->from ? " from " : "", who->from, t);
+		}
+		if (!changed && a->note && *a->note)
+			printf(" (note added)");
+		putchar('\n');
+	}
+	db_item_free(&it);
+	db_close(db);
+	return rc;
+}
+
+static int tasks_note(struct cli_ctx *ctx, struct targs *a, const struct who *who)
+{
+	int64_t id;
+	if (a->pos.n != 2)
+		return usage_error(a->sub, "%s", "give an item id and the note text (quoted)");
+	int rc = parse_id(a->sub, a->pos.v[0], &id);
+	if (rc)
+		return rc;
+	if (!*a->pos.v[1])
+		return usage_error(a->sub, "%s", "empty note");
+	struct db *db = tasks_open(ctx, true, true, who, &rc);
+	if (!db)
+		return rc;
+	if (db_item_note(db, who, id, a->pos.v[1]) != DB_OK)
+		rc = db_exit(db);
+	else
+		printf("note added to %lld\n", (long long)id);
+	db_close(db);
+	return rc;
+}
+
+static int tasks_import(struct cli_ctx *ctx, struct targs *a, const struct who *who)
+{
+	if (a->pos.n != 1)
+		return usage_error(a->sub, "%s", "give one markdown file (- for standard input)");
+	const char *file = a->pos.v[0];
+	size_t len;
+	char *text = strcmp(file, "-") == 0 ? NULL : file_read(file, 8 << 20, &len);
+	if (strcmp(file, "-") == 0) {
+		struct buf b = {0};
+		char chunk[8192];
+		size_t n;
+		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0 && b.len < (8u << 20))
+			buf_append(&b, chunk, n);
+		buf_cstr(&b);
+		text = buf_steal(&b);
+		file = "standard input";
+	} else if (!text) {
+		return cli_error(EXIT_FAIL, "cannot read %s: %s", file, strerror(errno));
+	}
+	struct pending_doc doc;
+	pending_parse(text, &doc);
+	free(text);
+	int rc = EXIT_OK;
+	for (size_t i = 0; i < doc.bad.n; i++) {
+		fprintf(stderr, "mcon: %s: ", file);
+		put_clean(stderr, doc.bad.v[i]);
+		fputs(" (skipped)\n", stderr);
+	}
+	if (!doc.found) {
+		rc = cli_error(EXIT_FAIL, "%s has no '## Pending' section: nothing imported", file);
+	} else if (!doc.n && doc.bad.n) {
+		rc = cli_error(EXIT_FAIL, "%s: no line of the '## Pending' section is a checklist item "
+			       "(- [ ] text): nothing imported", file);
+	} else {
+		struct db *db = tasks_open(ctx, true, false, who, &rc);
+		struct db_import_result res;
+		if (db && db_items_import(db, who, &doc, &res) != DB_OK) {
+			rc = db_exit(db);
+		} else if (db) {
+			printf("imported %s: %zu added, %zu ticked, %zu unchanged", file, res.added, res.ticked,
+			       res.unchanged);
+			if (doc.bad.n)
+				printf(", %zu line%s skipped", doc.bad.n, doc.bad.n == 1 ? "" : "s");
+			putchar('\n');
+			for (size_t i = 0; i < res.kept_done.n; i++) {
+				printf("kept done (open in the file): ");
+				put_clean(stdout, res.kept_done.v[i]);
+				putchar('\n');
+			}
+			db_import_result_free(&res);
+		}
+		db_close(db);
+	}
+	pending_doc_free(&doc);
+	return rc;
+}
+
+static int tasks_export(struct cli_ctx *ctx, struct targs *a, const struct who *who)
+{
+	if (a->pos.n)
+		return usage_error(a->sub, "unexpected argument '%s'", a->pos.v[0]);
+	int rc = EXIT_OK;
+	struct db *db = tasks_open(ctx, false, true, who, &rc);
+	if (!db)
+		return rc;
+	struct db_items items;
+	if (db_items_list(db, &items) != DB_OK) {
+		rc = db_exit(db);
+		db_close(db);
+		return rc;
+	}
+	db_close(db);
+	struct pending_item *pi = xcalloc(items.n ? items.n : 1, sizeof(*pi));
+	for (size_t i = 0; i < items.n; i++) {
+		pi[i].title = items.v[i].title;
+		pi[i].done = items.v[i].done;
+	}
+	struct buf out = {0};
+	pending_format(&out, pi, items.n);
+	fwrite(out.data, 1, out.len, stdout);
+	buf_free(&out);
+	free(pi);
+	db_items_free(&items);
+	return rc;
+}
+
+int cmd_tasks(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct targs a = {.sub = argc > 1 ? argv[1] : "list"};
+	static const struct {
+		const char *name;
+		unsigned opts;
+	} subs[] = {
+		{"list", A_JSON}, {"show", A_JSON}, {"add", A_NOTE | A_LINK}, {"done", A_NOTE},
+		{"reopen", A_NOTE}, {"note", 0}, {"import", 0}, {"export", 0},
+	};
+	size_t s = 0;
+	for (; s < ARRAY_SIZE(subs); s++)
+		if (strcmp(subs[s].name, a.sub) == 0)
+			break;
+	if (s == ARRAY_SIZE(subs))
+		return usage_error(a.sub, "%s", "unknown subcommand: use list, show, add, done, reopen, note, import or export");
+	int rc = parse_args(argc > 1 ? argc - 2 : 0, argv + 2, subs[s].opts, &a);
+	if (rc == EXIT_OK) {
+		struct who who;
+		who_current(&who);
+		switch (s) {
+		case 0: rc = tasks_list(ctx, &a, &who); break;
+		case 1: rc = tasks_show(ctx, &a, &who); break;
+		case 2: rc = tasks_add(ctx, &a, &who); break;
+		case 3: rc = tasks_set(ctx, &a, &who, true); break;
+		case 4: rc = tasks_set(ctx, &a, &who, false); break;
+		case 5: rc = tasks_note(ctx, &a, &who); break;
+		case 6: rc = tasks_import(ctx, &a, &who); break;
+		default: rc = tasks_export(ctx, &a, &who); break;
+		}
+	}
+	strv_free(&a.links);
+	strv_free(&a.pos);
+	return rc;
+}

@@ -25,7 +25,7 @@ static void on_sigint(int sig)
 
 struct term {
 	bool yes;
-	sqlite3 *db;
+	struct db *db;
 	bool save_failed;
 };
 
@@ -75,10 +75,8 @@ static char *t_ask(void *ud, const char *q)
 static void t_save(void *ud, const struct onboard_outcome *o)
 {
 	struct term *t = ud;
-	char *err = NULL;
-	if (t->db && db_onboard_save(t->db, o, &err) < 0) {
-		fprintf(stderr, "mcon: %s\n", err);
-		free(err);
+	if (t->db && db_onboard_save(t->db, o) != DB_OK) {
+		fprintf(stderr, "mcon: %s\n", db_errmsg(t->db));
 		t->save_failed = true;
 	}
 }
@@ -176,11 +174,14 @@ int cmd_onboard(struct cli_ctx *ctx, int argc, char **argv)
 	const char *dbp = cli_db_path(ctx);
 	/* the plan reads the database when there is one; it never creates it */
 	if (apply || access(dbp, F_OK) == 0) {
-		term.db = db_onboard_open(dbp, &err);
-		if (!term.db) {
-			rc = cli_error(EXIT_FAIL, "%s", err);
+		struct db_error derr;
+		term.db = db_open(dbp, apply ? 0 : DB_OPEN_FALLBACK_RO, &derr);
+		if (!term.db && apply) {
+			rc = cli_error(EXIT_FAIL, "%s", derr.msg);
 			goto out;
 		}
+		if (!term.db)
+			fprintf(stderr, "mcon: %s (the plan shows no recorded state)\n", derr.msg);
 	}
 	live = onboard_live_new(&ctx->cfg, NULL, NULL, NULL, &err);
 	if (!live) {
@@ -197,8 +198,8 @@ int cmd_onboard(struct cli_ctx *ctx, int argc, char **argv)
 	if (term.db) {
 		struct onboard_outcome *v = NULL;
 		size_t n = 0;
-		if (db_onboard_load(term.db, domain, &v, &n, &err) < 0) {
-			rc = cli_error(EXIT_FAIL, "%s", err);
+		if (db_onboard_load(term.db, domain, &v, &n) != DB_OK) {
+			rc = cli_error(EXIT_FAIL, "%s", db_errmsg(term.db));
 			goto out;
 		}
 		for (size_t i = 0; i < n; i++)
@@ -224,10 +225,8 @@ int cmd_onboard(struct cli_ctx *ctx, int argc, char **argv)
 		printf("Resuming %s at step %c (%s)\n", domain, ob->steps.v[start].letter, ob->steps.v[start].title);
 	enum onboard_state last = onboard_run(ob);
 	sigaction(SIGINT, &old, NULL);
-	if (ob->onboarded && !was_onboarded && db_onboard_mark_onboarded(term.db, domain, mcon_now(), &err) < 0) {
-		cli_error(EXIT_FAIL, "%s", err);
-		free(err);
-		err = NULL;
+	if (ob->onboarded && !was_onboarded && db_onboard_mark_onboarded(term.db, domain, mcon_now()) != DB_OK) {
+		cli_error(EXIT_FAIL, "%s", db_errmsg(term.db));
 		term.save_failed = true;
 	}
 	if (last == OB_FAILED || last == OB_NEEDS_RW || last == OB_DECLINED) {
@@ -267,8 +266,7 @@ out:
 	free(err);
 	onboard_free(ob);
 	onboard_live_free(live);
-	if (term.db)
-		sqlite3_close(term.db);
+	db_close(term.db);
 	free(domain);
 	strv_free(&mx);
 	return rc;

@@ -7,13 +7,13 @@
 #include <errno.h>
 #include <idn2.h>
 #include <ini.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/assets.h"
+#include "core/who.h"
 
 #define OB_KEY_BITS 2048
 #define OB_STS_MAX_AGE 604800L  /* one week, as MailCow's docs suggest for enforce */
@@ -349,24 +349,9 @@ bool onboard_checks_green(const struct onboard_checks *c, bool strict, struct bu
 
 char *onboard_who(void)
 {
-	const char *user = getenv("SUDO_USER");
-	char *name = NULL;
-	if (user && *user) {
-		name = xstrdup(user);
-	} else {
-		struct passwd *pw = getpwuid(getuid());
-		name = pw ? xstrdup(pw->pw_name) : xasprintf("uid %u", (unsigned)getuid());
-	}
-	const char *ssh = getenv("SSH_CLIENT");
-	if (ssh && *ssh) {
-		size_t n = strcspn(ssh, " ");
-		char *r = xasprintf("%s from %.*s", name, (int)n, ssh);
-		free(name);
-		name = r;
-	}
-	char *r = clean(name);
-	free(name);
-	return r;
+	struct who w;
+	who_current(&w);
+	return w.from[0] ? xasprintf("%s from %s", w.user, w.from) : xstrdup(w.user);
 }
 
 const char *onboard_readonly_message(void)

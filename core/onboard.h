@@ -249,7 +249,8 @@ void onboard_step_describe(struct onboard *ob, size_t i, struct buf *out);
  * missing (one "check target: summary" line each) when not NULL. */
 bool onboard_checks_green(const struct onboard_checks *c, bool strict, struct buf *missing);
 
-/* "$SUDO_USER" else the login name, plus " from <ip>" of $SSH_CLIENT. Caller frees. */
+/* who_current() as one string: "alice from 192.0.2.7" ($SUDO_USER else the login name,
+ * and the SSH client address). Caller frees. */
 char *onboard_who(void);
 
 /* The message for a read-only key (static storage). */

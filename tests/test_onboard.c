@@ -305,7 +305,7 @@ static void cfg_teardown(void)
 
 struct ui_rec {
 	struct fake *f;
-	sqlite3 *db;
+	struct db *db;
 	int saves;
 	bool answer;
 	int publish_after;      /* publish every record at this wait */
@@ -332,8 +332,7 @@ static void ui_save(void *ud, const struct onboard_outcome *o)
 	struct ui_rec *u = ud;
 	u->saves++;
 	if (u->db) {
-		char *err = NULL;
-		cr_assert_eq(db_onboard_save(u->db, o, &err), 0, "%s", err ? err : "");
+		cr_assert_eq(db_onboard_save(u->db, o), DB_OK, "%s", db_errmsg(u->db));
 	}
 }
 
@@ -358,7 +357,7 @@ static struct onboard *start(struct ui_rec *u, const char *catchall, long wait_s
 	if (u->db) {
 		struct onboard_outcome *v = NULL;
 		size_t n = 0;
-		cr_assert_eq(db_onboard_load(u->db, "example.org", &v, &n, &err), 0);
+		cr_assert_eq(db_onboard_load(u->db, "example.org", &v, &n), DB_OK);
 		for (size_t i = 0; i < n; i++)
 			onboard_restore(ob, &v[i]);
 		db_onboard_outcomes_free(v, n);
@@ -571,9 +570,9 @@ Test(onboard_engine, resume_from_sqlite_never_repeats_a_done_step)
 {
 	char *path = xasprintf("%s/onboard-%d.db", getenv("MCON_TEST_TMP") ? getenv("MCON_TEST_TMP") : "/tmp", getpid());
 	unlink(path);
-	char *err = NULL;
-	sqlite3 *db = db_onboard_open(path, &err);
-	cr_assert_not_null(db, "%s", err ? err : "");
+	struct db_error derr;
+	struct db *db = db_open(path, 0, &derr);
+	cr_assert_not_null(db, "%s", derr.msg);
 	struct fake f = {0};
 	struct ui_rec u = {.f = &f, .db = db, .answer = true};
 	struct onboard *ob = start(&u, "admin@example.org", 0);
@@ -593,7 +592,7 @@ Test(onboard_engine, resume_from_sqlite_never_repeats_a_done_step)
 	cr_assert_eq(onboard_run(ob), OB_DONE);
 	cr_assert_eq(f.writes, writes + 1, "only the enforce edit");
 	cr_assert(ob->onboarded);
-	cr_assert_eq(db_onboard_mark_onboarded(db, "example.org", mcon_now(), &err), 0);
+	cr_assert_eq(db_onboard_mark_onboarded(db, "example.org", mcon_now()), DB_OK);
 	onboard_free(ob);
 
 	/* third run: everything done, nothing written */
@@ -608,7 +607,7 @@ Test(onboard_engine, resume_from_sqlite_never_repeats_a_done_step)
 	/* the audit trail: who, when, what was written */
 	struct onboard_outcome *v = NULL;
 	size_t n = 0;
-	cr_assert_eq(db_onboard_history(db, "example.org", &v, &n, &err), 0);
+	cr_assert_eq(db_onboard_history(db, "example.org", &v, &n), DB_OK);
 	cr_assert_geq(n, 12);
 	cr_assert_str_eq(v[0].step, "preflight");
 	cr_assert_str_eq(v[0].who, "tester from 192.0.2.7");
@@ -621,7 +620,7 @@ Test(onboard_engine, resume_from_sqlite_never_repeats_a_done_step)
 	db_onboard_outcomes_free(v, n);
 	cr_assert_eq(db_onboard_done_at(db, "example.org"), mcon_now());
 	cr_assert_eq(db_onboard_done_at(db, "other.org"), 0);
-	sqlite3_close(db);
+	db_close(db);
 	unlink(path);
 	free(path);
 	fake_free(&f);

@@ -135,26 +135,27 @@ Test(onboard_cli, apply_records_a_failed_preflight)
 	char *d = tmpdir("apply");
 	write_conf(d, true);
 	setenv("SUDO_USER", "alice", 1);
-	setenv("SSH_CLIENT", "192.0.2.7 50000 22", 1);
+	setenv("SSH_CONNECTION", "192.0.2.7 50000 192.0.2.1 22", 1);
 	struct run r = mcon(d, "onboard example.org --apply --yes --catchall-to admin@example.org", NULL);
 	cr_assert_eq(r.code, 1, "%s", r.err);
 	cr_assert(strstr(r.err, "stopped at step a (Preflight)"), "%s", r.err);
 	cr_assert(strstr(r.out, "reaching the MailCow API failed"), "%s", r.out);
 	run_free(&r);
 
-	char *path = xasprintf("%s/state.db", d), *err = NULL;
-	sqlite3 *db = db_onboard_open(path, &err);
-	cr_assert_not_null(db);
+	char *path = xasprintf("%s/state.db", d);
+	struct db_error derr;
+	struct db *db = db_open(path, 0, &derr);
+	cr_assert_not_null(db, "%s", derr.msg);
 	struct onboard_outcome *v = NULL;
 	size_t n = 0;
-	cr_assert_eq(db_onboard_load(db, "example.org", &v, &n, &err), 0);
+	cr_assert_eq(db_onboard_load(db, "example.org", &v, &n), DB_OK);
 	cr_assert_eq(n, 1);
 	cr_assert_str_eq(v[0].step, "preflight");
 	cr_assert_eq(v[0].state, OB_FAILED);
 	cr_assert_str_eq(v[0].who, "alice from 192.0.2.7");
 	cr_assert(strstr(v[0].detail, "reaching the MailCow API failed"));
 	db_onboard_outcomes_free(v, n);
-	sqlite3_close(db);
+	db_close(db);
 	free(path);
 	free(d);
 }

@@ -26,6 +26,7 @@ struct transfer {
 	long timeout_ms;
 	bool (*on_data)(const char *p, size_t n, void *ud);
 	void (*done)(struct fetch_result *r, void *ud);
+	void (*cancelled)(void *ud);
 	void *ud;
 	struct transfer *next;
 };
@@ -96,6 +97,8 @@ void fetcher_free(struct fetcher *f)
 	while (f->transfers) {
 		struct transfer *t = f->transfers;
 		transfer_unlink(f, t);
+		if (t->cancelled)
+			t->cancelled(t->ud);
 		transfer_free(t);
 	}
 	curl_multi_cleanup(f->multi);
@@ -179,6 +182,7 @@ int fetcher_add(struct fetcher *f, const struct fetch_opts *o)
 	t->max_bytes = o->max_bytes ? o->max_bytes : FETCH_DEFAULT_MAX;
 	t->on_data = o->on_data;
 	t->done = o->done;
+	t->cancelled = o->cancelled;
 	t->ud = o->ud;
 	t->timeout_ms = o->timeout_ms;
 	t->started = fetch_now_ms();
@@ -250,6 +254,9 @@ static void transfer_finish(struct fetcher *f, struct transfer *t, CURLcode code
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r.status);
 	r.too_big = t->too_big;
 	r.elapsed_ms = (long)(fetch_now_ms() - t->started);
+	long os_errno = 0;
+	if (code != CURLE_OK && curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK)
+		r.os_errno = (int)os_errno;
 	if (t->too_big)
 		r.error = xasprintf("response larger than %zu bytes", t->max_bytes);
 	else if (code == CURLE_OPERATION_TIMEDOUT)

@@ -22,6 +22,7 @@ struct fetch_result {
 	char *api_version;      /* the Api-Version response header (Docker), or NULL */
 	char *content_type;     /* or NULL */
 	long elapsed_ms;
+	int os_errno;           /* errno of a failed connect (CURLINFO_OS_ERRNO), else 0 */
 };
 
 struct fetch_opts {
@@ -43,6 +44,9 @@ struct fetch_opts {
 	/* Called once when the transfer ends, from inside fetcher_step(); the result
 	 * is freed after the callback returns (steal fields by setting them to NULL). */
 	void (*done)(struct fetch_result *r, void *ud);
+	/* Called instead of done when fetcher_free() abandons the transfer in flight (a
+	 * deadline passed, the console quit), so that ud can be released. May be NULL. */
+	void (*cancelled)(void *ud);
 	void *ud;
 };
 

@@ -66,6 +66,7 @@ struct container {
 	struct net_attach *nets;
 	size_t n_nets;
 	bool inspected;         /* inspect succeeded (else only the list fields are set) */
+	char *inspect_err;      /* why the inspect failed, when it did */
 };
 
 struct network {

@@ -12,7 +12,7 @@ DESTDIR ?=
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 PKGS      := ncursesw libcurl jansson sqlite3 libcares inih libidn2
-SIM_PKGS  := libmicrohttpd ldns
+SIM_PKGS  := libmicrohttpd ldns gnutls
 TEST_PKGS := criterion vterm
 
 CFLAGS ?= -O2 -g

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "core/assets.h"
 #include "core/who.h"
@@ -790,13 +791,24 @@ static enum onboard_state run_dkim(struct onboard *ob, size_t i)
 	                 xasprintf("add/dkim {\"domains\":\"%s\",\"dkim_selector\":\"%s\",\"key_size\":%d}", ob->domain, msel(ob), OB_KEY_BITS));
 }
 
+static int host_is_ip(const char *h)
+{
+	unsigned char a[16];
+	if (inet_pton(AF_INET, h, a) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, h, a) == 1)
+		return 6;
+	return 0;
+}
+
 /* The policy's mx: the relay's patterns and the MailCow host itself. */
 static char *sts_mx(const struct onboard *ob)
 {
 	struct strv v = {0};
 	for (size_t i = 0; i < ob->cfg->relay_mx.n; i++)
 		strv_push(&v, ob->cfg->relay_mx.v[i]);
-	if (!strv_contains(&v, ob->mailcow_host))
+	/* an MX is a name: a MailCow reached by address only adds nothing here */
+	if (!host_is_ip(ob->mailcow_host) && !strv_contains(&v, ob->mailcow_host))
 		strv_push(&v, ob->mailcow_host);
 	char *s = strv_join(&v, ",");
 	strv_free(&v);
@@ -1129,6 +1141,8 @@ void onboard_zone_lines(struct onboard *ob, struct buf *out)
 			buf_printf(out, "%s. %d IN MX 10 <%s MX host>.\n", d, OB_TTL, relay_name(ob));
 			free(pat);
 		}
+	} else if (host_is_ip(ob->mailcow_host)) {
+		buf_printf(out, "%s. %d IN MX 10 <the MailCow host name>.\n", d, OB_TTL);
 	} else {
 		buf_printf(out, "%s. %d IN MX 10 %s.\n", d, OB_TTL, ob->mailcow_host);
 	}
@@ -1150,7 +1164,12 @@ void onboard_zone_lines(struct onboard *ob, struct buf *out)
 		           ob->relay_selector, d, OB_TTL, relay_name(ob), ob->relay_selector);
 	buf_printf(out, "_dmarc.%s. %d IN TXT \"v=DMARC1; p=quarantine; rua=mailto:postmaster@%s\"\n", d, OB_TTL, d);
 	buf_printf(out, "_mta-sts.%s. %d IN TXT \"v=STSv1; id=%s\"\n", d, OB_TTL, ob->sts_id);
-	buf_printf(out, "mta-sts.%s. %d IN CNAME %s.\n", d, OB_TTL, ob->mailcow_host);
+	/* mailcow.url by address (a lab): the policy host gets the address itself */
+	int ip = host_is_ip(ob->mailcow_host);
+	if (ip)
+		buf_printf(out, "mta-sts.%s. %d IN %s %s\n", d, OB_TTL, ip == 4 ? "A" : "AAAA", ob->mailcow_host);
+	else
+		buf_printf(out, "mta-sts.%s. %d IN CNAME %s.\n", d, OB_TTL, ob->mailcow_host);
 	buf_printf(out, "_smtp._tls.%s. %d IN TXT \"v=TLSRPTv1; rua=mailto:postmaster@%s\"\n", d, OB_TTL, d);
 }
 

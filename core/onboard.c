@@ -957,7 +957,9 @@ static enum onboard_state run_verify(struct onboard *ob, size_t i)
 		char *why = NULL;
 		if (onboard_verify(ob, &why) < 0) {
 			say(ob, "verification failed: %s", why);
-			return set_state(ob, i, OB_FAILED, xasprintf("the checks could not run: %s", why), NULL);
+			char *d = xasprintf("the checks could not run: %s", why);
+			free(why);
+			return set_state(ob, i, OB_FAILED, d, NULL);
 		}
 		mark_verified(ob);
 		struct buf missing = {0};

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 
 #include "core/assets.h"
+#include "core/snapshot.h"
 #include "core/who.h"
 
 #define OB_KEY_BITS 2048
@@ -353,6 +354,48 @@ char *onboard_who(void)
 	struct who w;
 	who_current(&w);
 	return w.from[0] ? xasprintf("%s from %s", w.user, w.from) : xstrdup(w.user);
+}
+
+static int by_pref(const void *a, const void *b)
+{
+	const struct dns_rr *x = *(const struct dns_rr *const *)a, *y = *(const struct dns_rr *const *)b;
+	return (x->pref > y->pref) - (x->pref < y->pref);
+}
+
+void onboard_relay_mx_from(const struct snapshot *s, const struct config *cfg, const char *except_domain,
+                           struct strv *out)
+{
+	for (size_t i = 0; s && i < s->n_domains && !out->n && cfg->relay_mx.n; i++) {
+		const struct snap_domain *d = &s->domains[i];
+		const struct dns_answer *mx = &d->dns.mx;
+		if ((except_domain && strcasecmp(d->name, except_domain) == 0) || mx->status != DNS_OK || !mx->n)
+			continue;
+		bool all = true;
+		for (size_t k = 0; k < mx->n && all; k++) {
+			bool one = false;
+			for (size_t p = 0; p < cfg->relay_mx.n && !one; p++)
+				one = mx->rrs[k].value && str_glob(cfg->relay_mx.v[p], mx->rrs[k].value);
+			all = one;
+		}
+		if (!all)
+			continue;
+		const struct dns_rr **v = xmalloc(mx->n * sizeof(*v));
+		for (size_t k = 0; k < mx->n; k++)
+			v[k] = &mx->rrs[k];
+		qsort(v, mx->n, sizeof(*v), by_pref);
+		for (size_t k = 0; k < mx->n; k++) {
+			char *h = clean(v[k]->value);
+			size_t n = strlen(h);
+			if (n && h[n - 1] == '.')
+				h[n - 1] = '\0';
+			str_lower(h);
+			if (strv_contains(out, h))
+				free(h);
+			else
+				strv_push_owned(out, h);
+		}
+		free(v);
+	}
 }
 
 const char *onboard_readonly_message(void)

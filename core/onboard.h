@@ -253,6 +253,13 @@ bool onboard_checks_green(const struct onboard_checks *c, bool strict, struct bu
  * and the SSH client address). Caller frees. */
 char *onboard_who(void);
 
+/* The relay's concrete MX hosts from a snapshot: the MX hosts, most preferred first, of
+ * the first domain (other than except_domain) whose every MX host matches relay.mx.
+ * Leaves out empty when no domain qualifies. */
+struct snapshot;
+void onboard_relay_mx_from(const struct snapshot *s, const struct config *cfg, const char *except_domain,
+                           struct strv *out);
+
 /* The message for a read-only key (static storage). */
 const char *onboard_readonly_message(void);
 

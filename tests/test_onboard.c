@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/onboard.h"
+#include "core/snapshot.h"
 #include "db/onboard.h"
 
 /* ---- An in-memory MailCow ---- */
@@ -879,4 +880,29 @@ Test(onboard_engine, step_by_step_as_the_console_drives_it)
 	cr_assert_geq(u.saves, 11);
 	onboard_free(ob);
 	fake_free(&f);
+}
+
+Test(onboard_engine, relay_mx_hosts_from_a_domain_behind_the_relay)
+{
+	struct dns_rr direct[] = {{.value = (char *)"mail.example.net", .pref = 10}};
+	struct dns_rr mixed[] = {{.value = (char *)"arrow.mxrouting.net", .pref = 10}, {.value = (char *)"mx.other.org", .pref = 20}};
+	struct dns_rr relay[] = {{.value = (char *)"arrow-relay.mxrouting.net", .pref = 20},
+	                         {.value = (char *)"Arrow.MXrouting.net", .pref = 10}};
+	struct snap_domain doms[4] = {
+		{.name = (char *)"example.org", .dns.mx = {.status = DNS_OK, .rrs = relay, .n = 2}},
+		{.name = (char *)"a.org", .dns.mx = {.status = DNS_OK, .rrs = direct, .n = 1}},
+		{.name = (char *)"b.org", .dns.mx = {.status = DNS_OK, .rrs = mixed, .n = 2}},
+		{.name = (char *)"c.org", .dns.mx = {.status = DNS_SERVFAIL}},
+	};
+	struct snapshot s = {.domains = doms, .n_domains = 4};
+	struct strv out = {0};
+	/* the domain being onboarded does not count */
+	onboard_relay_mx_from(&s, &cfg, "example.org", &out);
+	cr_assert_eq(out.n, 0);
+	doms[3].dns.mx = (struct dns_answer){.status = DNS_OK, .rrs = relay, .n = 2};
+	onboard_relay_mx_from(&s, &cfg, "example.org", &out);
+	cr_assert_eq(out.n, 2);
+	cr_assert_str_eq(out.v[0], "arrow.mxrouting.net");
+	cr_assert_str_eq(out.v[1], "arrow-relay.mxrouting.net");
+	strv_free(&out);
 }

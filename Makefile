@@ -28,9 +28,9 @@ endif
 pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
 override CPPFLAGS += -I. -D_GNU_SOURCE -DMCON_VERSION='"$(VERSION)"' \
 	-DMCON_DATADIR='"$(PREFIX)/share/mcon"' $(call pc,--cflags,$(PKGS))
-LIBS      := $(call pc,--libs,$(PKGS)) -lpthread -lm
+LIBS      := $(call pc,--libs,$(PKGS)) -lresolv -lpthread -lm
 SIM_LIBS  := $(call pc,--libs,$(SIM_PKGS) libcurl jansson inih) -lpthread
-TEST_LIBS := $(call pc,--libs,$(TEST_PKGS))
+TEST_LIBS := $(call pc,--libs,$(TEST_PKGS) $(SIM_PKGS))
 SIM_CFLAGS  := $(call pc,--cflags,$(SIM_PKGS))
 TEST_CFLAGS := $(call pc,--cflags,$(TEST_PKGS))
 

@@ -52,6 +52,12 @@ static const struct cli_command commands[] = {
 	 "Writing needs a read-write API key (MailCow: Configuration -> Access -> Administrators\n"
 	 "-> API). Exit: 0 all checks pass, 1 not yet or a step failed, 2 usage, configuration\n"
 	 "or a read-only key."},
+	{"snapshot", cmd_snapshot, true, "snapshot --json",
+	 "Collects the stack's state once (Docker, the MailCow API, DNS, MTA-STS policies and the\n"
+	 "stack's files, all at once) and prints it as one JSON object: domains, aliases, DKIM,\n"
+	 "DNS answers with status, server and TTL, containers, networks, size limits, Roundcube,\n"
+	 "and under \"errors\" every part that could not be collected (what, why, since).\n"
+	 "A part that failed does not change the exit code (0); secrets are never printed."},
 };
 
 int cli_error(int code, const char *fmt, ...)

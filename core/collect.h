@@ -7,14 +7,35 @@
 #include "core/config.h"
 #include "core/snapshot.h"
 
+/* What a refresh cost, for the bench: every HTTP request (Docker, MailCow, MTA-STS) and
+ * DNS query, and the sum of their own times (what they cost one after another). */
+struct collect_stats {
+	int http_requests;
+	long long http_ms;
+	int dns_queries, dns_answered, dns_tcp;
+	long long dns_ms;
+};
+
 struct collect_opts {
 	const struct snapshot *prev;    /* previous snapshot, for error "since" times; may be NULL */
 	long long deadline_ms;          /* fetch_now_ms() bound on the whole refresh; 0 = from timeouts */
 	int cancel_fd;                  /* readable = stop early (the console quitting); -1 none */
+	int max_http, max_dns;          /* requests in flight at once; 0 = 16 and 64 */
+	struct collect_stats *stats;    /* filled when not NULL */
 };
 
 /* Collects everything the configuration names. Never NULL: parts that failed carry
- * their error. The caller frees with snapshot_free(). */
+ * their error. The caller frees with snapshot_free(). opts may be NULL.
+ *
+ * Order: Docker, the stack files and MailCow's domain list start at once; each watched
+ * domain's DKIM request and DNS queries start as soon as the list is known, and its
+ * MTA-STS policy as soon as mta-sts.<domain> has an address, so a refresh takes about
+ * its slowest chain of dependent requests, not their sum.
+ *
+ * The watched domains are MailCow's (per domains.include/exclude) plus the literal names
+ * in domains.include. Without MailCow's list (mailcow.url unset, key refused, API down)
+ * there is no other source of domain names: DNS and MTA-STS then run for the literal
+ * domains.include names and the previous snapshot's domains only. */
 struct snapshot *collect_run(const struct config *cfg, const struct collect_opts *opts);
 
 #endif

@@ -4,12 +4,14 @@
 
 #include <ares.h>
 #include <curl/curl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define FETCH_DEFAULT_MAX (16u << 20)
+#define FETCH_DEFAULT_PARALLEL 16
 
 struct transfer {
 	struct fetcher *f;
@@ -24,6 +26,8 @@ struct transfer {
 	char errbuf[CURL_ERROR_SIZE];
 	long long started;
 	long timeout_ms;
+	bool queued;            /* waiting for a free slot, not yet in the multi handle */
+	struct transfer *queue_next;
 	bool (*on_data)(const char *p, size_t n, void *ud);
 	void (*done)(struct fetch_result *r, void *ud);
 	void (*cancelled)(void *ud);
@@ -37,7 +41,12 @@ struct fetcher {
 	int dns_pending;
 	int wake_fd;
 	struct transfer *transfers;
-	int running;
+	int running;            /* transfers started or queued, not yet finished */
+	int active;             /* bounded transfers in the multi handle */
+	int max_active;
+	struct transfer *queue, **queue_tail; /* FIFO of transfers waiting for a slot */
+	int finished;
+	long long finished_ms;
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -62,12 +71,23 @@ struct fetcher *fetcher_new(void)
 	if (!f->multi)
 		die("cannot initialise libcurl");
 	f->wake_fd = -1;
+	f->max_active = FETCH_DEFAULT_PARALLEL;
+	f->queue_tail = &f->queue;
 	return f;
+}
+
+/* Header lists may carry the API key: wipe them before freeing. */
+static void slist_wipe_free(struct curl_slist *l)
+{
+	for (struct curl_slist *i = l; i; i = i->next)
+		if (i->data)
+			explicit_bzero(i->data, strlen(i->data));
+	curl_slist_free_all(l);
 }
 
 static void transfer_free(struct transfer *t)
 {
-	curl_slist_free_all(t->headers);
+	slist_wipe_free(t->headers);
 	curl_slist_free_all(t->resolve);
 	if (t->body_copy) {
 		explicit_bzero(t->body_copy, strlen(t->body_copy));
@@ -86,7 +106,8 @@ static void transfer_unlink(struct fetcher *f, struct transfer *t)
 			*p = t->next;
 			break;
 		}
-	curl_multi_remove_handle(f->multi, t->easy);
+	if (!t->queued)
+		curl_multi_remove_handle(f->multi, t->easy);
 	curl_easy_cleanup(t->easy);
 }
 
@@ -105,6 +126,45 @@ void fetcher_free(struct fetcher *f)
 	free(f);
 }
 
+void fetcher_set_parallel(struct fetcher *f, int max_transfers)
+{
+	f->max_active = max_transfers > 0 ? max_transfers : FETCH_DEFAULT_PARALLEL;
+}
+
+/* Streams (on_data) are long-lived and not counted against the bound. */
+static bool transfer_bounded(const struct transfer *t)
+{
+	return t->on_data == NULL;
+}
+
+static int transfer_start(struct fetcher *f, struct transfer *t)
+{
+	/* The timeout counts from here, not from when the request was queued. */
+	t->started = fetch_now_ms();
+	if (curl_multi_add_handle(f->multi, t->easy) != CURLM_OK)
+		return -1;
+	t->queued = false;
+	if (transfer_bounded(t))
+		f->active++;
+	return 0;
+}
+
+/* Moves queued transfers into the multi handle while slots are free. A transfer that
+ * cannot be added finishes at once with an error. */
+static void transfer_finish(struct fetcher *f, struct transfer *t, CURLcode code);
+static void queue_drain(struct fetcher *f)
+{
+	while (f->queue && f->active < f->max_active) {
+		struct transfer *t = f->queue;
+		f->queue = t->queue_next;
+		if (!f->queue)
+			f->queue_tail = &f->queue;
+		t->queue_next = NULL;
+		if (transfer_start(f, t) < 0)
+			transfer_finish(f, t, CURLE_FAILED_INIT);
+	}
+}
+
 void fetcher_set_ares(struct fetcher *f, void *ares_channel)
 {
 	f->ares = ares_channel;
@@ -119,6 +179,20 @@ void fetcher_dns_release(struct fetcher *f)
 {
 	if (f->dns_pending > 0)
 		f->dns_pending--;
+}
+
+void fetcher_stats(const struct fetcher *f, int *finished, long long *total_ms)
+{
+	*finished = f->finished;
+	*total_ms = f->finished_ms;
+}
+
+void fetcher_counts(const struct fetcher *f, int *http, int *dns)
+{
+	if (http)
+		*http = f->running;
+	if (dns)
+		*dns = f->dns_pending;
 }
 
 void fetcher_set_wake_fd(struct fetcher *f, int fd)
@@ -236,10 +310,16 @@ int fetcher_add(struct fetcher *f, const struct fetch_opts *o)
 			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
 		}
 	}
-	if (curl_multi_add_handle(f->multi, e) != CURLM_OK) {
-		curl_easy_cleanup(e);
-		transfer_free(t);
-		return -1;
+	t->queued = true;
+	if (!transfer_bounded(t) || f->active < f->max_active) {
+		if (transfer_start(f, t) < 0) {
+			curl_easy_cleanup(e);
+			transfer_free(t);
+			return -1;
+		}
+	} else {
+		*f->queue_tail = t;
+		f->queue_tail = &t->queue_next;
 	}
 	t->next = f->transfers;
 	f->transfers = t;
@@ -270,8 +350,13 @@ static void transfer_finish(struct fetcher *f, struct transfer *t, CURLcode code
 	r.api_version = t->api_version;
 	r.content_type = t->content_type;
 	t->api_version = t->content_type = NULL;
+	bool was_active = !t->queued && transfer_bounded(t);
+	f->finished++;
+	f->finished_ms += r.elapsed_ms;
 	transfer_unlink(f, t);
 	f->running--;
+	if (was_active)
+		f->active--;
 	if (t->done)
 		t->done(&r, t->ud);
 	free(r.body);
@@ -293,22 +378,37 @@ static void process_done(struct fetcher *f)
 		if (t)
 			transfer_finish(f, t, m->data.result);
 	}
+	queue_drain(f);
+}
+
+/* Lets curl do what it can and runs the completion callbacks, until no callback has
+ * started new work that curl could act on at once. */
+static void curl_pump(struct fetcher *f)
+{
+	int running = 0;
+	curl_multi_perform(f->multi, &running);
+	process_done(f);
 }
 
 int fetcher_step(struct fetcher *f, int timeout_ms)
 {
 	struct curl_waitfd extra[ARES_GETSOCK_MAXNUM + 1];
 	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-	int nextra = 0, nsocks = 0;
-	int bits = 0;
+	int nextra = 0;
 
+	/* Completion callbacks run first: they may start DNS queries whose sockets must be
+	 * in this wait (gathering the sockets before them left new queries unpolled for up
+	 * to a whole wait). */
+	curl_pump(f);
 	if (f->ares) {
-		bits = ares_getsock(f->ares, socks, ARES_GETSOCK_MAXNUM);
+		/* ARES_GETSOCK_WRITABLE shifts an int by up to 31 (undefined): test the bits
+		 * of an unsigned copy instead. */
+		unsigned bits = (unsigned)ares_getsock(f->ares, socks, ARES_GETSOCK_MAXNUM);
 		for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
 			short ev = 0;
-			if (ARES_GETSOCK_READABLE(bits, i))
+			if (bits & (1u << i))
 				ev |= CURL_WAIT_POLLIN;
-			if (ARES_GETSOCK_WRITABLE(bits, i))
+			if (bits & (1u << (i + ARES_GETSOCK_MAXNUM)))
 				ev |= CURL_WAIT_POLLOUT;
 			if (!ev)
 				continue;
@@ -316,7 +416,6 @@ int fetcher_step(struct fetcher *f, int timeout_ms)
 			extra[nextra].events = ev;
 			extra[nextra].revents = 0;
 			nextra++;
-			nsocks = i + 1;
 		}
 		struct timeval tv, maxtv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
 		if (f->dns_pending && ares_timeout(f->ares, timeout_ms >= 0 ? &maxtv : NULL, &tv)) {
@@ -325,19 +424,14 @@ int fetcher_step(struct fetcher *f, int timeout_ms)
 				timeout_ms = ms;
 		}
 	}
-	(void)nsocks;
-	int wake_index = -1;
+	int nares = nextra;
 	if (f->wake_fd >= 0) {
-		wake_index = nextra;
 		extra[nextra].fd = f->wake_fd;
 		extra[nextra].events = CURL_WAIT_POLLIN;
 		extra[nextra].revents = 0;
 		nextra++;
 	}
-	int running = 0;
-	curl_multi_perform(f->multi, &running);
-	process_done(f);
-	if (f->running > 0 || f->dns_pending > 0 || wake_index >= 0) {
+	if (f->running > 0 || f->dns_pending > 0 || f->wake_fd >= 0) {
 		long curl_to = -1;
 		curl_multi_timeout(f->multi, &curl_to);
 		int wait = timeout_ms < 0 ? 1000 : timeout_ms;
@@ -346,22 +440,29 @@ int fetcher_step(struct fetcher *f, int timeout_ms)
 		curl_multi_poll(f->multi, extra, (unsigned)nextra, wait, NULL);
 	}
 	if (f->ares) {
+		/* curl_multi_poll reports only IN/OUT/PRI for extra fds; a UDP socket whose
+		 * server answered with ICMP port unreachable shows only POLLERR, which c-ares
+		 * must read to fail the query at once. So look at the c-ares sockets again. */
+		struct pollfd pfd[ARES_GETSOCK_MAXNUM];
+		for (int i = 0; i < nares; i++)
+			pfd[i] = (struct pollfd){.fd = extra[i].fd, .events = (short)((extra[i].events & CURL_WAIT_POLLIN ? POLLIN : 0) |
+										  (extra[i].events & CURL_WAIT_POLLOUT ? POLLOUT : 0))};
 		bool any = false;
-		for (int i = 0; i < nextra; i++) {
-			if (i == wake_index)
-				continue;
-			ares_socket_t r = (extra[i].revents & CURL_WAIT_POLLIN) ? extra[i].fd : ARES_SOCKET_BAD;
-			ares_socket_t w = (extra[i].revents & CURL_WAIT_POLLOUT) ? extra[i].fd : ARES_SOCKET_BAD;
-			if (r != ARES_SOCKET_BAD || w != ARES_SOCKET_BAD) {
-				ares_process_fd(f->ares, r, w);
-				any = true;
+		if (nares > 0 && poll(pfd, (nfds_t)nares, 0) > 0) {
+			for (int i = 0; i < nares; i++) {
+				short re = pfd[i].revents;
+				ares_socket_t r = (re & (POLLIN | POLLERR | POLLHUP)) && (pfd[i].events & POLLIN) ? pfd[i].fd : ARES_SOCKET_BAD;
+				ares_socket_t w = (re & (POLLOUT | POLLERR | POLLHUP)) && (pfd[i].events & POLLOUT) ? pfd[i].fd : ARES_SOCKET_BAD;
+				if (r != ARES_SOCKET_BAD || w != ARES_SOCKET_BAD) {
+					ares_process_fd(f->ares, r, w);
+					any = true;
+				}
 			}
 		}
 		if (!any && f->dns_pending)
 			ares_process_fd(f->ares, ARES_SOCKET_BAD, ARES_SOCKET_BAD); /* timeouts */
 	}
-	curl_multi_perform(f->multi, &running);
-	process_done(f);
+	curl_pump(f);
 	return f->running + f->dns_pending;
 }
 

@@ -70,8 +70,18 @@ int fetcher_step(struct fetcher *f, int timeout_ms);
 /* Runs until nothing is outstanding or deadline_ms (a monotonic ms from fetch_now_ms())
  * passes (0 = no deadline). Returns what is still outstanding. */
 int fetcher_run(struct fetcher *f, long long deadline_ms);
+/* At most this many HTTP transfers in flight at once (default 16); further ones wait in
+ * a queue and their timeout starts when they do. Streams (on_data) are not counted. */
+void fetcher_set_parallel(struct fetcher *f, int max_transfers);
 /* An extra file descriptor that wakes fetcher_step (e.g. a pipe the UI writes to). */
 void fetcher_set_wake_fd(struct fetcher *f, int fd);
+
+/* Transfers finished so far (any outcome) and the sum of their times, each from its
+ * start (not from when it was queued). */
+void fetcher_stats(const struct fetcher *f, int *finished, long long *total_ms);
+
+/* HTTP transfers (started or queued) and DNS queries outstanding. */
+void fetcher_counts(const struct fetcher *f, int *http, int *dns);
 
 long long fetch_now_ms(void); /* CLOCK_MONOTONIC in ms */
 

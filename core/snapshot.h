@@ -29,6 +29,12 @@ struct part_error {
 	time_t since;   /* first refresh this error was seen (carried over between snapshots) */
 };
 
+void part_error_set(struct part_error *e, const char *what, const char *fmt, ...) ATTR_PRINTF(3, 4);
+void part_error_clear(struct part_error *e);
+void part_error_copy(struct part_error *dst, const struct part_error *src);
+/* Keeps prev->since when prev failed too (the same part keeps failing), else now. */
+void part_error_carry(struct part_error *e, const struct part_error *prev, time_t now);
+
 /* ---- Docker ---- */
 
 enum health {
@@ -94,8 +100,11 @@ enum key_problem {
 	KEY_MISSING,        /* no key configured */
 	KEY_INVALID,        /* 401 authentication failed */
 	KEY_IP_DENIED,      /* 401 api access denied for ip */
-	KEY_READ_ONLY       /* 403 on a write */
+	KEY_READ_ONLY,      /* 403 on a write */
+	KEY_FORBIDDEN,      /* another 403 (a proxy, a Sec-Fetch-Dest header) */
+	KEY_IGNORED         /* HTTP 200 with an empty body: the key never reached MailCow */
 };
+const char *key_problem_name(enum key_problem k); /* "ok", "missing", "invalid", "ip-denied", ... */
 
 struct mc_domain {
 	char *name;
@@ -162,6 +171,13 @@ struct mailcow_state {
 	size_t n_services;
 	long queue_total, queue_deferred, queue_active, queue_hold; /* -1 unknown */
 	struct part_error queue_err;
+	/* The other endpoints, each on its own: one failing leaves the rest usable.
+	 * err above is the API as a whole (not configured, key refused, domain list). */
+	struct part_error aliases_err, mailboxes_err, relayhosts_err, services_err, version_err;
+	/* After a 401 MailCow's netfilter counts a failed login, and bans the address after
+	 * a few: refreshes back off, carried from one snapshot to the next. */
+	int auth_failures;      /* consecutive refreshes whose key was refused */
+	time_t next_try;        /* no MailCow call before this; 0 = no backoff */
 };
 
 /* ---- DNS ---- */
@@ -193,6 +209,7 @@ struct dns_answer {
 	char *error;        /* text for SERVFAIL/TIMEOUT/ERROR */
 	struct dns_rr *rrs;
 	size_t n;
+	struct strv cnames; /* CNAME targets the answer went through, in order */
 };
 
 /* SPF, evaluated by following include: and redirect= recursively. */
@@ -281,10 +298,17 @@ struct snapshot {
 };
 
 void snapshot_free(struct snapshot *s);
+void mc_dkim_free(struct mc_dkim *d);
+void domain_dns_free(struct domain_dns *d);
 /* The error of a whole source, or NULL when it was collected (borrowed). */
 const struct part_error *snapshot_source_error(const struct snapshot *s, enum source src);
 /* Lookups; NULL when absent. */
 const struct container *snapshot_container(const struct snapshot *s, const char *service);
-const struct snap_domain *snapshot_domain(const struct snapshot *s, const char *name);
+const struct snap_domain *snapshot_domain(const struct snapshot *s, const char *name); /* case-insensitive */
+const struct mc_domain *snapshot_mc_domain(const struct snapshot *s, const char *name);
+/* The whole snapshot as JSON (what `mcon snapshot --json` prints; never a secret).
+ * Declared here without jansson: returns a json_t * (core/snapshot_json.c). */
+struct json_t;
+struct json_t *snapshot_to_json(const struct snapshot *s);
 
 #endif

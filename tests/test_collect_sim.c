@@ -1,0 +1,262 @@
+/* The collector against the simulator (build/mcon-sim): the demo scenario's snapshot as the
+ * scenario describes it, and the fault matrix switched on through `mcon-sim ctl`: each
+ * backend in turn down, slow past its timeout, 401, 403, 500, malformed, truncated or
+ * oversized (DNS: down, dropped, slow, SERVFAIL, REFUSED, wrong id, cut-off packets), and
+ * that part's error while the rest is complete. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/collect.h"
+#include "core/config.h"
+#include "core/dkimkey.h"
+#include "core/dns.h"
+#include "core/snapshot.h"
+#include "core/util.h"
+#include "tests/support/simproc.h"
+
+static const char *const demo_domains[] = {
+	"florosafd.org", "gnarlypandaproductions.com", "netgrimoire.com", "nucking-futz.com",
+	"pncfishandmore.com", "pncharris.com", "pncharrisenterprises.com", "wasted-bandwidth.net",
+};
+
+struct sim {
+	struct simproc *sp;
+	struct config cfg;
+};
+
+static void sim_up(struct sim *t)
+{
+	t->sp = simproc_start(NULL, NULL);
+	cr_assert_not_null(t->sp, "mcon-sim did not start (MCON_SIM_BIN=%s)", simproc_bin());
+	char *err = NULL;
+	cr_assert_eq(config_load(&t->cfg, t->sp->conf, &err), 0, "%s", err);
+	/* Short timeouts so a "slow" fault is past them quickly. */
+	t->cfg.mailcow_timeout_ms = 1500;
+	t->cfg.dns_timeout_ms = 800;
+}
+
+static void sim_down(struct sim *t)
+{
+	config_free(&t->cfg);
+	cr_assert_eq(simproc_stop(t->sp), 0, "the simulator did not stop cleanly");
+}
+
+static struct snapshot *collect(struct sim *t, const struct snapshot *prev)
+{
+	struct collect_opts o = {.prev = prev, .cancel_fd = -1};
+	return collect_run(&t->cfg, &o);
+}
+
+/* p= of a DKIM TXT with blanks dropped (the comparison the checks make). */
+static char *p_tag(const char *txt)
+{
+	const char *p = strstr(txt, "p=");
+	cr_assert_not_null(p, "no p= in %s", txt);
+	struct buf b = {0};
+	for (p += 2; *p && *p != ';'; p++)
+		if (*p != ' ' && *p != '\t')
+			buf_putc(&b, *p);
+	return buf_steal(&b);
+}
+
+Test(collect_sim, demo_scenario_as_planted, .timeout = 60)
+{
+	struct sim t;
+	sim_up(&t);
+	struct snapshot *s = collect(&t, NULL);
+	for (enum source src = 0; src < SRC__COUNT; src++)
+		cr_assert_null(snapshot_source_error(s, src), "%s: %s", source_name(src), snapshot_source_error(s, src)->why);
+	cr_assert_str_eq(s->site, "hermes");
+	cr_assert_str_eq(s->docker.api_version, "1.47");
+	cr_assert_eq(s->docker.n_containers, 18);
+	bool overlay = false;
+	for (size_t i = 0; i < s->docker.n_networks; i++)
+		if (strcmp(s->docker.networks[i].name, "netgrimoire") == 0) {
+			overlay = true;
+			cr_assert_str_eq(s->docker.networks[i].driver, "overlay");
+			cr_assert_str_eq(s->docker.networks[i].scope, "swarm");
+		}
+	cr_assert(overlay);
+	cr_assert_eq(s->mailcow.key, KEY_OK);
+	cr_assert_str_eq(s->mailcow.version, "2026-07a");
+	cr_assert_eq(s->mailcow.queue_deferred, 12);
+	cr_assert_eq(s->mailcow.n_relayhosts, 1);
+	cr_assert_eq(s->n_domains, 8);
+	for (size_t i = 0; i < 8; i++) {
+		const char *name = demo_domains[i];
+		const struct snap_domain *d = &s->domains[i];
+		cr_assert_str_eq(d->name, name, "sorted");
+		cr_assert_not_null(d->mc);
+		cr_assert(d->dkim.present, "%s", name);
+		cr_assert_str_eq(d->dkim.selector, "mailcow");
+		cr_assert_eq(d->dkim.bits, 2048);
+		/* The key in DNS under the mailcow selector is the one MailCow holds. */
+		cr_assert_eq(d->dns.dkim[0].status, DNS_OK, "%s", name);
+		char *dns_p = p_tag(d->dns.dkim[0].rrs[0].value);
+		cr_assert_str_eq(dns_p, d->dkim.pubkey, "%s", name);
+		free(dns_p);
+		bool planted = strcmp(name, "pncfishandmore.com") == 0 || strcmp(name, "pncharrisenterprises.com") == 0;
+		cr_assert_eq(d->dns.dkim[1].status, planted ? DNS_NXDOMAIN : DNS_OK, "%s mxroute: %s", name,
+			     dns_status_name(d->dns.dkim[1].status));
+		cr_assert_eq(d->dns.spf.records, 1, "%s", name);
+		cr_assert(strv_contains(&d->dns.spf.includes, "mxroute.com"), "%s", name);
+		cr_assert_eq(d->dns.mx.status, DNS_OK);
+		cr_assert(str_glob("*.mxrouting.net", d->dns.mx.rrs[0].value), "%s", d->dns.mx.rrs[0].value);
+		cr_assert(d->policy.fetched, "%s: %s", name, d->policy.err.why);
+		cr_assert_str_eq(d->policy.mode, strcmp(name, "wasted-bandwidth.net") == 0 ? "testing" : "enforce");
+	}
+	/* gnarlypandaproductions.com is planted without a catch-all. */
+	bool catchall_ng = false, catchall_gp = false;
+	for (size_t i = 0; i < s->mailcow.n_aliases; i++) {
+		const struct mc_alias *a = &s->mailcow.aliases[i];
+		catchall_ng |= a->catch_all && strcmp(a->address, "@netgrimoire.com") == 0;
+		catchall_gp |= a->catch_all && strcmp(a->address, "@gnarlypandaproductions.com") == 0;
+	}
+	cr_assert(catchall_ng);
+	cr_assert_not(catchall_gp);
+	cr_assert_eq(s->limits.postfix, 104857600);
+	cr_assert_not(s->limits.rspamd_set);
+	cr_assert_eq(s->limits.rspamd_max_message, 52428800);
+	snapshot_free(s);
+	sim_down(&t);
+}
+
+/* ---- the parts, complete or not ---- */
+
+static void docker_complete(const struct snapshot *s)
+{
+	cr_assert_not(s->docker.err.failed, "docker: %s", s->docker.err.why);
+	cr_assert_eq(s->docker.n_containers, 18);
+}
+
+static void mailcow_complete(const struct snapshot *s)
+{
+	cr_assert_not(s->mailcow.err.failed, "mailcow: %s", s->mailcow.err.why);
+	cr_assert_eq(s->mailcow.n_domains, 8);
+	cr_assert_eq(s->mailcow.queue_deferred, 12);
+	cr_assert_gt(s->mailcow.n_aliases, 0);
+	for (size_t i = 0; i < s->n_domains; i++)
+		cr_assert(s->domains[i].dkim.present, "%s: %s", s->domains[i].name, s->domains[i].dkim.err.why);
+}
+
+static void dns_complete(const struct snapshot *s)
+{
+	cr_assert_not(s->dns_err.failed, "dns: %s", s->dns_err.why);
+	cr_assert_eq(s->n_domains, 8);
+	for (size_t i = 0; i < s->n_domains; i++) {
+		cr_assert_eq(s->domains[i].dns.mx.status, DNS_OK, "%s", s->domains[i].name);
+		cr_assert_eq(s->domains[i].dns.apex_txt.status, DNS_OK, "%s", s->domains[i].name);
+	}
+}
+
+static void sts_complete(const struct snapshot *s)
+{
+	cr_assert_eq(s->n_domains, 8);
+	for (size_t i = 0; i < s->n_domains; i++)
+		cr_assert(s->domains[i].policy.fetched, "%s: %s", s->domains[i].name, s->domains[i].policy.err.why);
+}
+
+static void files_complete(const struct snapshot *s)
+{
+	cr_assert_not(s->limits.err.failed, "files: %s", s->limits.err.why);
+}
+
+enum backend { B_DOCKER, B_MAILCOW, B_STS, B_DNS };
+
+/* A healthy refresh first (the console always has one: without MailCow's list the
+ * previous snapshot's domains are watched), then the fault, then the refresh under test. */
+static void fault_case(enum backend b, const char *fault, const char *says)
+{
+	static const char *names[] = {"docker", "mailcow", "mta-sts", "dns"};
+	struct sim t;
+	sim_up(&t);
+	struct snapshot *healthy = collect(&t, NULL);
+	docker_complete(healthy);
+	mailcow_complete(healthy);
+	dns_complete(healthy);
+	sts_complete(healthy);
+	cr_assert(simproc_ctl_ok(t.sp, "fault %s %s", names[b], fault), "ctl fault %s %s", names[b], fault);
+	struct snapshot *s = collect(&t, healthy);
+	const char *why = NULL;
+	switch (b) {
+	case B_DOCKER:
+		cr_assert(s->docker.err.failed, "docker %s: no error", fault);
+		why = s->docker.err.why;
+		mailcow_complete(s);
+		dns_complete(s);
+		sts_complete(s);
+		break;
+	case B_MAILCOW:
+		cr_assert(s->mailcow.err.failed, "mailcow %s: no error", fault);
+		why = s->mailcow.err.why;
+		cr_assert_eq(s->mailcow.n_domains, 0);
+		cr_assert_eq(s->n_domains, 8, "the previous snapshot's domains are still watched");
+		docker_complete(s);
+		dns_complete(s);
+		sts_complete(s);
+		break;
+	case B_STS:
+		for (size_t i = 0; i < s->n_domains; i++) {
+			cr_assert(s->domains[i].policy.err.failed, "mta-sts %s: %s has no error", fault, s->domains[i].name);
+			cr_assert_not(s->domains[i].policy.fetched && !s->domains[i].policy.err.failed);
+		}
+		why = s->domains[0].policy.err.why;
+		docker_complete(s);
+		mailcow_complete(s);
+		dns_complete(s);
+		break;
+	case B_DNS:
+		cr_assert(s->dns_err.failed, "dns %s: no resolver error", fault);
+		why = s->dns_err.why;
+		for (size_t i = 0; i < s->n_domains; i++)
+			cr_assert_neq(s->domains[i].dns.mx.status, DNS_OK, "%s", s->domains[i].name);
+		docker_complete(s);
+		mailcow_complete(s);
+		break;
+	}
+	files_complete(s);
+	cr_assert(strstr(why, says), "%s %s: '%s' lacks '%s'", names[b], fault, why, says);
+	snapshot_free(s);
+	snapshot_free(healthy);
+	sim_down(&t);
+}
+
+#define FAULT(b, name, fault, says) \
+	Test(collect_sim_faults, name, .timeout = 90) { fault_case(b, fault, says); }
+
+FAULT(B_MAILCOW, mailcow_down, "down", "cannot connect to https://127.0.0.1:")
+FAULT(B_MAILCOW, mailcow_slow, "slow 4000", "timed out")
+FAULT(B_MAILCOW, mailcow_401, "status 401", "HTTP 401")
+FAULT(B_MAILCOW, mailcow_403, "status 403", "HTTP 403")
+FAULT(B_MAILCOW, mailcow_500, "status 500", "HTTP 500")
+FAULT(B_MAILCOW, mailcow_malformed, "malformed", "malformed")
+FAULT(B_MAILCOW, mailcow_truncated, "truncated", "transfer closed")
+FAULT(B_MAILCOW, mailcow_oversized, "oversized 40000000", "larger than")
+FAULT(B_MAILCOW, mailcow_reset, "reset", "Empty reply")
+
+FAULT(B_STS, mta_sts_down, "down", "Connection refused")
+FAULT(B_STS, mta_sts_slow, "slow 4000", "timed out")
+FAULT(B_STS, mta_sts_401, "status 401", "HTTP 401")
+FAULT(B_STS, mta_sts_403, "status 403", "HTTP 403")
+FAULT(B_STS, mta_sts_500, "status 500", "HTTP 500")
+FAULT(B_STS, mta_sts_malformed, "malformed", "no 'key: value'")
+FAULT(B_STS, mta_sts_truncated, "truncated", "transfer closed")
+FAULT(B_STS, mta_sts_oversized, "oversized 200000", "64 KiB")
+
+FAULT(B_DOCKER, docker_down, "down", "cannot connect")
+FAULT(B_DOCKER, docker_401, "status 401", "HTTP 401")
+FAULT(B_DOCKER, docker_403, "status 403", "HTTP 403")
+FAULT(B_DOCKER, docker_500, "status 500", "HTTP 500")
+FAULT(B_DOCKER, docker_malformed, "malformed", "malformed")
+FAULT(B_DOCKER, docker_truncated, "truncated", "transfer closed")
+FAULT(B_DOCKER, docker_oversized, "oversized 40000000", "larger than")
+FAULT(B_DOCKER, docker_slow, "slow 11000", "timed out")
+
+FAULT(B_DNS, dns_down, "down", "answered none")
+FAULT(B_DNS, dns_timeout, "timeout", "answered none")
+FAULT(B_DNS, dns_slow, "slow 3000", "answered none")
+FAULT(B_DNS, dns_servfail, "servfail", "no usable answer")
+FAULT(B_DNS, dns_refused, "refused", "no usable answer")
+FAULT(B_DNS, dns_badid, "badid", "answered none")
+FAULT(B_DNS, dns_malformed, "malformed", "answered none")

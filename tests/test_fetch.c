@@ -1,0 +1,159 @@
+/* The fetch loop's bound on parallel transfers (timeouts start when a transfer does),
+ * abandoned transfers, and a DNS query started from an HTTP callback answered without
+ * waiting for the loop's next wake-up while another transfer is still in flight. */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/dns.h"
+#include "core/fetch.h"
+#include "core/util.h"
+#include "tests/support/httpsrv.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int active, max_active;
+
+static void slow(const struct http_req *req, struct http_resp *resp, void *ud)
+{
+	(void)req;
+	(void)ud;
+	pthread_mutex_lock(&lock);
+	if (++active > max_active)
+		max_active = active;
+	pthread_mutex_unlock(&lock);
+	usleep(100 * 1000);
+	pthread_mutex_lock(&lock);
+	active--;
+	pthread_mutex_unlock(&lock);
+	resp->body = xstrdup("{}");
+}
+
+struct tally {
+	int ok, failed, abandoned;
+};
+
+static void on_done(struct fetch_result *r, void *ud)
+{
+	struct tally *t = ud;
+	if (r->error || r->status != 200)
+		t->failed++;
+	else
+		t->ok++;
+}
+
+static void on_cancelled(void *ud)
+{
+	((struct tally *)ud)->abandoned++;
+}
+
+Test(fetch, bounded_parallel_timeouts_start_when_started, .timeout = 30)
+{
+	struct httpsrv *srv = httpsrv_start(NULL, NULL, slow, NULL);
+	char *url = xasprintf("http://127.0.0.1:%d/x", httpsrv_port(srv));
+	struct fetcher *f = fetcher_new();
+	fetcher_set_parallel(f, 4);
+	struct tally t = {0};
+	/* 24 requests of 100 ms, 4 at a time: 600 ms in all, but each may take only 450 ms
+	 * from its own start. Counting from fetcher_add, the last ones would time out. */
+	for (int i = 0; i < 24; i++) {
+		struct fetch_opts o = {.url = url, .timeout_ms = 450, .done = on_done, .ud = &t};
+		cr_assert_eq(fetcher_add(f, &o), 0);
+	}
+	long long t0 = fetch_now_ms();
+	cr_assert_eq(fetcher_run(f, fetch_now_ms() + 10000), 0);
+	long long took = fetch_now_ms() - t0;
+	cr_assert_eq(t.ok, 24, "%d failed", t.failed);
+	cr_assert_leq(max_active, 4, "at most 4 at once, saw %d", max_active);
+	cr_assert_geq(took, 550);
+	fetcher_free(f);
+	httpsrv_stop(srv);
+	free(url);
+}
+
+Test(fetch, abandoned_transfers_are_reported, .timeout = 30)
+{
+	struct httpsrv *srv = httpsrv_start(NULL, NULL, slow, NULL);
+	char *url = xasprintf("http://127.0.0.1:%d/x", httpsrv_port(srv));
+	struct fetcher *f = fetcher_new();
+	fetcher_set_parallel(f, 2);
+	struct tally t = {0};
+	for (int i = 0; i < 5; i++) {
+		struct fetch_opts o = {.url = url, .timeout_ms = 5000, .done = on_done, .cancelled = on_cancelled, .ud = &t};
+		fetcher_add(f, &o);
+	}
+	int http = -1, dns = -1;
+	fetcher_counts(f, &http, &dns);
+	cr_assert_eq(http, 5, "queued transfers count as outstanding");
+	cr_assert_eq(dns, 0);
+	fetcher_step(f, 10);
+	fetcher_free(f);
+	cr_assert_eq(t.ok + t.failed, 0);
+	cr_assert_eq(t.abandoned, 5, "running and queued ones alike");
+	httpsrv_stop(srv);
+	free(url);
+}
+
+/* "/slow" keeps a transfer in flight, so the loop has curl sockets to wait on. */
+static void quick(const struct http_req *req, struct http_resp *resp, void *ud)
+{
+	(void)ud;
+	if (strcmp(req->url, "/slow") == 0)
+		resp->delay_ms = 1500;
+	resp->body = xstrdup("{}");
+}
+
+struct chain {
+	struct dns_resolver *r;
+	struct dns_answer a;
+	long long http_done, dns_done;
+};
+
+static void on_dns(struct dns_answer *a, void *ud)
+{
+	(void)a;
+	((struct chain *)ud)->dns_done = fetch_now_ms();
+}
+
+static void then_dns(struct fetch_result *r, void *ud)
+{
+	(void)r;
+	struct chain *c = ud;
+	c->http_done = fetch_now_ms();
+	dns_query(c->r, "example.test", DNS_T_MX, &c->a, on_dns, c);
+}
+
+Test(fetch, dns_started_from_http_callback_is_polled_at_once, .timeout = 30)
+{
+	const char *ns = getenv("MCON_TEST_DNS");
+	if (!ns || !*ns)
+		cr_assert_fail("MCON_TEST_DNS is not set: run through tests/run");
+	struct config cfg;
+	char *conf = xasprintf("[dns]\nservers = %s\n", ns);
+	char *err = NULL;
+	cr_assert_eq(config_load_string(&cfg, conf, "t.conf", &err), 0);
+	free(conf);
+	struct httpsrv *srv = httpsrv_start(NULL, NULL, quick, NULL);
+	char *url = xasprintf("http://127.0.0.1:%d/x", httpsrv_port(srv));
+	struct fetcher *f = fetcher_new();
+	struct chain c = {0};
+	c.r = dns_resolver_new(&cfg, 0, &err);
+	dns_resolver_attach(c.r, f);
+	struct fetch_opts o = {.url = url, .timeout_ms = 3000, .done = then_dns, .ud = &c};
+	fetcher_add(f, &o);
+	char *slow_url = xasprintf("http://127.0.0.1:%d/slow", httpsrv_port(srv));
+	struct fetch_opts o2 = {.url = slow_url, .timeout_ms = 3000};
+	fetcher_add(f, &o2);
+	free(slow_url);
+	fetcher_run(f, fetch_now_ms() + 5000);
+	cr_assert_eq(c.a.status, DNS_OK);
+	cr_assert_lt(c.dns_done - c.http_done, 300, "the answer waited %lld ms for the loop", c.dns_done - c.http_done);
+	dns_answer_clear(&c.a);
+	dns_resolver_free(c.r);
+	fetcher_free(f);
+	httpsrv_stop(srv);
+	config_free(&cfg);
+	free(url);
+}

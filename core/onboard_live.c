@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/fetch.h"
+#include "core/mailcow.h"
 
 struct onboard_live {
 	const struct config *cfg;
@@ -103,66 +104,26 @@ static const char *json_str(const json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static void msg_text(const json_t *m, struct buf *b)
-{
-	const json_t *msg = json_object_get(m, "msg");
-	if (json_is_string(msg)) {
-		buf_puts(b, json_string_value(msg));
-	} else if (json_is_array(msg)) {
-		size_t i;
-		const json_t *x;
-		json_array_foreach(msg, i, x) {
-			if (i)
-				buf_puts(b, i == 1 ? ": " : ", ");
-			if (json_is_string(x))
-				buf_puts(b, json_string_value(x));
-			else if (json_is_integer(x))
-				buf_printf(b, "%lld", (long long)json_integer_value(x));
-		}
-	}
-}
-
-/* add/edit answer: HTTP 200 with a message array or one message object; a write
- * succeeded only when no entry says danger or error. */
+/* add/edit through the MailCow client's synchronous writer (it resolves the API host through
+ * dns.servers and reads MailCow's message arrays): success only when no entry says
+ * danger or error; 403 is a read-only key. */
 static int write_rc(struct onboard_live *l, const char *path, json_t *body, char **err)
 {
 	char *s = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
-	struct http h;
-	call(l, "POST", path, s, &h);
+	struct mc_write_result res = {0};
+	int rc = mailcow_post(l->cfg, path, s, &res);
 	free(s);
-	int rc = http_rc(&h, path, err);
-	if (rc != OB_RC_OK) {
-		http_free(&h);
-		return rc;
+	int out = OB_RC_OK;
+	if (res.key == KEY_READ_ONLY) {
+		*err = xasprintf("%s: HTTP 403 (read-only API key)", path);
+		out = OB_RC_READONLY;
+	} else if (rc != 0 || !res.ok) {
+		*err = xasprintf("%s: %s", path, res.message ? res.message : "MailCow says no");
+		out = OB_RC_ERR;
 	}
-	json_t *j = json_loads(h.body, 0, NULL);
-	http_free(&h);
-	if (!j) {
-		*err = xasprintf("%s: the answer is not JSON", path);
-		return OB_RC_ERR;
-	}
-	struct buf why = {0};
-	bool ok = true;
-	size_t n = json_is_array(j) ? json_array_size(j) : 1;
-	for (size_t i = 0; i < n; i++) {
-		const json_t *m = json_is_array(j) ? json_array_get(j, i) : j;
-		const char *type = json_str(m, "type");
-		if (type && (strcmp(type, "danger") == 0 || strcmp(type, "error") == 0)) {
-			ok = false;
-			if (why.len)
-				buf_puts(&why, "; ");
-			msg_text(m, &why);
-		}
-	}
-	json_decref(j);
-	if (!ok) {
-		*err = xasprintf("%s: MailCow says %s", path, why.len ? buf_cstr(&why) : "error");
-		buf_free(&why);
-		return OB_RC_ERR;
-	}
-	buf_free(&why);
-	return OB_RC_OK;
+	mc_write_result_free(&res);
+	return out;
 }
 
 static json_t *get_json(struct onboard_live *l, const char *path, int *rc, char **err)
@@ -195,12 +156,18 @@ static int l_write_probe(void *ud, char **err)
 {
 	/* an edit of no item writes nothing; MailCow refuses it with 403 for a read-only key */
 	struct onboard_live *l = ud;
-	struct http h;
-	call(l, "POST", "edit/alias", "{\"items\":[],\"attr\":{}}", &h);
-	int rc = http_rc(&h, "edit/alias (write probe)", err);
-	http_free(&h);
-	if (rc == OB_RC_ERR)
-		return OB_RC_UNKNOWN;
+	struct mc_write_result res = {0};
+	mailcow_post(l->cfg, "edit/alias", "{\"items\":[],\"attr\":{}}", &res);
+	int rc = OB_RC_UNKNOWN;
+	if (res.key == KEY_READ_ONLY) {
+		*err = xstrdup("edit/alias (write probe): HTTP 403 (read-only API key)");
+		rc = OB_RC_READONLY;
+	} else if (res.http_status == 200) {
+		rc = OB_RC_OK;
+	} else {
+		*err = xasprintf("write probe: %s", res.message ? res.message : "no answer");
+	}
+	mc_write_result_free(&res);
 	return rc;
 }
 

@@ -27,6 +27,31 @@ static const struct cli_command commands[] = {
 	 "list, show and export work on a database you may only read. Exit: 0 ok, 1 failure\n"
 	 "(database read-only, locked, full or corrupt; no such item; nothing importable),\n"
 	 "2 usage error."},
+	{"check", cmd_check, true, "check [--json] [--prom FILE] [--only GLOB]",
+	 "Collects once, runs every check and prints the Nagios plugin form: a first line\n"
+	 "'MCON <STATUS>: <summary> | <perfdata>', then one line per result that is not OK, worst\n"
+	 "first, with what to do. A backend that cannot be reached makes the checks that need it\n"
+	 "unknown; the others still run.\n\n"
+	 "  --json        the contract's JSON object (version, site, generated_at, status, counts,\n"
+	 "                results with check, target, status, summary, hint)\n"
+	 "  --prom FILE   also write the Prometheus text format to FILE, atomically, no timestamps\n"
+	 "  --only GLOB   keep the results whose check id matches ('dkim.*'); with a ':' the glob\n"
+	 "                matches check:target ('dkim.selector:*/mxroute'); repeatable\n\n"
+	 "Exit (Nagios): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, the worst result (critical >\n"
+	 "unknown > warning > ok); 3 also for a usage or configuration error."},
+	{"record", cmd_record, true, "record [--quiet]",
+	 "Collects once, runs the checks and stores in the database only what changed since the\n"
+	 "last record (see mcon history), then prunes history older than state.retention_days.\n"
+	 "For a systemd timer (assets/mcon-record.service and .timer, once a minute) or cron.\n\n"
+	 "  --quiet   print nothing on success\n\n"
+	 "Exit: 0 recorded (whatever the checks found), 1 database error, 2 usage error."},
+	{"history", cmd_history, false, "history [--since DURATION] [--json]",
+	 "What `mcon record` stored as changed, newest first: check status transitions, container\n"
+	 "state, health, restart counts and networks, DKIM key fingerprints, DNS answers, MTA-STS ids\n"
+	 "and policies, size limits.\n\n"
+	 "  --since DURATION  how far back: 90m, 24h, 7d, 2w (default 24h)\n"
+	 "  --json            an array of {\"at\", \"kind\", \"target\", \"from\", \"to\", \"detail\"}\n\n"
+	 "Without a database yet the history is empty. Exit: 0 ok, 1 database error, 2 usage error."},
 	{"info", cmd_info, false, "info",
 	 "Shows which configuration file, database, Docker endpoint, MailCow URL and resolver\n"
 	 "are in use, and whether each answers."},

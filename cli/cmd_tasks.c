@@ -10,7 +10,9 @@
 #include <wchar.h>
 #include "core/pending.h"
 #include "core/who.h"
+#include "cli/task_checks.h"
 #include "db/db.h"
+#include "db/db_record.h"
 
 enum { A_NOTE = 1 << 0, A_LINK = 1 << 1, A_JSON = 1 << 2 };
 
@@ -166,15 +168,26 @@ static void put_padded(const char *s, int width)
 		putchar(' ');
 }
 
-static void print_table(const struct db_items *items)
+/* "green", "not green (2)", "no record" or "-" for an item's linked checks. */
+static char *checks_text(const struct db_check_states *cs, const struct db_item *it)
+{
+	struct task_checks tc;
+	task_checks_eval(cs, &it->links, &tc);
+	char *s = tc.state == TASK_CHECKS_FAILING ? xasprintf("%s (%zu)", task_checks_word(&tc), tc.failing)
+						 : xstrdup(task_checks_word(&tc));
+	task_checks_free(&tc);
+	return s;
+}
+
+static void print_table(const struct db_items *items, const struct db_check_states *cs)
 {
 	if (!items->n) {
 		printf("The pending checklist is empty: add an item with mcon tasks add TITLE.\n");
 		return;
 	}
-	enum { C_TITLE, C_CHANGE, C_LINKS, NCOLS };
+	enum { C_TITLE, C_CHANGE, C_LINKS, C_CHECKS, NCOLS };
 	char *(*cells)[NCOLS] = xcalloc(items->n, sizeof(*cells));
-	int w[NCOLS] = {5, 11, 5}, wid = 2;
+	int w[NCOLS] = {5, 11, 5, 6}, wid = 2;
 	size_t open = 0;
 	for (size_t i = 0; i < items->n; i++) {
 		const struct db_item *it = &items->v[i];
@@ -186,6 +199,7 @@ static void print_table(const struct db_items *items)
 		cells[i][C_TITLE] = clean(it->title);
 		cells[i][C_CHANGE] = clean(c);
 		cells[i][C_LINKS] = clean(l);
+		cells[i][C_CHECKS] = checks_text(cs, it);
 		free(c);
 		free(l);
 		for (int k = 0; k < NCOLS; k++) {
@@ -198,6 +212,7 @@ static void print_table(const struct db_items *items)
 	put_padded("TITLE", w[C_TITLE] + 2);
 	put_padded("LAST CHANGE", w[C_CHANGE] + 2);
 	put_padded("LINKS", w[C_LINKS] + 2);
+	put_padded("CHECKS", w[C_CHECKS] + 2);
 	puts("NOTES");
 	for (size_t i = 0; i < items->n; i++) {
 		const struct db_item *it = &items->v[i];
@@ -258,6 +273,22 @@ static json_t *item_json(const struct db_item *it)
 			 "links", links);
 }
 
+/* {"state": "green"|"not green"|"no record", "failing": [...]} or null without links. */
+static json_t *checks_json(const struct db_check_states *cs, const struct db_item *it)
+{
+	struct task_checks tc;
+	task_checks_eval(cs, &it->links, &tc);
+	json_t *o = json_null();
+	if (tc.state != TASK_CHECKS_NONE) {
+		json_t *f = json_array();
+		for (size_t i = 0; i < tc.failing_list.n; i++)
+			json_array_append_new(f, json_str(tc.failing_list.v[i]));
+		o = json_pack("{s:s, s:o}", "state", task_checks_word(&tc), "failing", f);
+	}
+	task_checks_free(&tc);
+	return o;
+}
+
 static int print_json(json_t *j)
 {
 	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -283,15 +314,23 @@ static int tasks_list(struct cli_ctx *ctx, struct targs *a, const struct who *wh
 		db_close(db);
 		return rc;
 	}
+	/* the last recorded status of the linked checks; none recorded yet is not an error */
+	struct db_check_states cs = {0};
+	if (db_check_list(db, &cs) != DB_OK)
+		memset(&cs, 0, sizeof(cs));
 	db_close(db);
 	if (a->json) {
 		json_t *arr = json_array();
-		for (size_t i = 0; i < items.n; i++)
-			json_array_append_new(arr, item_json(&items.v[i]));
+		for (size_t i = 0; i < items.n; i++) {
+			json_t *o = item_json(&items.v[i]);
+			json_object_set_new(o, "checks", checks_json(&cs, &items.v[i]));
+			json_array_append_new(arr, o);
+		}
 		rc = print_json(arr);
 	} else {
-		print_table(&items);
+		print_table(&items, &cs);
 	}
+	db_check_states_free(&cs);
 	db_items_free(&items);
 	return rc;
 }
@@ -405,7 +444,34 @@ static int tasks_set(struct cli_ctx *ctx, struct targs *a, const struct who *who
 		return rc;
 	bool changed;
 	struct db_item it = {0};
-	if (db_item_set_done(db, who, id, done, a->note, &changed) != DB_OK || db_item_get(db, id, &it) != DB_OK) {
+	/* ticking an item whose linked checks were not green at the last record is an override:
+	 * it needs a note saying why, and the journal says "override" */
+	struct task_checks tc = {0};
+	if (done) {
+		struct db_item cur = {0};
+		struct db_check_states cs = {0};
+		if (db_item_get(db, id, &cur) == DB_OK && !cur.done && cur.links.n) {
+			if (db_check_list(db, &cs) != DB_OK)
+				memset(&cs, 0, sizeof(cs));
+			task_checks_eval(&cs, &cur.links, &tc);
+		}
+		db_check_states_free(&cs);
+		db_item_free(&cur);
+	}
+	bool override = tc.state == TASK_CHECKS_FAILING || tc.state == TASK_CHECKS_UNRECORDED;
+	if (override && (!a->note || !*a->note)) {
+		char *why = tc.failing_list.n ? strv_join(&tc.failing_list, ", ") : xstrdup("no mcon record has checked them yet");
+		char *c = clean(why);
+		rc = usage_error(a->sub, "item %lld's linked checks are not green (%s): run mcon record, or give --note TEXT "
+			       "saying why it is done anyway", (long long)id, c);
+		free(c);
+		free(why);
+		task_checks_free(&tc);
+		db_close(db);
+		return rc;
+	}
+	int r = override ? db_item_override(db, who, id, a->note, &changed) : db_item_set_done(db, who, id, done, a->note, &changed);
+	if (r != DB_OK || db_item_get(db, id, &it) != DB_OK) {
 		rc = db_exit(db);
 	} else {
 		printf("%s %lld [%c] ", changed ? (done ? "done" : "reopened") : (done ? "already done" : "already open"),
@@ -418,8 +484,11 @@ static int tasks_set(struct cli_ctx *ctx, struct targs *a, const struct who *who
 		}
 		if (!changed && a->note && *a->note)
 			printf(" (note added)");
+		if (changed && override)
+			printf(" (override: linked checks %s)", task_checks_word(&tc));
 		putchar('\n');
 	}
+	task_checks_free(&tc);
 	db_item_free(&it);
 	db_close(db);
 	return rc;

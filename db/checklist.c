@@ -1,6 +1,7 @@
 /* checklist: the pending items, their links to check ids and the journal of every change
  * (who, from where, when, what, with which note). Each change and its journal entry are
  * written in one transaction, so the journal is complete by construction. */
+#include "db/db_record.h"
 #include "db/internal.h"
 
 #include <stdlib.h>
@@ -217,6 +218,31 @@ int db_item_set_done(struct db *db, const struct who *who, int64_t id, bool done
 		r = set_state(db, who, id, done, at);
 		if (!r)
 			r = journal(db, who, id, at, done ? DB_ACT_DONE : DB_ACT_REOPEN, note);
+		if (!r && changed)
+			*changed = true;
+	}
+	return db_tx_end(db, r);
+}
+
+int db_item_override(struct db *db, const struct who *who, int64_t id, const char *note, bool *changed)
+{
+	if (changed)
+		*changed = false;
+	if (!note || !*note)
+		return db_set_error(db, DB_ERR_INVALID, "ticking an item whose linked checks are not green needs a note");
+	int r = check_note(db, note);
+	if (r || (r = db_tx_begin(db)))
+		return r;
+	int cur = item_state(db, id);
+	time_t at = mcon_now();
+	if (cur < 0) {
+		r = db->err.status;
+	} else if (cur == 1) {
+		r = journal(db, who, id, at, DB_ACT_NOTE, note);
+	} else {
+		r = set_state(db, who, id, true, at);
+		if (!r)
+			r = journal(db, who, id, at, DB_ACT_OVERRIDE, note);
 		if (!r && changed)
 			*changed = true;
 	}

@@ -72,8 +72,8 @@ int db_integrity_check(struct db *db);
 
 /* ---- Checklist ---- */
 
-/* Journal actions. DB_ACT_OVERRIDE is in the schema for the console (an admin ticking an
- * item whose linked check still fails); nothing writes it yet. */
+/* Journal actions. DB_ACT_OVERRIDE: an admin ticked an item whose linked checks were not
+ * green at the last record (db_item_override in db/db_record.h). */
 enum db_action { DB_ACT_ADD, DB_ACT_DONE, DB_ACT_REOPEN, DB_ACT_NOTE, DB_ACT_IMPORT, DB_ACT_OVERRIDE };
 const char *db_action_name(enum db_action a);
 

@@ -139,7 +139,8 @@ Test(tasks, done_with_note_records_who_and_when)
 	cr_assert_str_eq(json_string_value(json_object_get(note, "text")), "mxroute selector published");
 	cr_assert_str_eq(json_string_value(json_object_get(note, "by")), "bob");
 	cr_assert_str_eq(json_string_value(json_object_get(note, "at")), "2026-11-29T14:05:00Z");
-	cr_assert_str_eq(json_string_value(json_object_get(note, "action")), "done");
+	/* item 2 links dkim.selector and nothing was recorded yet: ticking it is an override */
+	cr_assert_str_eq(json_string_value(json_object_get(note, "action")), "override");
 	json_t *links = json_object_get(it, "links");
 	cr_assert_eq(json_array_size(links), 1);
 	cr_assert_str_eq(json_string_value(json_array_get(links, 0)), "dkim.selector");
@@ -152,7 +153,7 @@ Test(tasks, done_with_note_records_who_and_when)
 	trun_free(&r);
 
 	cr_assert_eq(run(&r, NULL, ARGS("tasks", "show", "2")), 0);
-	cr_assert(strstr(r.out, "done    by bob (198.51.100.7): mxroute selector published"), "%s", r.out);
+	cr_assert(strstr(r.out, "override by bob (198.51.100.7): mxroute selector published"), "%s", r.out);
 	trun_free(&r);
 }
 
@@ -162,7 +163,9 @@ Test(tasks, export_prints_the_section_with_ticks)
 	cr_assert_eq(run(&r, NULL, ARGS("tasks", "export")), 0);
 	cr_assert_str_eq(r.out, runbook_section);
 	trun_free(&r);
-	cr_assert_eq(run(&r, NULL, ARGS("tasks", "done", "3")), 0);
+	cr_assert_eq(run(&r, NULL, ARGS("tasks", "done", "3")), 2, "linked checks not recorded: a note is needed");
+	trun_free(&r);
+	cr_assert_eq(run(&r, NULL, ARGS("tasks", "done", "3", "--note", "policy published")), 0, "%s", r.err);
 	trun_free(&r);
 	cr_assert_eq(run(&r, NULL, ARGS("tasks", "add", "Rotate the read-only API key", "--link", "mailcow.api",
 				   "--note", "after the audit")), 0, "%s", r.err);

@@ -1,0 +1,38 @@
+/* check_cmd: what `mcon check` and `mcon record` share: the check arguments, the output
+ * step (testable on a hand-built run) and the previous recorded state from the database. */
+#ifndef MCON_CHECK_CMD_H
+#define MCON_CHECK_CMD_H
+
+#include <stdio.h>
+#include "cli/cli.h"
+#include "core/checks.h"
+
+struct check_args {
+	bool json;
+	const char *prom;       /* --prom FILE */
+	struct strv only;       /* --only GLOB, repeatable */
+};
+
+/* Parses `check` arguments (argv[0] is "check"); -1 after printing a usage error. */
+int check_parse_args(int argc, char **argv, struct check_args *a);
+void check_args_free(struct check_args *a);
+/* Filters, writes --prom, prints Nagios or JSON to out; returns the Nagios exit code. */
+int check_output(const struct check_args *a, struct check_run *run, const char *site, FILE *out);
+
+/* Opens the database read-only (when it exists) and fills prev with its last recorded
+ * restart counts; returns a handle for check_prev_close (NULL when there is none). */
+void *check_prev_open(struct cli_ctx *ctx, struct check_prev *prev);
+void check_prev_close(void *handle);
+
+struct db;
+struct snapshot;
+struct changes;
+/* Fills prev from an open database (db may be NULL: no previous state). */
+void check_prev_from_db(struct db *db, struct check_prev *prev);
+/* One record: runs the checks on snap with the stored restart counts, diffs against the
+ * stored state and writes the changes, the new state and the pruning in one transaction.
+ * Returns a db status; *out gets the changes (caller frees with changes_free). */
+int record_run(struct db *db, const struct config *cfg, const struct snapshot *snap, time_t at,
+	       struct changes *out, long *pruned);
+
+#endif

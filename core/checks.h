@@ -1,0 +1,119 @@
+/* checks: every check of the contract (section 4) as a pure function of the snapshot, the
+ * configuration and the previous recorded state, declared in one table; the result type, the
+ * status order and the figures the Nagios perfdata and Prometheus output report. */
+#ifndef MCON_CHECKS_H
+#define MCON_CHECKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "core/config.h"
+#include "core/snapshot.h"
+
+/* The values are the Nagios plugin exit codes. */
+enum status {
+	STATUS_OK = 0,
+	STATUS_WARNING = 1,
+	STATUS_CRITICAL = 2,
+	STATUS_UNKNOWN = 3
+};
+#define STATUS__COUNT 4
+const char *status_name(enum status s);        /* "ok", "warning", "critical", "unknown" */
+const char *status_upper(enum status s);       /* "OK", "WARNING", ... (Nagios) */
+/* Parses a status name; -1 when it is none. */
+int status_parse(const char *name);
+/* The "worst" order: ok < warning < unknown < critical. A known fault outranks a blind
+ * spot (critical beats unknown), but not being able to look outranks a mere warning. */
+int status_rank(enum status s);
+enum status status_worse(enum status a, enum status b);
+
+struct check_result {
+	const char *check;      /* the id, static */
+	char *target;
+	enum status status;
+	char *summary;          /* one line, names the values compared */
+	char *hint;             /* what to do and where; NULL when ok */
+};
+
+/* Figures for perfdata and metrics; -1 when unknown. */
+struct check_perf {
+	long containers_running, containers_total;
+	long domains_total, domains_failing;
+	long dkim_min_bits;         /* the smallest RSA key published in DNS */
+	long spf_max_lookups;       /* the largest SPF lookup count of any domain */
+	long spf_max_void;
+	long mail_deferred;
+	long collect_ms;
+};
+
+struct check_run {
+	struct check_result *results;
+	size_t n, cap;
+	struct check_perf perf;
+	time_t at;              /* when the snapshot was taken */
+};
+
+/* The previous recorded state a check may need, implemented outside core (the database).
+ * restart_count returns the restart count of a compose service at the last record, or -1
+ * when there is none. Any callback may be NULL. */
+struct check_prev {
+	long (*restart_count)(void *ud, const char *service);
+	void *ud;
+};
+
+enum target_kind {
+	TARGET_ENDPOINT,        /* docker.host */
+	TARGET_URL,             /* mailcow.url */
+	TARGET_SERVER,          /* the resolver */
+	TARGET_SERVICE,         /* compose service name */
+	TARGET_DOMAIN,
+	TARGET_DOMAIN_SELECTOR, /* <domain>/<selector> */
+	TARGET_FIXED            /* a fixed name: stack, roundcube, postfix */
+};
+
+struct check_ctx;
+struct check_def {
+	const char *id;
+	enum target_kind target;
+	const char *fixed_target;   /* TARGET_FIXED only */
+	unsigned sources;           /* bit (1u << SRC_*) per source needed */
+	bool own_errors;            /* the function itself reports its source's failure */
+	void (*run)(struct check_ctx *c);
+	const char *what;           /* one line for help and metrics */
+};
+
+/* The table, in output order. */
+extern const struct check_def check_table[];
+extern const size_t check_table_len;
+const struct check_def *check_find(const char *id);
+
+/* Runs every check; out is initialised here and freed with check_run_free. */
+void checks_run(const struct snapshot *s, const struct config *cfg, const struct check_prev *prev,
+		struct check_run *out);
+void check_run_free(struct check_run *r);
+enum status check_run_worst(const struct check_run *r);
+void check_run_counts(const struct check_run *r, size_t counts[STATUS__COUNT]);
+/* Keeps only results whose id (pattern without ':') or "id:target" (pattern with ':')
+ * matches one of the globs; returns how many are left. */
+size_t check_run_filter(struct check_run *r, const struct strv *globs);
+/* Appends one result (copies the strings); for tests and the output layer. */
+void check_run_add(struct check_run *r, const char *check, const char *target, enum status st,
+		   const char *summary, const char *hint);
+
+/* Helpers the checks use, exposed for their tests. */
+/* Bits of a base64 RSA public key (SPKI or PKCS#1); 0 when it does not parse. */
+int dkim_pubkey_bits(const char *b64, const char **key_type);
+/* The p= of a DKIM TXT record, whitespace dropped (caller frees); NULL without p=. */
+char *dkim_txt_p(const char *txt);
+/* Finds tag `name` in a "k=v; k=v" record (whitespace around tags and values dropped);
+ * caller frees; NULL when absent. */
+char *tag_value(const char *record, const char *name);
+/* MTA-STS mx: pattern match (RFC 8461: "*." matches exactly one label). */
+bool mta_sts_mx_match(const char *pattern, const char *host);
+/* "100.0 MiB" for a byte count. */
+void bytes_human(long long bytes, char out[32]);
+/* Lower-case hex sha256 of a string (caller frees). */
+char *sha256_hex(const char *data, size_t len);
+/* Copies s without control characters, '|' or newlines, cut at max bytes (caller frees). */
+char *text_clean(const char *s, size_t max);
+
+#endif

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# bench check: `mcon check` against the simulator's demo scenario with no added latency,
+# best of 5 wall times (limit 300 ms). Usage: check.sh BUILD_DIR (run by tests/bench/run).
+set -uo pipefail
+B=${1:-build}
+T=$(mktemp -d /tmp/mcon-bench-check.XXXXXX)
+sim_pid=
+cleanup() {
+	if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null; fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+if [ ! -x "$B/mcon-sim" ] || [ ! -x "$B/mcon" ]; then
+	echo "check: $B/mcon and $B/mcon-sim are needed"; exit 1
+fi
+"$B/mcon-sim" --dir "$T/sim" >"$T/sim.out" 2>"$T/sim.err" &
+sim_pid=$!
+for _ in $(seq 1 300); do
+	grep -q '^ready ' "$T/sim.out" 2>/dev/null && break
+	kill -0 "$sim_pid" 2>/dev/null || break
+	sleep 0.1
+done
+if ! grep -q '^ready ' "$T/sim.out"; then
+	echo "check: the simulator did not get ready:"; tail -5 "$T/sim.err"; exit 1
+fi
+conf=$(sed -n 's/^ready //p' "$T/sim.out" | head -1)
+best= code=
+for _ in 1 2 3 4 5; do
+	s=$(date +%s%N)
+	"$B/mcon" --config "$conf" check >"$T/check.out" 2>&1
+	code=$?
+	e=$(date +%s%N)
+	ms=$(( (e - s) / 1000000 ))
+	if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
+done
+verdict=PASS; rc=0
+[ "$best" -lt 300 ] || { verdict=FAIL; rc=1; }
+if ! head -1 "$T/check.out" | grep -q '^MCON '; then
+	verdict="FAIL (no Nagios output)"; rc=1
+fi
+echo "check: mcon check on the demo site: ${best} ms wall (best of 5, exit $code, limit 300 ms) $verdict"
+head -1 "$T/check.out" | cut -c1-200
+exit $rc

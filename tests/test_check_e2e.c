@@ -1,0 +1,316 @@
+/* `mcon check` end to end against the simulator: the demo scenario's planted problems are
+ * found with their ids and targets and nothing else fails; a healthy scenario (the demo with
+ * its problems repaired) is all OK; exit codes follow the worst status; a switched-on fault
+ * turns exactly the checks that need that backend unknown; history records the change. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/assets.h"
+#include "core/checks.h"
+#include "tests/support/simproc.h"
+#include "tests/support/trun.h"
+
+#define MAXARGS 12
+
+/* Runs mcon against the simulator with args (space separated, no quoting); returns the exit
+ * code, *out its standard output (caller frees). */
+static int mcon(struct simproc *sp, const char *args, char **out)
+{
+	char *copy = xstrdup(args), *save = NULL;
+	const char *argv[MAXARGS + 4] = {trun_bin(), "--config", sp->conf};
+	size_t n = 3;
+	for (char *w = strtok_r(copy, " ", &save); w && n < MAXARGS + 3; w = strtok_r(NULL, " ", &save))
+		argv[n++] = w;
+	argv[n] = NULL;
+	struct trun r;
+	trun(&r, NULL, argv);
+	*out = xstrdup(r.out ? r.out : "");
+	int code = r.code;
+	trun_free(&r);
+	free(copy);
+	return code;
+}
+
+static struct simproc *sim_start(const char *scenario)
+{
+	struct simproc *sp = simproc_start(scenario, NULL);
+	cr_assert(sp, "mcon-sim did not start (see stderr)");
+	return sp;
+}
+
+static void sim_stop(struct simproc *sp)
+{
+	cr_expect_eq(simproc_stop(sp), 0, "mcon-sim did not stop cleanly");
+}
+
+static void sim_ctl(struct simproc *sp, const char *cmd)
+{
+	cr_assert(simproc_ctl_ok(sp, "%s", cmd), "mcon-sim ctl %s failed", cmd);
+}
+
+static json_t *check_json(struct simproc *s, int *rc)
+{
+	char *out;
+	*rc = mcon(s, "check --json", &out);
+	json_error_t e;
+	json_t *j = json_loads(out, 0, &e);
+	cr_assert(j, "check --json: %s: %.300s", e.text, out);
+	free(out);
+	return j;
+}
+
+static json_t *scenario_json(void)
+{
+	const struct asset *a = asset_find("demo-scenario.json");
+	cr_assert(a, "no bundled demo-scenario.json");
+	json_error_t e;
+	json_t *j = json_loadb((const char *)a->data, a->len, 0, &e);
+	cr_assert(j, "demo-scenario.json: %s", e.text);
+	return j;
+}
+
+static bool planted_has(json_t *planted, const char *check, const char *target)
+{
+	size_t i;
+	json_t *p;
+	json_array_foreach(planted, i, p)
+		if (strcmp(json_string_value(json_object_get(p, "check")), check) == 0 &&
+		    strcmp(json_string_value(json_object_get(p, "target")), target) == 0)
+			return true;
+	return false;
+}
+
+Test(check_e2e, demo_finds_exactly_the_planted_problems, .timeout = 120)
+{
+	json_t *sc = scenario_json();
+	json_t *planted = json_object_get(sc, "planted");
+	cr_assert(json_array_size(planted) > 0);
+	struct simproc *s = sim_start(NULL);
+	int rc;
+	json_t *r = check_json(s, &rc);
+	json_t *results = json_object_get(r, "results");
+	size_t i;
+	json_t *x;
+	enum status worst = STATUS_OK;
+	json_array_foreach(results, i, x) {
+		const char *check = json_string_value(json_object_get(x, "check"));
+		const char *target = json_string_value(json_object_get(x, "target"));
+		int st = status_parse(json_string_value(json_object_get(x, "status")));
+		cr_assert(st >= 0);
+		worst = status_worse(worst, (enum status)st);
+		if (st != STATUS_OK)
+			cr_expect(planted_has(planted, check, target), "not planted: %s %s %s: %s", status_name((enum status)st),
+				  check, target, json_string_value(json_object_get(x, "summary")));
+	}
+	json_t *p;
+	json_array_foreach(planted, i, p) {
+		const char *check = json_string_value(json_object_get(p, "check"));
+		const char *target = json_string_value(json_object_get(p, "target"));
+		bool found = false;
+		size_t k;
+		json_array_foreach(results, k, x)
+			if (strcmp(json_string_value(json_object_get(x, "check")), check) == 0 &&
+			    strcmp(json_string_value(json_object_get(x, "target")), target) == 0 &&
+			    strcmp(json_string_value(json_object_get(x, "status")), "ok") != 0)
+				found = true;
+		cr_expect(found, "planted problem not found: %s %s", check, target);
+	}
+	cr_expect_eq(rc, (int)worst, "exit %d, worst %s", rc, status_name(worst));
+	cr_expect_str_eq(json_string_value(json_object_get(r, "status")), status_name(worst));
+	json_decref(r);
+	json_decref(sc);
+	sim_stop(s);
+}
+
+/* The demo with its planted problems repaired: the mxroute keys published, MTA-STS enforced,
+ * the size limits in line, the queue empty and the missing catch-all added. */
+static char *healthy_scenario(void)
+{
+	json_t *sc = scenario_json();
+	json_object_set_new(sc, "planted", json_array());
+	json_t *doms = json_object_get(json_object_get(sc, "mailcow"), "domains");
+	json_t *good_key = NULL;
+	size_t i;
+	json_t *d;
+	json_array_foreach(doms, i, d) {
+		json_t *dkim = json_object_get(json_object_get(d, "dns"), "dkim");
+		if (!good_key && json_object_get(dkim, "mxroute"))
+			good_key = json_object_get(dkim, "mxroute");
+	}
+	cr_assert(good_key);
+	json_array_foreach(doms, i, d) {
+		json_t *dkim = json_object_get(json_object_get(d, "dns"), "dkim");
+		if (dkim && !json_object_get(dkim, "mxroute"))
+			json_object_set(dkim, "mxroute", good_key);
+		json_t *sts = json_object_get(d, "mta_sts");
+		if (sts)
+			json_object_set_new(sts, "mode", json_string("enforce"));
+	}
+	json_t *l = json_object_get(sc, "limits");
+	json_object_set_new(l, "rspamd_max_message", json_string("150Mb"));
+	json_object_set_new(l, "antivirus_max_size", json_integer(104857600));
+	json_object_set_new(l, "clamd_stream_max_length", json_string("100M"));
+	json_object_set_new(l, "clamd_max_file_size", json_string("100M"));
+	json_object_set_new(l, "clamd_max_scan_size", json_string("200M"));
+	json_object_set_new(json_object_get(json_object_get(sc, "mailcow"), "mailq"), "deferred", json_integer(0));
+	json_t *aliases = json_object_get(json_object_get(sc, "mailcow"), "aliases");
+	json_array_foreach(doms, i, d) {
+		const char *name = json_string_value(json_object_get(d, "name"));
+		char *addr = xasprintf("@%s", name);
+		bool have = false;
+		size_t k;
+		json_t *a;
+		json_array_foreach(aliases, k, a)
+			have |= strcmp(json_string_value(json_object_get(a, "address")), addr) == 0;
+		if (!have) {
+			json_t *a0 = json_deep_copy(json_array_get(aliases, 0));
+			json_object_set_new(a0, "id", json_integer(900 + (json_int_t)i));
+			json_object_set_new(a0, "address", json_string(addr));
+			json_array_append_new(aliases, a0);
+		}
+		free(addr);
+	}
+	char *dir = simproc_tmpdir("healthy-scenario");
+	char *path = xasprintf("%s/scenario.json", dir);
+	free(dir);
+	cr_assert_eq(json_dump_file(sc, path, JSON_INDENT(1)), 0);
+	json_decref(sc);
+	return path;
+}
+
+Test(check_e2e, healthy_scenario_is_all_ok, .timeout = 120)
+{
+	char *path = healthy_scenario();
+	struct simproc *s = sim_start(path);
+	int rc;
+	json_t *r = check_json(s, &rc);
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(r, "results"), i, x)
+		cr_expect_str_eq(json_string_value(json_object_get(x, "status")), "ok", "%s %s: %s",
+				 json_string_value(json_object_get(x, "check")), json_string_value(json_object_get(x, "target")),
+				 json_string_value(json_object_get(x, "summary")));
+	cr_expect_eq(rc, 0);
+	char *out;
+	cr_expect_eq(mcon(s, "check", &out), 0);
+	cr_expect(str_starts_with(out, "MCON OK: all "), "%s", out);
+	free(out);
+	/* one switched-on warning: exit 1 */
+	sim_ctl(s, "mailq deferred 10");
+	cr_expect_eq(mcon(s, "check", &out), 1);
+	cr_expect(str_starts_with(out, "MCON WARNING: 0 critical, 1 warning"), "%s", out);
+	free(out);
+	sim_ctl(s, "mailq deferred 30");
+	cr_expect_eq(mcon(s, "check", &out), 2);
+	free(out);
+	json_decref(r);
+	sim_stop(s);
+	free(path);
+}
+
+/* Which checks need which backend of the simulator. */
+static bool needs(const char *check, unsigned src)
+{
+	const struct check_def *d = check_find(check);
+	cr_assert(d, "unknown check id %s", check);
+	return (d->sources & src) != 0;
+}
+
+/* domains_too: the fault takes MailCow's domain list, so every per-domain check is unknown. */
+static void fault_case(const char *name, const char *fault, unsigned src, const char *own, bool domains_too)
+{
+	(void)name;
+	struct simproc *s = sim_start(NULL);
+	int rc;
+	json_t *before = check_json(s, &rc);
+	sim_ctl(s, fault);
+	json_t *after = check_json(s, &rc);
+	int worst = status_parse(json_string_value(json_object_get(after, "status")));
+	cr_expect_eq(rc, worst, "%s: exit %d, worst %d", fault, rc, worst);
+	cr_expect(worst == STATUS_UNKNOWN || worst == STATUS_CRITICAL, "%s: worst %d", fault, worst);
+	json_t *rb = json_object_get(before, "results"), *ra = json_object_get(after, "results");
+	size_t i;
+	json_t *x;
+	size_t unknown = 0;
+	json_array_foreach(ra, i, x) {
+		const char *check = json_string_value(json_object_get(x, "check"));
+		const char *target = json_string_value(json_object_get(x, "target"));
+		const char *st = json_string_value(json_object_get(x, "status"));
+		const struct check_def *def = check_find(check);
+		bool per_domain = def && (def->target == TARGET_DOMAIN || def->target == TARGET_DOMAIN_SELECTOR);
+		if (strcmp(check, own) == 0 || needs(check, src) || (domains_too && per_domain)) {
+			cr_expect_str_eq(st, "unknown", "%s: %s %s is %s", fault, check, target, st);
+			unknown++;
+			continue;
+		}
+		/* every other result is as it was before the fault */
+		const char *was = NULL;
+		size_t k;
+		json_t *y;
+		json_array_foreach(rb, k, y)
+			if (strcmp(json_string_value(json_object_get(y, "check")), check) == 0 &&
+			    strcmp(json_string_value(json_object_get(y, "target")), target) == 0)
+				was = json_string_value(json_object_get(y, "status"));
+		cr_expect(was && strcmp(was, st) == 0, "%s: %s %s was %s, now %s", fault, check, target, was ? was : "absent", st);
+	}
+	cr_expect_gt(unknown, 0);
+	json_decref(before);
+	json_decref(after);
+	sim_stop(s);
+}
+
+Test(check_e2e, docker_fault_unknown_only_where_needed, .timeout = 120)
+{
+	fault_case("fdocker", "fault docker down", 1u << SRC_DOCKER, "docker.api", false);
+}
+
+Test(check_e2e, dns_fault_unknown_only_where_needed, .timeout = 120)
+{
+	fault_case("fdns", "fault dns down", 1u << SRC_DNS, "dns.resolver", false);
+}
+
+Test(check_e2e, mailcow_fault_unknown_only_where_needed, .timeout = 120)
+{
+	fault_case("fmailcow", "fault mailcow down", 1u << SRC_MAILCOW, "mailcow.api", true);
+}
+
+Test(check_e2e, record_and_history_see_a_change, .timeout = 120)
+{
+	struct simproc *s = sim_start(NULL);
+	char *out;
+	cr_assert_eq(mcon(s, "record", &out), 0, "%s", out);
+	free(out);
+	cr_assert_eq(mcon(s, "record", &out), 0);
+	cr_expect(strstr(out, "recorded 0 changes") != NULL, "%s", out);
+	free(out);
+	sim_ctl(s, "container redis-mailcow connect netgrimoire");
+	cr_assert_eq(mcon(s, "record", &out), 0);
+	free(out);
+	cr_assert_eq(mcon(s, "history --since 1h --json", &out), 0);
+	json_t *h = json_loads(out, 0, NULL);
+	cr_assert(json_is_array(h), "%s", out);
+	cr_expect(str_starts_with(json_string_value(json_object_get(json_array_get(h, 0), "kind")), "c"));
+	bool net = false, chk = false;
+	size_t i;
+	json_t *x;
+	json_array_foreach(h, i, x) {
+		const char *kind = json_string_value(json_object_get(x, "kind"));
+		const char *target = json_string_value(json_object_get(x, "target"));
+		net |= strcmp(kind, "container.networks") == 0 && strcmp(target, "redis-mailcow") == 0;
+		chk |= strcmp(kind, "check") == 0 && strcmp(target, "overlay.attachment:redis-mailcow") == 0 &&
+		       strcmp(json_string_value(json_object_get(x, "to")), "critical") == 0;
+	}
+	cr_expect(net && chk, "%s", out);
+	json_decref(h);
+	free(out);
+	sim_stop(s);
+}

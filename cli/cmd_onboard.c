@@ -184,7 +184,7 @@ int cmd_onboard(struct cli_ctx *ctx, int argc, char **argv)
 		if (!term.db)
 			fprintf(stderr, "mcon: %s (the plan shows no recorded state)\n", derr.msg);
 	}
-	live = onboard_live_new(&ctx->cfg, NULL, onboard_verify_relay_mx, NULL, &err);
+	live = onboard_live_new(&ctx->cfg, onboard_verify_checks, onboard_verify_relay_mx, NULL, &err);
 	if (!live) {
 		rc = cli_error(EXIT_USAGE, "%s", err);
 		goto out;

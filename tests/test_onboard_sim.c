@@ -256,3 +256,84 @@ Test(onboard_sim, fault_at_the_catchall_then_a_rerun_completes)
 	expect_domain_state();
 	trun_free(&r);
 }
+
+/* The zone lines of the plan (step f), published through the simulator's control channel;
+ * the relay's DKIM placeholder gets the key the relay would show. */
+static void publish_zone(const char *plan)
+{
+	json_error_t je;
+	json_t *sc = json_load_file("tests/data/healthy-scenario.json", 0, &je);
+	cr_assert_not_null(sc);
+	const char *relay_key = json_string_value(json_object_get(json_object_get(json_object_get(json_object_get(sc, "dns"), "publish"), "dkim"), "mxroute"));
+	cr_assert_not_null(relay_key);
+	int added = 0;
+	char *copy = xstrdup(plan);
+	for (char *sv = NULL, *line = strtok_r(copy, "\n", &sv); line; line = strtok_r(NULL, "\n", &sv)) {
+		if (!str_starts_with(line, "    ") || line[4] == ';' || !strstr(line, " 3600 IN "))
+			continue;
+		char name[256], type[16];
+		int off = 0;
+		cr_assert_eq(sscanf(line + 4, "%255s 3600 IN %15s %n", name, type, &off), 2, "%s", line);
+		const char *data = line + 4 + off;
+		char *value = strstr(data, "\"<the DKIM record") ? xasprintf("%s", relay_key) : xstrdup(data);
+		cr_assert(simproc_ctl_ok(sp, "dns add %s %s %s", name, type, value), "dns add %s %s %s", name, type, value);
+		free(value);
+		added++;
+	}
+	free(copy);
+	json_decref(sc);
+	cr_assert_eq(added, 9, "MX x2, SPF, 2 DKIM, DMARC, _mta-sts, mta-sts, TLS-RPT");
+}
+
+Test(onboard_sim, verify_lists_exactly_the_missing_records_then_passes)
+{
+	struct trun r;
+	onboard(&r, false, NULL, (const char *const[]){"--apply", "--yes", "--catchall-to", GOTO, NULL});
+	cr_assert_eq(r.code, 1, "%s\n%s", r.out, r.err);
+	cr_assert(strstr(r.err, "is not onboarded yet"), "%s", r.err);
+	const char *missing = strstr(r.out, "still missing or wrong:");
+	cr_assert_not_null(missing, "%s", r.out);
+	static const char *const want[] = {
+		"  mx.relay " DOMAIN " (", "  spf.record " DOMAIN " (", "  dmarc.record " DOMAIN " (",
+		"  dkim.mailcow " DOMAIN " (", "  dkim.selector " DOMAIN "/mailcow (", "  dkim.selector " DOMAIN "/mxroute (",
+		"  mta_sts.record " DOMAIN " (", "  mta_sts.policy " DOMAIN " (", "  tls_rpt.record " DOMAIN " (",
+	};
+	size_t lines = 0;
+	for (const char *p = missing; (p = strchr(p, '\n')) && p[1] == ' '; p++)
+		lines++;
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		cr_expect(strstr(missing, want[i]), "%s not listed:\n%s", want[i], missing);
+	cr_expect_eq(lines, ARRAY_SIZE(want), "exactly the missing ones:\n%s", missing);
+	cr_expect(!strstr(missing, "domain.active"), "%s", missing);
+	cr_expect(!strstr(missing, "domain.catchall"), "%s", missing);
+	cr_expect(!strstr(missing, "relay.outbound"), "%s", missing);
+	trun_free(&r);
+
+	/* the admin publishes the plan's records */
+	onboard(&r, true, NULL, (const char *const[]){"--plan", NULL});
+	cr_assert_eq(r.code, 0);
+	publish_zone(r.out);
+	trun_free(&r);
+
+	onboard(&r, false, NULL, (const char *const[]){"--apply", "--yes", NULL});
+	cr_assert_eq(r.code, 0, "%s\n%s", r.out, r.err);
+	cr_assert(strstr(r.out, "; onboarded"), "%s", r.out);
+	char *p = policy();
+	cr_assert(strstr(p, "mode: enforce"), "%s", p);
+	free(p);
+	size_t n;
+	struct onboard_outcome *v = outcomes(&n);
+	for (size_t i = 0; i < n; i++)
+		cr_expect_eq(v[i].state, OB_DONE, "%s is %s", v[i].step, onboard_state_name(v[i].state));
+	cr_assert_eq(n, 9);
+	db_onboard_outcomes_free(v, n);
+	trun_free(&r);
+
+	/* running it again changes nothing */
+	int before = posts();
+	onboard(&r, false, NULL, (const char *const[]){"--apply", "--yes", NULL});
+	cr_assert_eq(r.code, 0, "%s\n%s", r.out, r.err);
+	cr_assert_eq(posts(), before);
+	trun_free(&r);
+	expect_domain_state();
+}

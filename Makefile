@@ -11,7 +11,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-PKGS      := ncursesw libcurl jansson sqlite3 libcares inih libcrypto
+PKGS      := ncursesw libcurl jansson sqlite3 libcares inih libidn2 libcrypto
 SIM_PKGS  := libmicrohttpd ldns gnutls
 TEST_PKGS := criterion vterm
 

@@ -63,6 +63,28 @@ static const struct cli_command commands[] = {
 	{"info", cmd_info, false, "info",
 	 "Shows which configuration file, database, Docker endpoint, MailCow URL and resolver\n"
 	 "are in use, and whether each answers."},
+	{"onboard", cmd_onboard, true,
+	 "onboard DOMAIN [--plan] [--apply] [--yes] [--wait DURATION] [--catchall-to ADDRESS] [--mx HOST]",
+	 "The new-domain walkthrough (steps a..i of assets/onboarding.ini): preflight, create the\n"
+	 "domain in MailCow (DKIM selector dkim.mailcow_selector, 2048 bits) or adopt it, the active\n"
+	 "catch-all @DOMAIN, MailCow's DKIM key, the relay side (manual), the DNS records to publish,\n"
+	 "MTA-STS in testing mode, verification, then MTA-STS enforce.\n\n"
+	 "  --plan                print every step and the zone lines, write nothing (the default;\n"
+	 "                        a read-only API key is enough)\n"
+	 "  --apply               run the steps from the first one not done, asking before each\n"
+	 "                        write; then verify once: exit 0 when every check of the domain\n"
+	 "                        passes, 1 listing what is missing\n"
+	 "  --yes                 do not ask before writes\n"
+	 "  --wait DURATION       keep verifying with backoff (5s doubling to 60s) up to DURATION\n"
+	 "  --catchall-to ADDRESS the mailbox the catch-all delivers to (asked when missing)\n"
+	 "  --mx HOST             a concrete MX host of the relay for the zone lines (repeatable);\n"
+	 "                        by default the live MX of a domain already behind the relay\n\n"
+	 "Each step's outcome (who, when, result, what was written) is stored in the database;\n"
+	 "a rerun resumes at the first step not done and never repeats a done one. Manual steps\n"
+	 "(the relay, DNS) are shown and stay pending until the checks see their records.\n"
+	 "Writing needs a read-write API key (MailCow: Configuration -> Access -> Administrators\n"
+	 "-> API). Exit: 0 all checks pass, 1 not yet or a step failed, 2 usage, configuration\n"
+	 "or a read-only key."},
 	{"snapshot", cmd_snapshot, true, "snapshot --json",
 	 "Collects the stack's state once (Docker, the MailCow API, DNS, MTA-STS policies and the\n"
 	 "stack's files, all at once) and prints it as one JSON object: domains, aliases, DKIM,\n"

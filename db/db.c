@@ -79,6 +79,25 @@ static const char *const migrations[] = {
 	"	at INTEGER NOT NULL,\n"
 	"	PRIMARY KEY (check_id, target)\n"
 	");\n",
+
+	/* 3: the onboarding walkthrough: every change of a step's state, and when a domain
+	 * started and finished onboarding. */
+	"CREATE TABLE onboard_step(\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	domain TEXT NOT NULL,\n"
+	"	step TEXT NOT NULL,\n"
+	"	state TEXT NOT NULL CHECK (state IN ('todo', 'done', 'skipped', 'pending', 'failed', 'needs-rw', 'declined')),\n"
+	"	at INTEGER NOT NULL,\n"
+	"	who TEXT NOT NULL,\n"
+	"	detail TEXT,\n"
+	"	written TEXT\n"
+	");\n"
+	"CREATE INDEX onboard_step_domain ON onboard_step(domain, step, id);\n"
+	"CREATE TABLE onboard_domain(\n"
+	"	domain TEXT PRIMARY KEY,\n"
+	"	started_at INTEGER NOT NULL,\n"
+	"	onboarded_at INTEGER\n"
+	");\n",
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");

@@ -60,9 +60,11 @@ static const struct cli_command commands[] = {
 	 "  --since DURATION  how far back: 90m, 24h, 7d, 2w (default 24h)\n"
 	 "  --json            an array of {\"at\", \"kind\", \"target\", \"from\", \"to\", \"detail\"}\n\n"
 	 "Without a database yet the history is empty. Exit: 0 ok, 1 database error, 2 usage error."},
-	{"info", cmd_info, false, "info",
-	 "Shows which configuration file, database, Docker endpoint, MailCow URL and resolver\n"
-	 "are in use, and whether each answers."},
+	{"info", cmd_info, false, "info [--offline]",
+	 "Shows which configuration file, database, Docker endpoint, MailCow URL, resolver and\n"
+	 "mailcow-dockerized checkout are in use, and whether each answers (one collection, as\n"
+	 "`mcon check` does). Exits 1 when a part does not answer or is not configured.\n\n"
+	 "  --offline  only say what is in use; ask nothing"},
 	{"onboard", cmd_onboard, true,
 	 "onboard DOMAIN [--plan] [--apply] [--yes] [--wait DURATION] [--catchall-to ADDRESS] [--mx HOST]",
 	 "The new-domain walkthrough (steps a..i of assets/onboarding.ini): preflight, create the\n"

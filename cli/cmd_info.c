@@ -1,27 +1,85 @@
-/* cmd_info: `mcon info`, what mcon would use and whether each part answers. */
+/* cmd_info: `mcon info`, which configuration, database, Docker endpoint, MailCow URL and
+ * resolver are in use, and whether each answers (one collection, as `check` does). */
 #include "cli/cli.h"
+#include "core/collect.h"
+#include "core/sanitize.h"
+#include "db/db.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+/* Prints "name: target (state)" with every network-borne part sanitized. */
+static void info_line(const char *name, const char *target, const struct part_error *err, const char *ok_text)
+{
+	char *t = sanitize_str(target, (size_t)-1, 0);
+	char *state = err && err->failed ? sanitize_str(err->why ? err->why : "failed", (size_t)-1, 0)
+					 : sanitize_str(ok_text, (size_t)-1, 0);
+	printf("%-10s %s (%s%s)\n", name, t, err && err->failed ? "FAILED: " : "", state);
+	free(t);
+	free(state);
+}
+
+static void info_db(const char *path)
+{
+	struct db_error err = {0};
+	bool exists = access(path, F_OK) == 0;
+	if (!exists) {
+		printf("%-10s %s (not created yet; the first write creates it)\n", "database:", path);
+		return;
+	}
+	struct db *db = db_open(path, DB_OPEN_READONLY, &err);
+	if (!db) {
+		printf("%-10s %s (FAILED: %s)\n", "database:", path, err.msg);
+		return;
+	}
+	int version = db_schema_version(db);
+	db_close(db);
+	printf("%-10s %s (schema %d, %s)\n", "database:", path, version,
+	       access(path, W_OK) == 0 ? "writable" : "read-only");
+}
 
 int cmd_info(struct cli_ctx *ctx, int argc, char **argv)
 {
-	(void)argv;
-	if (argc > 1)
-		return cli_error(EXIT_USAGE, "info takes no arguments");
-	const struct config *c = &ctx->cfg;
-	const char *db = cli_db_path(ctx);
-	printf("config:     %s\n", c->path ? c->path : "(none found; defaults in force)");
-	printf("database:   %s (%s)\n", db, access(db, F_OK) == 0 ? (access(db, W_OK) == 0 ? "exists, writable" : "exists, read-only") : "not created yet");
-	printf("docker:     %s\n", c->docker_host);
-	printf("mailcow:    %s\n", c->mailcow_url ? c->mailcow_url : "(mailcow.url not set)");
-	if (c->dns_servers.n) {
-		char *s = strv_join(&c->dns_servers, ", ");
-		printf("resolver:   %s\n", s);
-		free(s);
-	} else {
-		printf("resolver:   system (/etc/resolv.conf)\n");
+	bool offline = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--offline") == 0)
+			offline = true;
+		else
+			return cli_error(EXIT_USAGE, "info: unknown argument '%s' (see mcon info --help)", argv[i]);
 	}
-	return EXIT_OK;
+	const struct config *c = &ctx->cfg;
+	printf("%-10s %s\n", "config:", c->path ? c->path : "(none found; defaults in force)");
+	info_db(cli_db_path(ctx));
+	char *resolver = c->dns_servers.n ? strv_join(&c->dns_servers, ", ") : xstrdup("system (/etc/resolv.conf)");
+	if (offline) {
+		printf("%-10s %s\n", "docker:", c->docker_host);
+		printf("%-10s %s\n", "mailcow:", c->mailcow_url ? c->mailcow_url : "(mailcow.url not set)");
+		printf("%-10s %s\n", "resolver:", resolver);
+		printf("%-10s %s\n", "files:", c->mailcow_dir);
+		free(resolver);
+		return EXIT_OK;
+	}
+
+	struct collect_opts o = {.cancel_fd = -1};
+	struct snapshot *s = collect_run(c, &o);
+	char *docker_ok = xasprintf("API %s, engine %s, %zu containers in project %s",
+				    s->docker.api_version ? s->docker.api_version : "?",
+				    s->docker.server_version ? s->docker.server_version : "?", s->docker.n_containers,
+				    c->docker_project);
+	info_line("docker:", c->docker_host, &s->docker.err, docker_ok);
+	char *mc_ok = xasprintf("version %s, %zu domains", s->mailcow.version ? s->mailcow.version : "?",
+				s->mailcow.n_domains);
+	struct part_error unset = {.failed = true, .why = (char *)"mailcow.url is not set"};
+	info_line("mailcow:", c->mailcow_url ? c->mailcow_url : "-", c->mailcow_url ? &s->mailcow.err : &unset, mc_ok);
+	info_line("resolver:", resolver, &s->dns_err, s->n_domains ? "answers" : "not asked: no domain to resolve");
+	info_line("files:", c->mailcow_dir, &s->limits.err, "size limits read");
+	bool failed = s->docker.err.failed || s->mailcow.err.failed || s->dns_err.failed || s->limits.err.failed ||
+		      !c->mailcow_url;
+	free(docker_ok);
+	free(mc_ok);
+	free(resolver);
+	snapshot_free(s);
+	return failed ? EXIT_FAIL : EXIT_OK;
 }

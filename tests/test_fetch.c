@@ -49,7 +49,7 @@ static void on_cancelled(void *ud)
 	((struct tally *)ud)->abandoned++;
 }
 
-Test(fetch, bounded_parallel_timeouts_start_when_started, .timeout = 30)
+Test(fetch, bounded_parallel_timeouts_start_when_started)
 {
 	struct httpsrv *srv = httpsrv_start(NULL, NULL, slow, NULL);
 	char *url = xasprintf("http://127.0.0.1:%d/x", httpsrv_port(srv));
@@ -73,7 +73,7 @@ Test(fetch, bounded_parallel_timeouts_start_when_started, .timeout = 30)
 	free(url);
 }
 
-Test(fetch, abandoned_transfers_are_reported, .timeout = 30)
+Test(fetch, abandoned_transfers_are_reported)
 {
 	struct httpsrv *srv = httpsrv_start(NULL, NULL, slow, NULL);
 	char *url = xasprintf("http://127.0.0.1:%d/x", httpsrv_port(srv));
@@ -125,7 +125,7 @@ static void then_dns(struct fetch_result *r, void *ud)
 	dns_query(c->r, "example.test", DNS_T_MX, &c->a, on_dns, c);
 }
 
-Test(fetch, dns_started_from_http_callback_is_polled_at_once, .timeout = 30)
+Test(fetch, dns_started_from_http_callback_is_polled_at_once)
 {
 	const char *ns = getenv("MCON_TEST_DNS");
 	if (!ns || !*ns)

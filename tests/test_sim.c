@@ -70,7 +70,7 @@ static char *file_in(const char *rel)
 	return t;
 }
 
-TestSuite(sim, .init = start_demo, .fini = stop_sim, .timeout = 120);
+TestSuite(sim, .init = start_demo, .fini = stop_sim);
 
 /* ------------------------------------------------------------------ files and config */
 
@@ -684,7 +684,7 @@ static char *refused(const char *scenario_path)
 	return xstrdup(buf);
 }
 
-TestSuite(scenario, .timeout = 60);
+TestSuite(scenario);
 
 Test(scenario, a_bad_field_is_named_by_its_path)
 {

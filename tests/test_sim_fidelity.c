@@ -24,7 +24,7 @@ static void stop(void)
 	sp = NULL;
 }
 
-TestSuite(fidelity, .init = start, .fini = stop, .timeout = 60);
+TestSuite(fidelity, .init = start, .fini = stop);
 
 /* Objects whose keys are data (names, ids, labels), not field names. */
 static bool is_map(const char *path)

@@ -267,8 +267,12 @@ Test(sim, docker_events_replays_the_real_actions_between_since_and_until)
 
 Test(sim, docker_events_streams_until_the_client_hangs_up)
 {
-	char *out = sh_expect(0, "( timeout 3 docker events --format '{{.Action}}' > \"$SIM_DIR/ev.txt\" & ); sleep 1; "
-				 "%s ctl \"$SIM_DIR\" container unbound-mailcow unhealthy >/dev/null; sleep 2.5; "
+	/* The client gets 3 s to connect (a loaded machine starts the docker CLI slowly), then
+	 * the event; the stream ends when timeout hangs up at 8 s, which the loop waits for. */
+	char *out = sh_expect(0, "( timeout 8 docker events --format '{{.Action}}' > \"$SIM_DIR/ev.txt\" & "
+				 "echo $! > \"$SIM_DIR/ev.pid\" ); sleep 3; "
+				 "%s ctl \"$SIM_DIR\" container unbound-mailcow unhealthy >/dev/null; "
+				 "while kill -0 $(cat \"$SIM_DIR/ev.pid\") 2>/dev/null; do sleep 0.2; done; "
 				 "cat \"$SIM_DIR/ev.txt\"",
 			      simproc_bin());
 	cr_expect_str_eq(out, "health_status: unhealthy\n");

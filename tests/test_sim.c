@@ -54,6 +54,13 @@ static int count_lines(const char *s)
 	return n;
 }
 
+static time_t wall_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -226,12 +233,15 @@ Test(sim, docker_network_inspect_shows_only_nginx_on_the_overlay)
 
 Test(sim, docker_events_replays_the_real_actions_between_since_and_until)
 {
-	time_t since = time(NULL) - 1;
+	/* clock_gettime, not time(): glibc's time() reads the coarse clock, a few ms behind the
+	 * one the simulator stamps events with, so an event just past a second boundary
+	 * could fall after an until taken from it. */
+	time_t since = wall_s() - 1;
 	cr_assert(simproc_ctl_ok(sp, "container postfix-mailcow connect netgrimoire"));
 	cr_assert(simproc_ctl_ok(sp, "container clamd-mailcow unhealthy"));
 	cr_assert(simproc_ctl_ok(sp, "container rspamd-mailcow restart"));
 	cr_assert(simproc_ctl_ok(sp, "container sogo-mailcow stop"));
-	time_t until = time(NULL) + 1;
+	time_t until = wall_s() + 1;
 	char *out = sh_expect(0, "timeout 20 docker events --since %ld --until %ld --format "
 				 "'{{.Type}}|{{.Action}}|{{.Actor.Attributes.name}}|{{.Actor.Attributes.container}}'",
 			      (long)since, (long)until);

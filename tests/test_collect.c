@@ -169,10 +169,22 @@ static void stack_down(struct stack *st)
 	free(st->extra);
 }
 
+/* Every snapshot a test made stays reachable from here: a failed cr_assert ends the test
+ * before its snapshot_free, and a LeakSanitizer report would bury the failure. (The
+ * pointers may dangle once freed; nothing reads them.) */
+static struct snapshot *held[16];
+static size_t n_held;
+
+static struct snapshot *hold(struct snapshot *s)
+{
+	held[n_held++ % (sizeof(held) / sizeof(held[0]))] = s;
+	return s;
+}
+
 static struct snapshot *collect(struct stack *st, const struct snapshot *prev)
 {
 	struct collect_opts o = {.prev = prev, .cancel_fd = -1};
-	return collect_run(&st->cfg, &o);
+	return hold(collect_run(&st->cfg, &o));
 }
 
 static const struct snap_domain *dom(const struct snapshot *s, const char *name)
@@ -247,7 +259,7 @@ static void assert_mailcow_complete(const struct snapshot *s)
 
 Test(collect, complete_refresh)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	struct snapshot *s = collect(&st, NULL);
 	cr_assert_str_eq(s->site, "testsite");
@@ -269,7 +281,7 @@ Test(collect, complete_refresh)
 
 Test(collect, domains_follow_include_exclude)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	free(st.extra);
 	/* Replaces [domains]: all MailCow domains but loop.test, plus a name MailCow lacks. */
@@ -303,7 +315,7 @@ Test(collect, real_dockerd_nsd_and_https)
 	const char *host = getenv("MCON_TEST_DOCKER_HOST");
 	if (!host || !*host)
 		cr_assert_fail("MCON_TEST_DOCKER_HOST is not set: run through tests/run (fixture tests/fixtures/dockerd.sh)");
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	free(st.cfg.docker_host);
 	st.cfg.docker_host = xstrdup(host);
@@ -362,7 +374,7 @@ static const struct fault_case http_faults[] = {
 
 Test(collect_faults, mailcow_down)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	fakemc_stop(st.mc);
 	st.mc = fakemc_start(&st.ca); /* keeps stack_down simple; the config points at the dead port */
@@ -383,7 +395,7 @@ Test(collect_faults, mailcow_down)
 static void mailcow_fault(size_t i)
 {
 	const struct fault_case *f = &http_faults[i];
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	if (f->fault == FAKE_SLOW) {
 		st.http_timeout_ms = SLOW_TIMEOUT_MS;
@@ -418,7 +430,7 @@ Test(collect_faults, mailcow_empty) { mailcow_fault(7); }
 
 Test(collect_faults, one_mailcow_endpoint)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	fakemc_fault(st.mc, "/api/v1/get/mailq", FAKE_STATUS, 500);
 	struct snapshot *s = collect(&st, NULL);
@@ -453,7 +465,7 @@ Test(collect_faults, one_mailcow_endpoint)
 
 Test(collect_faults, dns_down_and_slow)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	free(st.dns);
 	st.dns = xasprintf("127.0.0.1:%d", closed_port());
@@ -506,7 +518,7 @@ Test(collect_faults, dns_down_and_slow)
 static void mta_sts_fault(size_t i)
 {
 	const struct fault_case *f = &http_faults[i];
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	if (f->fault == FAKE_SLOW) {
 		st.http_timeout_ms = SLOW_TIMEOUT_MS;
@@ -537,7 +549,7 @@ Test(collect_faults, mta_sts_oversized) { mta_sts_fault(6); }
 
 Test(collect_faults, mta_sts_down)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	/* A new server on another port; the config still names the old, closed one. */
 	httpsrv_stop(st.sts);
@@ -552,7 +564,7 @@ Test(collect_faults, mta_sts_down)
 
 Test(collect_faults, mta_sts_wrong_ca)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	struct testca other;
 	cr_assert_eq(testca_make(&other, "DNS:x.test"), 0);
@@ -571,7 +583,7 @@ Test(collect_faults, mta_sts_wrong_ca)
 
 Test(collect, since_carried_while_failing)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	fakemc_fault(st.mc, "/api/v1/get/mailq", FAKE_STATUS, 500);
 	setenv("MCON_NOW", "1800000000", 1);
@@ -599,7 +611,7 @@ Test(collect, since_carried_while_failing)
 
 Test(collect, refused_key_backs_off_across_refreshes)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, "000000-000000-000000-000000-000000");
 	setenv("MCON_NOW", "1800000000", 1);
 	struct snapshot *s1 = collect(&st, NULL);
@@ -634,7 +646,7 @@ Test(collect, refused_key_backs_off_across_refreshes)
 
 Test(collect, not_configured)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	config_free(&st.cfg);
 	char *conf = xasprintf("[dns]\nservers = %s\n[mta_sts]\nport = %d\nca_file = %s\n[docker]\nhost = unix://%s/d.sock\n"
@@ -672,7 +684,7 @@ static void *cancel_after_mailcow(void *arg)
 
 Test(collect, cancel_and_deadline)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	struct dnsdelay *slow = dnsdelay_start(nsd(), 15000);
 	free(st.dns);
@@ -689,7 +701,7 @@ Test(collect, cancel_and_deadline)
 	pthread_create(&t, NULL, cancel_after_mailcow, &cc);
 	long long t0 = fetch_now_ms();
 	struct collect_opts o = {.cancel_fd = p[0]};
-	struct snapshot *s = collect_run(&st.cfg, &o);
+	struct snapshot *s = hold(collect_run(&st.cfg, &o));
 	long long took = fetch_now_ms() - t0;
 	pthread_join(t, NULL);
 	cr_assert_lt(took, 12000, "cancel must stop the refresh before the 15 s DNS answers (took %lld ms)", took);
@@ -702,7 +714,7 @@ Test(collect, cancel_and_deadline)
 
 	t0 = fetch_now_ms();
 	struct collect_opts d = {.cancel_fd = -1, .deadline_ms = fetch_now_ms() + 400};
-	s = collect_run(&st.cfg, &d);
+	s = hold(collect_run(&st.cfg, &d));
 	took = fetch_now_ms() - t0;
 	cr_assert_lt(took, 5000, "the 400 ms deadline, not the 15 s DNS answers (took %lld ms)", took);
 	cr_assert(s->dns_err.failed, "no answer at all before the deadline");
@@ -717,7 +729,7 @@ Test(collect, concurrent_not_sequential)
 	/* 150 ms on every MailCow request and DNS answer. The longest chain is domain/all,
 	 * then apex TXT, then three SPF levels: about 5 x 150 ms. One after another the
 	 * ~50 requests would take over 7 s. */
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	fakemc_latency(st.mc, 150);
 	struct dnsdelay *slow = dnsdelay_start(nsd(), 150);
@@ -727,7 +739,7 @@ Test(collect, concurrent_not_sequential)
 	struct collect_stats stats = {0};
 	struct collect_opts o = {.cancel_fd = -1, .stats = &stats};
 	long long t0 = fetch_now_ms();
-	struct snapshot *s = collect_run(&st.cfg, &o);
+	struct snapshot *s = hold(collect_run(&st.cfg, &o));
 	long long took = fetch_now_ms() - t0;
 	assert_mailcow_complete(s);
 	assert_dns_complete(s);
@@ -776,7 +788,7 @@ static int run_mcon(const char *conf, const char *env_key, char **out, char **er
 
 Test(cli_snapshot, json_without_secrets)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	char *conf = xasprintf("%s/mcon.conf", st.dir);
 	char *text = xasprintf("[mailcow]\nurl = https://127.0.0.1:%d\napi_key_file = %s\nca_file = %s\ntimeout_ms = 2000\n"

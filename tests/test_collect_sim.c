@@ -44,10 +44,22 @@ static void sim_down(struct sim *t)
 	cr_assert_eq(simproc_stop(t->sp), 0, "the simulator did not stop cleanly");
 }
 
+/* Every snapshot a test made stays reachable from here: a failed cr_assert ends the test
+ * before its snapshot_free, and a LeakSanitizer report would bury the failure. (The
+ * pointers may dangle once freed; nothing reads them.) */
+static struct snapshot *held[16];
+static size_t n_held;
+
+static struct snapshot *hold(struct snapshot *s)
+{
+	held[n_held++ % (sizeof(held) / sizeof(held[0]))] = s;
+	return s;
+}
+
 static struct snapshot *collect(struct sim *t, const struct snapshot *prev)
 {
 	struct collect_opts o = {.prev = prev, .cancel_fd = -1};
-	return collect_run(&t->cfg, &o);
+	return hold(collect_run(&t->cfg, &o));
 }
 
 /* p= of a DKIM TXT with blanks dropped (the comparison the checks make). */
@@ -64,7 +76,7 @@ static char *p_tag(const char *txt)
 
 Test(collect_sim, demo_scenario_as_planted)
 {
-	struct sim t;
+	static struct sim t; /* static: reachable after a failed assertion */
 	sim_up(&t);
 	struct snapshot *s = collect(&t, NULL);
 	for (enum source src = 0; src < SRC__COUNT; src++)
@@ -171,7 +183,7 @@ enum backend { B_DOCKER, B_MAILCOW, B_STS, B_DNS };
 static void fault_case(enum backend b, const char *fault, const char *says)
 {
 	static const char *names[] = {"docker", "mailcow", "mta-sts", "dns"};
-	struct sim t;
+	static struct sim t; /* static: reachable after a failed assertion */
 	sim_up(&t);
 	struct snapshot *healthy = collect(&t, NULL);
 	docker_complete(healthy);

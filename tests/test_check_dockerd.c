@@ -60,7 +60,7 @@ static size_t not_ok(const struct check_run *r)
 	return n;
 }
 
-Test(check_dockerd, second_service_on_the_overlay_is_critical_alone, .timeout = 120)
+Test(check_dockerd, second_service_on_the_overlay_is_critical_alone)
 {
 	char *text = xasprintf("[docker]\nhost = %s\nproject = mailcowdockerized\n"
 			       "[overlay]\nnetwork = netgrimoire\nallowed = nginx-mailcow\n", docker_host());

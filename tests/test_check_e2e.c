@@ -89,7 +89,7 @@ static bool planted_has(json_t *planted, const char *check, const char *target)
 	return false;
 }
 
-Test(check_e2e, demo_finds_exactly_the_planted_problems, .timeout = 120)
+Test(check_e2e, demo_finds_exactly_the_planted_problems)
 {
 	json_t *sc = scenario_json();
 	json_t *planted = json_object_get(sc, "planted");
@@ -187,7 +187,7 @@ static char *healthy_scenario(void)
 	return path;
 }
 
-Test(check_e2e, healthy_scenario_is_all_ok, .timeout = 120)
+Test(check_e2e, healthy_scenario_is_all_ok)
 {
 	char *path = healthy_scenario();
 	struct simproc *s = sim_start(path);
@@ -268,22 +268,22 @@ static void fault_case(const char *name, const char *fault, unsigned src, const 
 	sim_stop(s);
 }
 
-Test(check_e2e, docker_fault_unknown_only_where_needed, .timeout = 120)
+Test(check_e2e, docker_fault_unknown_only_where_needed)
 {
 	fault_case("fdocker", "fault docker down", 1u << SRC_DOCKER, "docker.api", false);
 }
 
-Test(check_e2e, dns_fault_unknown_only_where_needed, .timeout = 120)
+Test(check_e2e, dns_fault_unknown_only_where_needed)
 {
 	fault_case("fdns", "fault dns down", 1u << SRC_DNS, "dns.resolver", false);
 }
 
-Test(check_e2e, mailcow_fault_unknown_only_where_needed, .timeout = 120)
+Test(check_e2e, mailcow_fault_unknown_only_where_needed)
 {
 	fault_case("fmailcow", "fault mailcow down", 1u << SRC_MAILCOW, "mailcow.api", true);
 }
 
-Test(check_e2e, record_and_history_see_a_change, .timeout = 120)
+Test(check_e2e, record_and_history_see_a_change)
 {
 	struct simproc *s = sim_start(NULL);
 	char *out;

@@ -81,6 +81,8 @@ struct stack {
 	struct httpsrv *sts;
 	char *dir, *keyfile;
 	int mc_port;            /* kept when the server is stopped ("down") */
+	int http_timeout_ms;    /* mailcow.timeout_ms (MTA-STS too); 0: STACK_TIMEOUT_MS */
+	int dns_timeout_ms;     /* dns.timeout_ms; 0: STACK_DNS_TIMEOUT_MS */
 	char *dns;              /* dns.servers */
 	char *extra;            /* more config lines */
 	struct config cfg;
@@ -105,18 +107,26 @@ static const char domains_json[] =
 	"{\"domain_name\":\"redirect.test\",\"active\":\"1\",\"relayhost\":\"0\",\"tags\":[\"x\"]},"
 	"{\"domain_name\":\"loop.test\",\"active\":0,\"relayhost\":\"0\"}]";
 
+/* Long enough for every healthy answer, and a 32 MiB body, from the sanitizer build on a
+ * loaded machine; only the "slow" cases set a shorter one, well below their delay. */
+#define STACK_TIMEOUT_MS 15000
+#define SLOW_TIMEOUT_MS 3000
+#define STACK_DNS_TIMEOUT_MS 2500
+
 static void stack_config(struct stack *st)
 {
 	config_free(&st->cfg);
 	char *conf = xasprintf("[site]\nname = testsite\n"
-			       "[mailcow]\nurl = https://127.0.0.1:%d\napi_key_file = %s\nca_file = %s\ntimeout_ms = 1500\n"
+			       "[mailcow]\nurl = https://127.0.0.1:%d\napi_key_file = %s\nca_file = %s\ntimeout_ms = %d\n"
 			       "dir = %s/mailcow\n"
 			       "[docker]\nhost = unix://%s/docker.sock\n"
-			       "[dns]\nservers = %s\ntimeout_ms = 800\n"
+			       "[dns]\nservers = %s\ntimeout_ms = %d\n"
 			       "[mta_sts]\nport = %d\nca_file = %s\n"
 			       "[dkim]\nselectors = mailcow, mxroute\n"
 			       "[domains]\ninclude = example.test, redirect.test, loop.test\n%s",
-			       st->mc_port, st->keyfile, st->ca.ca_file, st->dir, st->dir, st->dns, httpsrv_port(st->sts),
+			       st->mc_port, st->keyfile, st->ca.ca_file,
+			       st->http_timeout_ms ? st->http_timeout_ms : STACK_TIMEOUT_MS, st->dir, st->dir, st->dns,
+			       st->dns_timeout_ms ? st->dns_timeout_ms : STACK_DNS_TIMEOUT_MS, httpsrv_port(st->sts),
 			       st->ca.ca_file, st->extra ? st->extra : "");
 	char *err = NULL;
 	cr_assert_eq(config_load_string(&st->cfg, conf, "test.conf", &err), 0, "%s", err);
@@ -159,10 +169,22 @@ static void stack_down(struct stack *st)
 	free(st->extra);
 }
 
+/* Every snapshot a test made stays reachable from here: a failed cr_assert ends the test
+ * before its snapshot_free, and a LeakSanitizer report would bury the failure. (The
+ * pointers may dangle once freed; nothing reads them.) */
+static struct snapshot *held[16];
+static size_t n_held;
+
+static struct snapshot *hold(struct snapshot *s)
+{
+	held[n_held++ % (sizeof(held) / sizeof(held[0]))] = s;
+	return s;
+}
+
 static struct snapshot *collect(struct stack *st, const struct snapshot *prev)
 {
 	struct collect_opts o = {.prev = prev, .cancel_fd = -1};
-	return collect_run(&st->cfg, &o);
+	return hold(collect_run(&st->cfg, &o));
 }
 
 static const struct snap_domain *dom(const struct snapshot *s, const char *name)
@@ -235,9 +257,9 @@ static void assert_mailcow_complete(const struct snapshot *s)
 	cr_assert_not(dom(s, "loop.test")->mc->active);
 }
 
-Test(collect, complete_refresh, .timeout = 60)
+Test(collect, complete_refresh)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	struct snapshot *s = collect(&st, NULL);
 	cr_assert_str_eq(s->site, "testsite");
@@ -257,9 +279,9 @@ Test(collect, complete_refresh, .timeout = 60)
 	stack_down(&st);
 }
 
-Test(collect, domains_follow_include_exclude, .timeout = 60)
+Test(collect, domains_follow_include_exclude)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	free(st.extra);
 	/* Replaces [domains]: all MailCow domains but loop.test, plus a name MailCow lacks. */
@@ -288,12 +310,12 @@ Test(collect, domains_follow_include_exclude, .timeout = 60)
 /* The whole stack with a real dockerd (tests/fixtures/dockerd.sh: a fake mailcow project,
  * clamd's healthcheck failing, nginx-mailcow on the swarm overlay netgrimoire), NSD and the
  * HTTPS servers, in one refresh. */
-Test(collect, real_dockerd_nsd_and_https, .timeout = 90)
+Test(collect, real_dockerd_nsd_and_https)
 {
 	const char *host = getenv("MCON_TEST_DOCKER_HOST");
 	if (!host || !*host)
 		cr_assert_fail("MCON_TEST_DOCKER_HOST is not set: run through tests/run (fixture tests/fixtures/dockerd.sh)");
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	free(st.cfg.docker_host);
 	st.cfg.docker_host = xstrdup(host);
@@ -340,7 +362,7 @@ struct fault_case {
 };
 
 static const struct fault_case http_faults[] = {
-	{"slow past the timeout", FAKE_SLOW, 2500, "timed out"},
+	{"slow past the timeout", FAKE_SLOW, 8000, "timed out"},
 	{"401", FAKE_STATUS, 401, "HTTP 401"},
 	{"403", FAKE_STATUS, 403, "HTTP 403"},
 	{"500", FAKE_STATUS, 500, "HTTP 500"},
@@ -350,9 +372,9 @@ static const struct fault_case http_faults[] = {
 	{"empty 200", FAKE_EMPTY, 0, "empty body"},
 };
 
-Test(collect_faults, mailcow_down, .timeout = 60)
+Test(collect_faults, mailcow_down)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	fakemc_stop(st.mc);
 	st.mc = fakemc_start(&st.ca); /* keeps stack_down simple; the config points at the dead port */
@@ -373,8 +395,12 @@ Test(collect_faults, mailcow_down, .timeout = 60)
 static void mailcow_fault(size_t i)
 {
 	const struct fault_case *f = &http_faults[i];
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
+	if (f->fault == FAKE_SLOW) {
+		st.http_timeout_ms = SLOW_TIMEOUT_MS;
+		stack_config(&st);
+	}
 	fakemc_fault(st.mc, NULL, f->fault, f->arg);
 	struct snapshot *s = collect(&st, NULL);
 	cr_assert(s->mailcow.err.failed, "%s: no MailCow error", f->name);
@@ -393,18 +419,18 @@ static void mailcow_fault(size_t i)
 	stack_down(&st);
 }
 
-Test(collect_faults, mailcow_slow, .timeout = 60) { mailcow_fault(0); }
-Test(collect_faults, mailcow_401, .timeout = 60) { mailcow_fault(1); }
-Test(collect_faults, mailcow_403, .timeout = 60) { mailcow_fault(2); }
-Test(collect_faults, mailcow_500, .timeout = 60) { mailcow_fault(3); }
-Test(collect_faults, mailcow_malformed, .timeout = 60) { mailcow_fault(4); }
-Test(collect_faults, mailcow_truncated, .timeout = 60) { mailcow_fault(5); }
-Test(collect_faults, mailcow_oversized, .timeout = 60) { mailcow_fault(6); }
-Test(collect_faults, mailcow_empty, .timeout = 60) { mailcow_fault(7); }
+Test(collect_faults, mailcow_slow) { mailcow_fault(0); }
+Test(collect_faults, mailcow_401) { mailcow_fault(1); }
+Test(collect_faults, mailcow_403) { mailcow_fault(2); }
+Test(collect_faults, mailcow_500) { mailcow_fault(3); }
+Test(collect_faults, mailcow_malformed) { mailcow_fault(4); }
+Test(collect_faults, mailcow_truncated) { mailcow_fault(5); }
+Test(collect_faults, mailcow_oversized) { mailcow_fault(6); }
+Test(collect_faults, mailcow_empty) { mailcow_fault(7); }
 
-Test(collect_faults, one_mailcow_endpoint, .timeout = 60)
+Test(collect_faults, one_mailcow_endpoint)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	fakemc_fault(st.mc, "/api/v1/get/mailq", FAKE_STATUS, 500);
 	struct snapshot *s = collect(&st, NULL);
@@ -437,9 +463,9 @@ Test(collect_faults, one_mailcow_endpoint, .timeout = 60)
 	stack_down(&st);
 }
 
-Test(collect_faults, dns_down_and_slow, .timeout = 60)
+Test(collect_faults, dns_down_and_slow)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	free(st.dns);
 	st.dns = xasprintf("127.0.0.1:%d", closed_port());
@@ -457,13 +483,15 @@ Test(collect_faults, dns_down_and_slow, .timeout = 60)
 	cr_assert(strstr(e->policy.err.why, "no address"), "%s", e->policy.err.why);
 	snapshot_free(s);
 
-	struct dnsdelay *slow = dnsdelay_start(nsd(), 4000);
+	struct dnsdelay *slow = dnsdelay_start(nsd(), 8000);
 	free(st.dns);
 	st.dns = xasprintf("127.0.0.1:%d", dnsdelay_port(slow));
+	st.dns_timeout_ms = 1000;
 	stack_config(&st);
 	long long t0 = fetch_now_ms();
 	s = collect(&st, NULL);
-	cr_assert_lt(fetch_now_ms() - t0, 3000, "queries end at dns.timeout_ms (800), not when the answer comes (4 s)");
+	long long took = fetch_now_ms() - t0;
+	cr_assert_lt(took, 5000, "queries end at dns.timeout_ms (1 s), not when the answer comes (8 s): took %lld ms", took);
 	cr_assert(s->dns_err.failed);
 	cr_assert_eq(dom(s, "example.test")->dns.mx.status, DNS_TIMEOUT);
 	assert_mailcow_complete(s);
@@ -473,6 +501,7 @@ Test(collect_faults, dns_down_and_slow, .timeout = 60)
 	/* SERVFAIL for one domain only: its answers say so, the resolver is fine. */
 	free(st.dns);
 	st.dns = xstrdup(nsd());
+	st.dns_timeout_ms = 0;
 	st.extra = xstrdup("include = *.test\n"); /* replaces the literal list: [domains] is last */
 	stack_config(&st);
 	fakemc_route(st.mc, "/api/v1/get/domain/all",
@@ -489,8 +518,12 @@ Test(collect_faults, dns_down_and_slow, .timeout = 60)
 static void mta_sts_fault(size_t i)
 {
 	const struct fault_case *f = &http_faults[i];
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
+	if (f->fault == FAKE_SLOW) {
+		st.http_timeout_ms = SLOW_TIMEOUT_MS;
+		stack_config(&st);
+	}
 	sts_fault = f->fault;
 	sts_arg = f->arg;
 	struct snapshot *s = collect(&st, NULL);
@@ -506,17 +539,17 @@ static void mta_sts_fault(size_t i)
 	stack_down(&st);
 }
 
-Test(collect_faults, mta_sts_slow, .timeout = 60) { mta_sts_fault(0); }
-Test(collect_faults, mta_sts_401, .timeout = 60) { mta_sts_fault(1); }
-Test(collect_faults, mta_sts_403, .timeout = 60) { mta_sts_fault(2); }
-Test(collect_faults, mta_sts_500, .timeout = 60) { mta_sts_fault(3); }
-Test(collect_faults, mta_sts_malformed, .timeout = 60) { mta_sts_fault(4); }
-Test(collect_faults, mta_sts_truncated, .timeout = 60) { mta_sts_fault(5); }
-Test(collect_faults, mta_sts_oversized, .timeout = 60) { mta_sts_fault(6); }
+Test(collect_faults, mta_sts_slow) { mta_sts_fault(0); }
+Test(collect_faults, mta_sts_401) { mta_sts_fault(1); }
+Test(collect_faults, mta_sts_403) { mta_sts_fault(2); }
+Test(collect_faults, mta_sts_500) { mta_sts_fault(3); }
+Test(collect_faults, mta_sts_malformed) { mta_sts_fault(4); }
+Test(collect_faults, mta_sts_truncated) { mta_sts_fault(5); }
+Test(collect_faults, mta_sts_oversized) { mta_sts_fault(6); }
 
-Test(collect_faults, mta_sts_down, .timeout = 60)
+Test(collect_faults, mta_sts_down)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	/* A new server on another port; the config still names the old, closed one. */
 	httpsrv_stop(st.sts);
@@ -529,9 +562,9 @@ Test(collect_faults, mta_sts_down, .timeout = 60)
 	stack_down(&st);
 }
 
-Test(collect_faults, mta_sts_wrong_ca, .timeout = 60)
+Test(collect_faults, mta_sts_wrong_ca)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	struct testca other;
 	cr_assert_eq(testca_make(&other, "DNS:x.test"), 0);
@@ -548,9 +581,9 @@ Test(collect_faults, mta_sts_wrong_ca, .timeout = 60)
 	stack_down(&st);
 }
 
-Test(collect, since_carried_while_failing, .timeout = 60)
+Test(collect, since_carried_while_failing)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	fakemc_fault(st.mc, "/api/v1/get/mailq", FAKE_STATUS, 500);
 	setenv("MCON_NOW", "1800000000", 1);
@@ -576,9 +609,9 @@ Test(collect, since_carried_while_failing, .timeout = 60)
 	stack_down(&st);
 }
 
-Test(collect, refused_key_backs_off_across_refreshes, .timeout = 60)
+Test(collect, refused_key_backs_off_across_refreshes)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, "000000-000000-000000-000000-000000");
 	setenv("MCON_NOW", "1800000000", 1);
 	struct snapshot *s1 = collect(&st, NULL);
@@ -611,9 +644,9 @@ Test(collect, refused_key_backs_off_across_refreshes, .timeout = 60)
 	stack_down(&st);
 }
 
-Test(collect, not_configured, .timeout = 60)
+Test(collect, not_configured)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	config_free(&st.cfg);
 	char *conf = xasprintf("[dns]\nservers = %s\n[mta_sts]\nport = %d\nca_file = %s\n[docker]\nhost = unix://%s/d.sock\n"
@@ -649,18 +682,18 @@ static void *cancel_after_mailcow(void *arg)
 	return NULL;
 }
 
-Test(collect, cancel_and_deadline, .timeout = 60)
+Test(collect, cancel_and_deadline)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
-	struct dnsdelay *slow = dnsdelay_start(nsd(), 5000);
+	struct dnsdelay *slow = dnsdelay_start(nsd(), 15000);
 	free(st.dns);
 	st.dns = xasprintf("127.0.0.1:%d", dnsdelay_port(slow));
 	free(st.extra);
 	st.extra = xstrdup("");
 	stack_config(&st);
 	/* A resolver slower than the refresh may wait: stop it from outside. */
-	st.cfg.dns_timeout_ms = 10000;
+	st.cfg.dns_timeout_ms = 20000;
 	int p[2];
 	cr_assert_eq(pipe(p), 0);
 	pthread_t t;
@@ -668,10 +701,10 @@ Test(collect, cancel_and_deadline, .timeout = 60)
 	pthread_create(&t, NULL, cancel_after_mailcow, &cc);
 	long long t0 = fetch_now_ms();
 	struct collect_opts o = {.cancel_fd = p[0]};
-	struct snapshot *s = collect_run(&st.cfg, &o);
+	struct snapshot *s = hold(collect_run(&st.cfg, &o));
 	long long took = fetch_now_ms() - t0;
 	pthread_join(t, NULL);
-	cr_assert_lt(took, 4000, "cancel must stop the refresh before the 5 s DNS answers (took %lld ms)", took);
+	cr_assert_lt(took, 12000, "cancel must stop the refresh before the 15 s DNS answers (took %lld ms)", took);
 	cr_assert_eq(dom(s, "example.test")->dns.mx.status, DNS_TIMEOUT);
 	cr_assert(strstr(dom(s, "example.test")->dns.mx.error, "refresh ended"));
 	cr_assert(dom(s, "example.test")->dkim.present, "MailCow answered before the cancel");
@@ -681,9 +714,9 @@ Test(collect, cancel_and_deadline, .timeout = 60)
 
 	t0 = fetch_now_ms();
 	struct collect_opts d = {.cancel_fd = -1, .deadline_ms = fetch_now_ms() + 400};
-	s = collect_run(&st.cfg, &d);
+	s = hold(collect_run(&st.cfg, &d));
 	took = fetch_now_ms() - t0;
-	cr_assert_lt(took, 1500, "deadline (took %lld ms)", took);
+	cr_assert_lt(took, 5000, "the 400 ms deadline, not the 15 s DNS answers (took %lld ms)", took);
 	cr_assert(s->dns_err.failed, "no answer at all before the deadline");
 	cr_assert_eq(dom(s, "example.test")->policy.fetched, false);
 	snapshot_free(s);
@@ -691,12 +724,12 @@ Test(collect, cancel_and_deadline, .timeout = 60)
 	stack_down(&st);
 }
 
-Test(collect, concurrent_not_sequential, .timeout = 60)
+Test(collect, concurrent_not_sequential)
 {
 	/* 150 ms on every MailCow request and DNS answer. The longest chain is domain/all,
 	 * then apex TXT, then three SPF levels: about 5 x 150 ms. One after another the
 	 * ~50 requests would take over 7 s. */
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	fakemc_latency(st.mc, 150);
 	struct dnsdelay *slow = dnsdelay_start(nsd(), 150);
@@ -706,13 +739,13 @@ Test(collect, concurrent_not_sequential, .timeout = 60)
 	struct collect_stats stats = {0};
 	struct collect_opts o = {.cancel_fd = -1, .stats = &stats};
 	long long t0 = fetch_now_ms();
-	struct snapshot *s = collect_run(&st.cfg, &o);
+	struct snapshot *s = hold(collect_run(&st.cfg, &o));
 	long long took = fetch_now_ms() - t0;
 	assert_mailcow_complete(s);
 	assert_dns_complete(s);
 	assert_sts_complete(s);
 	cr_assert_geq(took, 5 * 150, "the chain cannot be shorter than its links (%lld ms)", took);
-	cr_assert_lt(took, 2 * 6 * 150 + 700, "took %lld ms: requests are not concurrent", took);
+	cr_assert_lt(took, 5000, "took %lld ms: requests are not concurrent", took);
 	cr_assert_geq(stats.http_requests, 12);
 	cr_assert_geq(stats.dns_queries, 30);
 	cr_assert_geq(stats.http_ms + stats.dns_ms, 2.5 * (double)took, "one after another they would take %lld ms",
@@ -753,9 +786,9 @@ static int run_mcon(const char *conf, const char *env_key, char **out, char **er
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-Test(cli_snapshot, json_without_secrets, .timeout = 60)
+Test(cli_snapshot, json_without_secrets)
 {
-	struct stack st;
+	static struct stack st; /* static: reachable after a failed assertion */
 	stack_up(&st, NULL);
 	char *conf = xasprintf("%s/mcon.conf", st.dir);
 	char *text = xasprintf("[mailcow]\nurl = https://127.0.0.1:%d\napi_key_file = %s\nca_file = %s\ntimeout_ms = 2000\n"

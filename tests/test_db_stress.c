@@ -100,7 +100,7 @@ static void writer(const char *path, int n, int out)
 	_exit(0);
 }
 
-Test(stress, four_processes_lose_no_operation, .timeout = 300)
+Test(stress, four_processes_lose_no_operation)
 {
 	char *path = xasprintf("%s/shared.db", dir);
 	struct db_error err;
@@ -208,7 +208,7 @@ static void ticker(const char *path, int round, int out)
 	}
 }
 
-Test(stress, sigkilled_writer_keeps_every_committed_tick, .timeout = 300)
+Test(stress, sigkilled_writer_keeps_every_committed_tick)
 {
 	char *path = xasprintf("%s/crash.db", dir);
 	size_t total = 0;

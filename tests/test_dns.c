@@ -72,7 +72,7 @@ static int rr_cmp(const void *a, const void *b)
 	return strcmp(((const struct dns_rr *)a)->value, ((const struct dns_rr *)b)->value);
 }
 
-Test(dns, mx_txt_ttl_and_server, .timeout = 20)
+Test(dns, mx_txt_ttl_and_server)
 {
 	struct res t;
 	res_up(&t, nsd(), 2000);
@@ -109,7 +109,7 @@ Test(dns, mx_txt_ttl_and_server, .timeout = 20)
 	res_down(&t);
 }
 
-Test(dns, split_dkim_2048_over_udp, .timeout = 20)
+Test(dns, split_dkim_2048_over_udp)
 {
 	struct res t;
 	res_up(&t, nsd(), 2000);
@@ -131,7 +131,7 @@ Test(dns, split_dkim_2048_over_udp, .timeout = 20)
 	res_down(&t);
 }
 
-Test(dns, dkim_4096_truncated_then_tcp, .timeout = 20)
+Test(dns, dkim_4096_truncated_then_tcp)
 {
 	struct res t;
 	res_up(&t, nsd(), 2000);
@@ -154,7 +154,7 @@ Test(dns, dkim_4096_truncated_then_tcp, .timeout = 20)
 	res_down(&t);
 }
 
-Test(dns, cname_followed_to_address, .timeout = 20)
+Test(dns, cname_followed_to_address)
 {
 	struct res t;
 	res_up(&t, nsd(), 2000);
@@ -174,7 +174,7 @@ Test(dns, cname_followed_to_address, .timeout = 20)
 	res_down(&t);
 }
 
-Test(dns, statuses_kept_apart, .timeout = 20)
+Test(dns, statuses_kept_apart)
 {
 	struct res t;
 	res_up(&t, nsd(), 2000);
@@ -196,18 +196,18 @@ Test(dns, statuses_kept_apart, .timeout = 20)
 	res_down(&t);
 }
 
-Test(dns, dead_servers_time_out_or_refuse, .timeout = 20)
+Test(dns, dead_servers_time_out_or_refuse)
 {
 	/* Nothing on the port: ICMP unreachable, refused at once. */
 	char *closed = xasprintf("127.0.0.1:%d", closed_port());
 	struct res t;
-	res_up(&t, closed, 1000);
+	res_up(&t, closed, 3000);
 	struct dns_answer a = {0};
 	long long t0 = fetch_now_ms();
 	ask(&t, "example.test", DNS_T_MX, &a);
 	cr_assert_eq(a.status, DNS_ERROR, "%s", dns_status_name(a.status));
 	cr_assert(strstr(a.error, "refused"), "%s", a.error);
-	cr_assert_lt(fetch_now_ms() - t0, 900, "a refused query must not wait for the timeout");
+	cr_assert_lt(fetch_now_ms() - t0, 2000, "a refused query must not wait for the 3 s timeout");
 	cr_assert_null(a.server);
 	struct dns_stats st;
 	dns_resolver_stats(t.r, &st);
@@ -235,7 +235,7 @@ Test(dns, dead_servers_time_out_or_refuse, .timeout = 20)
 	dns_answer_clear(&a);
 }
 
-Test(dns, second_server_answers_and_is_named, .timeout = 20)
+Test(dns, second_server_answers_and_is_named)
 {
 	char *list = xasprintf("127.0.0.1:%d, %s", closed_port(), nsd());
 	struct res t;
@@ -249,7 +249,7 @@ Test(dns, second_server_answers_and_is_named, .timeout = 20)
 	free(list);
 }
 
-Test(dns, ipv6_server_in_brackets, .timeout = 20)
+Test(dns, ipv6_server_in_brackets)
 {
 	const char *v6 = getenv("MCON_TEST_DNS6");
 	if (!v6 || !*v6)
@@ -287,7 +287,7 @@ static void counted(struct dns_answer *a, void *ud)
 	((struct count *)ud)->done++;
 }
 
-Test(dns, bounded_inflight_all_complete, .timeout = 20)
+Test(dns, bounded_inflight_all_complete)
 {
 	struct config cfg;
 	char *conf = xasprintf("[dns]\nservers = %s\n", nsd());
@@ -312,7 +312,7 @@ Test(dns, bounded_inflight_all_complete, .timeout = 20)
 	config_free(&cfg);
 }
 
-Test(dns, freeing_cancels_and_reports, .timeout = 20)
+Test(dns, freeing_cancels_and_reports)
 {
 	struct dnsdelay *slow = dnsdelay_start(nsd(), 5000);
 	cr_assert_not_null(slow);
@@ -354,7 +354,7 @@ static void spf_of(struct res *t, const char *domain, struct spf_eval *e)
 	dns_answer_clear(&apex);
 }
 
-Test(dns_spf, real_zones, .timeout = 30)
+Test(dns_spf, real_zones)
 {
 	struct res t;
 	res_up(&t, nsd(), 2000);

@@ -236,7 +236,7 @@ Test(history, command_lists_newest_first)
 }
 
 /* Four processes record the same change at once: it is stored once. */
-Test(history, concurrent_records_log_a_change_once, .timeout = 60)
+Test(history, concurrent_records_log_a_change_once)
 {
 	struct db *db = open_db("concurrent");
 	char *path = xstrdup(db_path(db));

@@ -419,7 +419,7 @@ static void live_down(struct live *l)
 	free(l->dir);
 }
 
-Test(mailcow_write, against_server_rw_ro_and_bad_keys, .timeout = 30)
+Test(mailcow_write, against_server_rw_ro_and_bad_keys)
 {
 	struct live l = {0};
 	live_up(&l, FAKEMC_RW_KEY);
@@ -482,7 +482,7 @@ static void on_domains(void *ud)
 	((struct domains_seen *)ud)->calls++;
 }
 
-Test(mailcow_client, every_endpoint_over_tls, .timeout = 30)
+Test(mailcow_client, every_endpoint_over_tls)
 {
 	struct live l = {0};
 	live_up(&l, FAKEMC_RW_KEY);
@@ -527,7 +527,7 @@ Test(mailcow_client, every_endpoint_over_tls, .timeout = 30)
 	live_down(&l);
 }
 
-Test(mailcow_client, refused_key_stops_after_one_request, .timeout = 30)
+Test(mailcow_client, refused_key_stops_after_one_request)
 {
 	const char *keys[] = {"000000-000000-000000-000000-000000", FAKEMC_IPDENIED_KEY};
 	enum key_problem want[] = {KEY_INVALID, KEY_IP_DENIED};
@@ -557,7 +557,7 @@ Test(mailcow_client, refused_key_stops_after_one_request, .timeout = 30)
 	}
 }
 
-Test(mailcow_client, wrong_ca_fails_closed, .timeout = 30)
+Test(mailcow_client, wrong_ca_fails_closed)
 {
 	struct live l = {0};
 	live_up(&l, FAKEMC_RW_KEY);

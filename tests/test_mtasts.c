@@ -161,7 +161,7 @@ static void fetch(struct env *e, const char *domain, struct mta_sts_policy *p)
 	cr_assert_eq(done_calls, 1);
 }
 
-Test(mtasts_fetch, right_ca_pinned_host, .timeout = 30)
+Test(mtasts_fetch, right_ca_pinned_host)
 {
 	struct env e = {0};
 	env_up(&e, NULL);
@@ -178,7 +178,7 @@ Test(mtasts_fetch, right_ca_pinned_host, .timeout = 30)
 	env_down(&e);
 }
 
-Test(mtasts_fetch, wrong_ca_fails_closed, .timeout = 30)
+Test(mtasts_fetch, wrong_ca_fails_closed)
 {
 	struct testca other;
 	cr_assert_eq(testca_make(&other, "DNS:mta-sts.example.test"), 0);
@@ -196,7 +196,7 @@ Test(mtasts_fetch, wrong_ca_fails_closed, .timeout = 30)
 	testca_free(&other);
 }
 
-Test(mtasts_fetch, cap_redirect_and_404, .timeout = 30)
+Test(mtasts_fetch, cap_redirect_and_404)
 {
 	struct env e = {0};
 	env_up(&e, NULL);
@@ -238,7 +238,7 @@ Test(mtasts_fetch, no_address_no_request)
 	env_down(&e);
 }
 
-Test(mtasts_fetch, abandoned_fetch_frees, .timeout = 30)
+Test(mtasts_fetch, abandoned_fetch_frees)
 {
 	struct env e = {0};
 	env_up(&e, NULL);

@@ -389,8 +389,12 @@ static struct {
 	struct ptrv queue;       /* struct delayed */
 	int conns;               /* open TCP connection threads */
 	pthread_cond_t conns_cond;
+	/* The DNS thread opens and closes its own sockets (it polls them): dns_sync asks
+	 * for a pass (want) and waits until the thread has made it (done). Under sim.lock. */
+	uint64_t want, done;
+	pthread_cond_t done_cond;
 } dns = {.udp = -1, .tcp = -1, .qlock = PTHREAD_MUTEX_INITIALIZER, .qcond = PTHREAD_COND_INITIALIZER,
-	 .conns_cond = PTHREAD_COND_INITIALIZER};
+	 .conns_cond = PTHREAD_COND_INITIALIZER, .done_cond = PTHREAD_COND_INITIALIZER};
 
 static int bind_pair(int port, char **err)
 {
@@ -547,6 +551,7 @@ static void *dns_main(void *arg)
 	while (!sim.stopping) {
 		pthread_mutex_lock(&sim.lock);
 		bool down = fault_match(BE_DNS, "", F_DOWN) != NULL;
+		uint64_t want = dns.want;
 		pthread_mutex_unlock(&sim.lock);
 		if (down && dns.udp >= 0) {
 			close_pair();
@@ -557,6 +562,12 @@ static void *dns_main(void *arg)
 				free(err);
 			}
 		}
+		pthread_mutex_lock(&sim.lock);
+		if (dns.done < want) {
+			dns.done = want;
+			pthread_cond_broadcast(&dns.done_cond);
+		}
+		pthread_mutex_unlock(&sim.lock);
 		if (dns.udp < 0) {
 			usleep(50000);
 			continue;
@@ -618,6 +629,21 @@ int dns_start(char **err)
 	pthread_create(&dns.delay_thread, NULL, delay_main, NULL);
 	dns.threads_up = true;
 	return 0;
+}
+
+void dns_sync(void)
+{
+	if (!dns.threads_up)
+		return;
+	pthread_mutex_lock(&sim.lock);
+	uint64_t want = ++dns.want;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5; /* the thread passes every 100 ms; this only guards a stopping one */
+	while (dns.done < want && !sim.stopping)
+		if (pthread_cond_timedwait(&dns.done_cond, &sim.lock, &until) != 0)
+			break;
+	pthread_mutex_unlock(&sim.lock);
 }
 
 void dns_stop(void)

@@ -526,6 +526,7 @@ int backend_set_down(enum backend be, bool down, char **err)
 /* Brings the HTTP backends in line with the fault list after a change. */
 void faults_apply_down(void)
 {
+	dns_sync();
 	for (int be = 0; be < BE_COUNT; be++) {
 		if (be == BE_DNS || !sim.servers[be])
 			continue;

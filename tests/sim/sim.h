@@ -248,6 +248,7 @@ int dns_del_records(const char *name, const char *type, const char *data); /* nu
 void dns_ensure_zone(const char *name);
 int dns_start(char **err);
 void dns_stop(void);
+void dns_sync(void);    /* returns once the DNS thread has applied the current "down" fault */
 void dns_free(void);
 char *dkim_txt_value(const struct sim_domain *d); /* v=DKIM1;k=rsa;t=s;s=email;p=... */
 

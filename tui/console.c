@@ -88,7 +88,7 @@ static void open_help(struct console *c)
 		action_keys_text(t[i].id, keys, sizeof(keys));
 		const char *help = t[i].help;
 		if (t[i].id == ACT_ONBOARD && !(c->be->ops->can_onboard && c->be->ops->can_onboard(c->be)))
-			tv_add(tv, "  %-16s %s (not available in this build)", keys, help);
+			tv_add(tv, "  %-16s %s (not in the console yet: mcon onboard DOMAIN --plan)", keys, help);
 		else
 			tv_add(tv, "  %-16s %s", keys, help);
 	}
@@ -223,7 +223,7 @@ static void pane_action(struct console *c, enum action a)
 		if (c->be->ops->can_onboard && c->be->ops->can_onboard(c->be))
 			console_message(c, TS_NONE, "onboarding: run `mcon onboard DOMAIN --plan`");
 		else
-			console_message(c, TS_WARN, "onboarding a new domain: not available in this build");
+			console_message(c, TS_WARN, "onboarding is not in the console yet: run mcon onboard DOMAIN --plan, then --apply");
 		break;
 	default: return;
 	}

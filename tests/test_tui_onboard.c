@@ -72,13 +72,18 @@ static bool wait_for(const char *needle, int ms)
 	return ok;
 }
 
-static void start(void)
+static void start_with(const char *api_key)
 {
-	char *key = xasprintf("MCON_API_KEY=%s", sp->api_key);
+	char *key = xasprintf("MCON_API_KEY=%s", api_key);
 	const char *env[] = {key, "SUDO_USER=alice", "SSH_CONNECTION=192.0.2.7 50000 192.0.2.1 22", NULL};
 	t = vt_spawn(50, 160, NULL, env, run_mcon, NULL);
 	free(key);
 	cr_assert(wait_for("refreshed", WAIT), "the console did not come up");
+}
+
+static void start(void)
+{
+	start_with(sp->api_key);
 }
 
 static void stop(void)
@@ -189,6 +194,35 @@ Test(tui_onboard, declining_a_write_writes_nothing)
 	cr_expect(!domain_exists(), "the domain was created although the admin declined");
 	cr_expect_eq(step_state("domain"), OB_TODO);
 	cr_expect_eq(step_state("preflight"), OB_DONE);
+	stop();
+}
+
+Test(tui_onboard, read_only_key_stops_at_the_preflight)
+{
+	start_with(sp->api_key_ro);
+	int before = posts();
+	/* a name that is not a domain is refused with a one-line reason and nothing starts */
+	vt_char(t, 'o');
+	cr_assert(wait_for("onboard which domain:", WAIT));
+	vt_type(t, "localhost");
+	vt_key(t, VTERM_KEY_ENTER);
+	cr_assert(wait_for("needs at least two labels", WAIT));
+	cr_expect(!vt_contains(t, "delivers to"), "asked on after a bad name");
+	open_walkthrough();
+	run_step(1, NULL);
+	cr_assert(wait_for("onboarding needs a read-write key", WAIT));
+	cr_expect(vt_contains(t, "Step 1 of 9"), "the walkthrough moved on with a read-only key");
+	cr_expect(vt_contains(t, "Step a (1 of 9): Preflight [needs-rw"), "the step's state is not shown");
+	/* only the refused probe reached MailCow */
+	cr_expect_eq(posts(), before + 1);
+	cr_expect(!domain_exists());
+	cr_expect_eq(step_state("preflight"), OB_NEEDS_RW);
+	/* Esc keeps the session; o shows it again */
+	vt_key(t, VTERM_KEY_ESCAPE);
+	cr_assert(vt_wait_gone(t, "Onboarding " DOMAIN, WAIT));
+	vt_char(t, 'o');
+	cr_expect(wait_for("Onboarding " DOMAIN, WAIT));
+	cr_expect(vt_contains(t, "Step 1 of 9"));
 	stop();
 }
 

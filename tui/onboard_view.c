@@ -91,7 +91,7 @@ static void render(struct onboard_session *s, struct ob_job *j)
 			buf_printf(&b, "Live verification: a round every %d s; Enter verifies now.\n", VERIFY_EVERY_MS / 1000);
 		else
 			buf_puts(&b, "Enter runs this step (it writes nothing).\n");
-		buf_puts(&b, "\n");
+		buf_puts(&b, "Esc closes (the walkthrough is kept: o shows it again); o in here starts another domain.\n\n");
 		onboard_step_describe(ob, cur, &b);
 		if (b.len && b.data[b.len - 1] != '\n')
 			buf_puts(&b, "\n");
@@ -212,7 +212,7 @@ static void show(struct console *c, struct onboard_session *s, bool keep_scroll)
 		tv_add_text(tv, s->lines.v[i]);
 	if (!s->lines.n)
 		tv_add(tv, "Reading what MailCow and the database hold for %s...", s->domain);
-	tv->loading = s->busy;
+	tv->loading = s->busy && !s->verifying;
 	if (keep_scroll && c->view && strcmp(c->view->key, "onboard") == 0) {
 		tv->top = c->view->top < tv->lines.n ? c->view->top : 0;
 		tv->left = c->view->left;
@@ -284,7 +284,8 @@ static void submit(struct console *c, struct onboard_session *s, enum ob_job_kin
 	j->kind = kind;
 	j->step = step;
 	s->busy = true;
-	if (view_is_ours(c))
+	/* the wait between verification rounds is not work in progress: no spinner */
+	if (view_is_ours(c) && kind != OBJ_VERIFY_LATER)
 		c->view->loading = true;
 	workq_submit(s->q, &j->j);
 }

@@ -11,6 +11,8 @@
 #include "core/config.h"
 #include "core/snapshot.h"
 
+struct onboard;
+
 /* A check's status, ordered from best to worst for "worst of" folding. */
 enum tui_status {
 	TS_NONE,    /* no result (not applicable) */
@@ -101,6 +103,16 @@ struct tui_backend_ops {
 
 	/* Whether the onboarding walkthrough is available in this build. */
 	bool (*can_onboard)(struct tui_backend *be);
+
+	/* The walkthrough (core/onboard.h), all on the console's onboarding worker: opens a
+	 * session for a normalised domain with its stored outcomes restored (no confirm and
+	 * no ask callbacks: the console asks itself; say gets the engine's progress lines),
+	 * runs one step (and records the domain as onboarded when it is), and closes it.
+	 * NULL when can_onboard is false. */
+	struct onboard *(*onboard_open)(struct tui_backend *be, const char *domain, const char *catchall_to,
+					void (*say)(void *ud, const char *line), void *say_ud, char **err);
+	int (*onboard_step)(struct tui_backend *be, struct onboard *ob, size_t i);
+	void (*onboard_close)(struct tui_backend *be, struct onboard *ob);
 };
 
 /* Freeing the data above (used by the console and by backends). */

@@ -11,7 +11,11 @@
 #include "core/docker.h"
 #include "core/fetch.h"
 #include "core/who.h"
+#include "core/onboard.h"
+#include "core/onboard_live.h"
+#include "core/onboard_verify.h"
 #include "db/db.h"
+#include "db/onboard.h"
 
 struct live {
 	struct tui_backend be;
@@ -284,6 +288,111 @@ static int live_events_run(struct tui_backend *be, int cancel_fd,
 	return -1;
 }
 
+/* ---- Onboarding: one session on the console's onboarding worker, with its own database
+ * connection (used only from that thread) for the step outcomes. ---- */
+
+struct live_onboard {
+	struct db *db;
+	struct onboard_live *api;
+	void (*say)(void *ud, const char *line);
+	void *say_ud;
+	bool marked;
+};
+
+static bool live_can_onboard(struct tui_backend *be)
+{
+	(void)be;
+	return true;
+}
+
+static void lob_say(void *ud, const char *line)
+{
+	struct live_onboard *lo = ud;
+	if (lo->say)
+		lo->say(lo->say_ud, line);
+}
+
+static void lob_save(void *ud, const struct onboard_outcome *o)
+{
+	struct live_onboard *lo = ud;
+	if (db_onboard_save(lo->db, o) != DB_OK)
+		lob_say(lo, db_errmsg(lo->db));
+}
+
+static void lob_free(struct live_onboard *lo)
+{
+	if (!lo)
+		return;
+	onboard_live_free(lo->api);
+	db_close(lo->db);
+	free(lo);
+}
+
+static struct onboard *live_onboard_open(struct tui_backend *be, const char *domain, const char *catchall_to,
+					 void (*say)(void *ud, const char *line), void *say_ud, char **err)
+{
+	struct live *l = be->ud;
+	struct live_onboard *lo = xcalloc(1, sizeof(*lo));
+	lo->say = say;
+	lo->say_ud = say_ud;
+	struct db_error e = {0};
+	lo->db = db_open(l->db_path, 0, &e);
+	if (!lo->db) {
+		*err = xstrdup(e.msg);
+		free(lo);
+		return NULL;
+	}
+	lo->api = onboard_live_new(be->cfg, onboard_verify_checks, onboard_verify_relay_mx, NULL, err);
+	if (!lo->api) {
+		lob_free(lo);
+		return NULL;
+	}
+	struct onboard_ui ui = {.say = lob_say, .save = lob_save, .ud = lo};
+	struct onboard_opts opts = {.catchall_to = catchall_to, .wait_s = 0};
+	struct onboard *ob = onboard_new(be->cfg, domain, &onboard_live_backend, lo->api, &ui, &opts, err);
+	if (!ob) {
+		lob_free(lo);
+		return NULL;
+	}
+	struct onboard_outcome *v = NULL;
+	size_t n = 0;
+	if (db_onboard_load(lo->db, domain, &v, &n) != DB_OK) {
+		*err = xstrdup(db_errmsg(lo->db));
+		onboard_free(ob);
+		lob_free(lo);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		onboard_restore(ob, &v[i]);
+	db_onboard_outcomes_free(v, n);
+	lo->marked = ob->onboarded;
+	return ob;
+}
+
+static int live_onboard_step(struct tui_backend *be, struct onboard *ob, size_t i)
+{
+	(void)be;
+	struct live_onboard *lo = ob->ui.ud;
+	enum onboard_state st = onboard_step_run(ob, i);
+	if (ob->onboarded && !lo->marked) {
+		if (db_onboard_mark_onboarded(lo->db, ob->domain, mcon_now()) != DB_OK)
+			lob_say(lo, db_errmsg(lo->db));
+		else
+			lo->marked = true;
+	}
+	return (int)st;
+}
+
+static void live_onboard_close(struct tui_backend *be, struct onboard *ob)
+{
+	(void)be;
+	if (!ob)
+		return;
+	struct live_onboard *lo = ob->ui.ud;
+	onboard_free(ob);
+	lob_free(lo);
+}
+
 static const struct tui_backend_ops live_ops = {
 	.collect = live_collect,
 	.snapshot_free = live_snapshot_free,
@@ -294,6 +403,10 @@ static const struct tui_backend_ops live_ops = {
 	.history_list = live_history,
 	.container_logs = live_logs,
 	.events_run = live_events_run,
+	.can_onboard = live_can_onboard,
+	.onboard_open = live_onboard_open,
+	.onboard_step = live_onboard_step,
+	.onboard_close = live_onboard_close,
 };
 
 struct tui_backend *tui_live_new(const struct config *cfg, const char *db_path)

@@ -3,6 +3,7 @@
  * generated from it, and the session's setup and teardown. The workers' jobs are in
  * jobs.c, drawing in draw.c, the prompt in prompt.c. */
 #include "tui/console.h"
+#include "tui/onboard_view.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -134,6 +135,10 @@ static void view_action(struct console *c, enum action a)
 {
 	struct textview *tv = c->view;
 	int page = body_rows(c) - 1;
+	if (onboard_view_action(c, a)) {
+		c->dirty_body = c->dirty_status = true;
+		return;
+	}
 	switch (a) {
 	case ACT_DOWN: tv_scroll(tv, 1, page); break;
 	case ACT_UP: tv_scroll(tv, -1, page); break;
@@ -220,8 +225,8 @@ static void pane_action(struct console *c, enum action a)
 				a == ACT_TICK ? "ticking" : a == ACT_ADD ? "adding items" : "notes");
 		break;
 	case ACT_ONBOARD:
-		if (c->be->ops->can_onboard && c->be->ops->can_onboard(c->be))
-			console_message(c, TS_NONE, "onboarding: run `mcon onboard DOMAIN --plan`");
+		if (c->be->ops->can_onboard && c->be->ops->can_onboard(c->be) && c->be->ops->onboard_open)
+			onboard_view_open(c);
 		else
 			console_message(c, TS_WARN, "onboarding is not in the console yet: run mcon onboard DOMAIN --plan, then --apply");
 		break;
@@ -459,6 +464,7 @@ int tui_run(struct tui_backend *be, const struct tui_opts *opts)
 	workq_free(c->q_collect);
 	workq_free(c->q_db);
 	workq_free(c->q_logs);
+	onboard_view_end(c);
 	if (c->events_started)
 		pthread_join(c->events_thread, NULL);
 	if (c->disp.screen)

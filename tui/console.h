@@ -61,6 +61,8 @@ struct console {
 	bool db_busy, history_busy;
 	bool first_screen;      /* snapshot, checklist and history all in and drawn */
 
+	struct onboard_session *onboard;        /* the walkthrough (onboard_view.c), or NULL */
+
 	struct undo_entry undo[32];
 	int n_undo;
 	bool quit;

@@ -49,7 +49,7 @@ static void teardown(void)
 	dir = NULL;
 }
 
-TestSuite(onboard_sim, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(onboard_sim, .init = setup, .fini = teardown);
 
 /* Runs mcon onboard with the rw (or ro) key in the environment. */
 static void onboard(struct trun *r, bool ro, const char *input, const char *const *args)

@@ -52,7 +52,7 @@ static struct db_item *find_item(struct db_items *items, int64_t id)
 	return NULL;
 }
 
-Test(tui_db, tick_note_undo_in_the_shared_file, .init = setup_site, .fini = teardown_site, .timeout = 60)
+Test(tui_db, tick_note_undo_in_the_shared_file, .init = setup_site, .fini = teardown_site)
 {
 	static const char *const env[] = {"SUDO_USER=alice", "SSH_CONNECTION=", NULL};
 	struct vt *t = vt_spawn(24, 80, NULL, env, run_mcon, NULL);

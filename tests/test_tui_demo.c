@@ -88,7 +88,7 @@ static void teardown(void)
 }
 
 
-Test(tui_demo, make_demo_console, .timeout = 90)
+Test(tui_demo, make_demo_console)
 {
 	setup();
 	const char *build = getenv("MCON_BUILD");

@@ -71,7 +71,7 @@ static bool wait_row(const char *service, const char *needle, int timeout_ms)
 	}
 }
 
-Test(tui_live, docker_event_updates_containers_within_2s, .timeout = 30)
+Test(tui_live, docker_event_updates_containers_within_2s)
 {
 	start();
 	vt_char(run.vt, '2');
@@ -94,7 +94,7 @@ Test(tui_live, docker_event_updates_containers_within_2s, .timeout = 30)
 	stop();
 }
 
-Test(tui_live, slow_backend_keys_answer_promptly, .timeout = 60)
+Test(tui_live, slow_backend_keys_answer_promptly)
 {
 	start();
 	console_ctl(&run, "delay 10000");
@@ -122,7 +122,7 @@ Test(tui_live, slow_backend_keys_answer_promptly, .timeout = 60)
 	stop(); /* quitting cancels the collection in flight */
 }
 
-Test(tui_live, failed_backend_named_while_other_panes_update, .timeout = 30)
+Test(tui_live, failed_backend_named_while_other_panes_update)
 {
 	start();
 	console_ctl(&run, "fail dns SERVFAIL from 127.0.0.1:5353");
@@ -148,7 +148,7 @@ Test(tui_live, failed_backend_named_while_other_panes_update, .timeout = 30)
 	stop();
 }
 
-Test(tui_live, another_admins_change_shows_without_a_key, .timeout = 30)
+Test(tui_live, another_admins_change_shows_without_a_key)
 {
 	start();
 	vt_char(run.vt, '4');

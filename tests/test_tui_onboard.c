@@ -52,7 +52,7 @@ static void teardown(void)
 	dir = state_db = NULL;
 }
 
-TestSuite(tui_onboard, .init = setup, .fini = teardown, .timeout = 150);
+TestSuite(tui_onboard, .init = setup, .fini = teardown);
 
 static int run_mcon(void *ud)
 {

@@ -47,7 +47,7 @@ static void press(uint32_t c)
 	vt_char(run.vt, c);
 }
 
-Test(tui_screens, domains_pane, .timeout = 30)
+Test(tui_screens, domains_pane)
 {
 	start(0, NULL);
 	golden("domains");
@@ -56,7 +56,7 @@ Test(tui_screens, domains_pane, .timeout = 30)
 	stop();
 }
 
-Test(tui_screens, every_pane_by_number, .timeout = 30)
+Test(tui_screens, every_pane_by_number)
 {
 	start(0, NULL);
 	static const char *names[] = {"domains", "containers", "dkim", "pending", "checks", "history"};
@@ -70,7 +70,7 @@ Test(tui_screens, every_pane_by_number, .timeout = 30)
 	stop();
 }
 
-Test(tui_screens, domain_details_expected_found_and_zone_lines, .timeout = 30)
+Test(tui_screens, domain_details_expected_found_and_zone_lines)
 {
 	start(0, NULL);
 	press('j'); /* gnarlypandaproductions.com: SPF over the lookup limit */
@@ -86,7 +86,7 @@ Test(tui_screens, domain_details_expected_found_and_zone_lines, .timeout = 30)
 	stop();
 }
 
-Test(tui_screens, container_details_with_logs, .timeout = 30)
+Test(tui_screens, container_details_with_logs)
 {
 	start(0, NULL);
 	press('2');
@@ -105,7 +105,7 @@ Test(tui_screens, container_details_with_logs, .timeout = 30)
 	stop();
 }
 
-Test(tui_screens, dkim_details_txt_split_255, .timeout = 30)
+Test(tui_screens, dkim_details_txt_split_255)
 {
 	start(0, NULL);
 	press('3');
@@ -122,7 +122,7 @@ Test(tui_screens, dkim_details_txt_split_255, .timeout = 30)
 	stop();
 }
 
-Test(tui_screens, help_from_the_action_table, .timeout = 30)
+Test(tui_screens, help_from_the_action_table)
 {
 	start(0, NULL);
 	press('?');
@@ -135,7 +135,7 @@ Test(tui_screens, help_from_the_action_table, .timeout = 30)
 	stop();
 }
 
-Test(tui_screens, filter_and_clear, .timeout = 30)
+Test(tui_screens, filter_and_clear)
 {
 	start(0, NULL);
 	press('/');
@@ -159,7 +159,7 @@ Test(tui_screens, filter_and_clear, .timeout = 30)
 	stop();
 }
 
-Test(tui_screens, tick_note_and_undo, .timeout = 30)
+Test(tui_screens, tick_note_and_undo)
 {
 	start(0, NULL);
 	press('4');
@@ -184,7 +184,7 @@ Test(tui_screens, tick_note_and_undo, .timeout = 30)
 	stop();
 }
 
-Test(tui_screens, tick_against_red_evidence_needs_a_note, .timeout = 30)
+Test(tui_screens, tick_against_red_evidence_needs_a_note)
 {
 	start(0, NULL);
 	press('4');
@@ -204,7 +204,7 @@ Test(tui_screens, tick_against_red_evidence_needs_a_note, .timeout = 30)
 	stop();
 }
 
-Test(tui_screens, add_item_and_note, .timeout = 30)
+Test(tui_screens, add_item_and_note)
 {
 	start(0, NULL);
 	press('4');
@@ -223,7 +223,7 @@ Test(tui_screens, add_item_and_note, .timeout = 30)
 	stop();
 }
 
-Test(tui_screens, resize_below_minimum_and_back, .timeout = 30)
+Test(tui_screens, resize_below_minimum_and_back)
 {
 	start(0, NULL);
 	vt_resize(run.vt, 20, 70);
@@ -237,7 +237,7 @@ Test(tui_screens, resize_below_minimum_and_back, .timeout = 30)
 	stop();
 }
 
-Test(tui_screens, no_color_means_no_colour_attributes, .timeout = 30)
+Test(tui_screens, no_color_means_no_colour_attributes)
 {
 	static const char *const env[] = {"NO_COLOR=1", NULL};
 	start(0, env);
@@ -255,7 +255,7 @@ Test(tui_screens, no_color_means_no_colour_attributes, .timeout = 30)
 	stop();
 }
 
-Test(tui_screens, colour_without_no_color, .timeout = 30)
+Test(tui_screens, colour_without_no_color)
 {
 	start(0, NULL);
 	cr_assert(vt_wait(run.vt, "CRIT", WAIT));
@@ -263,7 +263,7 @@ Test(tui_screens, colour_without_no_color, .timeout = 30)
 	stop();
 }
 
-Test(tui_screens, ascii_outside_utf8, .timeout = 30)
+Test(tui_screens, ascii_outside_utf8)
 {
 	bool ok = console_start(&run, 0, 24, 80, "C", NULL);
 	cr_assert(ok);
@@ -276,7 +276,7 @@ Test(tui_screens, ascii_outside_utf8, .timeout = 30)
 	stop();
 }
 
-Test(tui_screens, tls_verify_off_warns, .timeout = 30)
+Test(tui_screens, tls_verify_off_warns)
 {
 	start(FAKE_TLS_OFF, NULL);
 	cr_expect(vt_wait(run.vt, "WARNING: mailcow.tls_verify = false", WAIT));
@@ -286,7 +286,7 @@ Test(tui_screens, tls_verify_off_warns, .timeout = 30)
 	stop();
 }
 
-Test(tui_screens, planted_escapes_are_inert, .timeout = 30)
+Test(tui_screens, planted_escapes_are_inert)
 {
 	start(FAKE_EVIL, NULL);
 	/* the description's OSC title and SGR colour show as text */
@@ -325,7 +325,7 @@ Test(tui_screens, planted_escapes_are_inert, .timeout = 30)
 	stop();
 }
 
-Test(tui_screens, arrows_pages_home_end, .timeout = 30)
+Test(tui_screens, arrows_pages_home_end)
 {
 	start(0, NULL);
 	vt_key(run.vt, VTERM_KEY_DOWN);
@@ -364,7 +364,7 @@ static void click(int row, int col)
 	vterm_mouse_button(run.vt->vt, 1, false, VTERM_MOD_NONE);
 }
 
-Test(tui_screens, mouse_only_with_the_option, .timeout = 30)
+Test(tui_screens, mouse_only_with_the_option)
 {
 	/* off by default: a click on the DKIM tab changes nothing */
 	start(0, NULL);

@@ -82,7 +82,7 @@ static bool wait_row(const char *service, const char *needle, int timeout_ms)
 	}
 }
 
-Test(tui_sim, demo_site, .timeout = 60)
+Test(tui_sim, demo_site)
 {
 	start();
 	cr_expect(vt_contains(t, "mcon \xc2\xb7 hermes"));
@@ -134,7 +134,7 @@ Test(tui_sim, demo_site, .timeout = 60)
 	stop();
 }
 
-Test(tui_sim, unhealthy_container_shows_without_refresh, .timeout = 60)
+Test(tui_sim, unhealthy_container_shows_without_refresh)
 {
 	start();
 	vt_char(t, '2');
@@ -147,7 +147,7 @@ Test(tui_sim, unhealthy_container_shows_without_refresh, .timeout = 60)
 	stop();
 }
 
-Test(tui_sim, slow_backend_every_key_answered, .timeout = 90)
+Test(tui_sim, slow_backend_every_key_answered)
 {
 	start();
 	/* every request of the collection (and every DNS answer) takes 10 s */
@@ -179,7 +179,7 @@ Test(tui_sim, slow_backend_every_key_answered, .timeout = 90)
 	stop(); /* quitting cancels the collection in flight */
 }
 
-Test(tui_sim, failed_backend_reason_while_other_panes_update, .timeout = 60)
+Test(tui_sim, failed_backend_reason_while_other_panes_update)
 {
 	start();
 	cr_assert(simproc_ctl_ok(sp, "fault docker down"));

@@ -86,7 +86,7 @@ static void teardown(void)
 	free(sh(NULL, "tmux -L %s kill-server 2>/dev/null; rm -rf '%s'", sock, dir));
 }
 
-Test(tui_tmux, real_binary_keys_resize_and_quit, .timeout = 60)
+Test(tui_tmux, real_binary_keys_resize_and_quit)
 {
 	setup();
 	const char *bin = getenv("MCON_BIN");
@@ -115,7 +115,7 @@ Test(tui_tmux, real_binary_keys_resize_and_quit, .timeout = 60)
 	teardown();
 }
 
-Test(tui_tmux, ctrl_c_restores_the_terminal, .timeout = 60)
+Test(tui_tmux, ctrl_c_restores_the_terminal)
 {
 	setup();
 	const char *bin = getenv("MCON_BIN");
@@ -134,7 +134,7 @@ Test(tui_tmux, ctrl_c_restores_the_terminal, .timeout = 60)
 }
 
 
-Test(tui_tmux, unusable_terminal_one_line_and_exit_1, .timeout = 60)
+Test(tui_tmux, unusable_terminal_one_line_and_exit_1)
 {
 	setup();
 	const char *bin = getenv("MCON_BIN");

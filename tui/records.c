@@ -2,6 +2,7 @@
  * The expectations come from the configuration (relay.mx, relay.spf_include,
  * dkim.selectors, the key MailCow holds); the verdicts stay the checks' business. */
 #include "tui/records.h"
+#include "core/dkimkey.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -38,102 +39,12 @@ char *records_tag(const char *record, const char *tag)
 	return NULL;
 }
 
-static int b64_val(int c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+' || c == '-') return 62;
-	if (c == '/' || c == '_') return 63;
-	return -1;
-}
-
-static unsigned char *b64_decode(const char *s, size_t *len)
-{
-	size_t n = strlen(s);
-	unsigned char *out = xmalloc(n * 3 / 4 + 3);
-	unsigned acc = 0;
-	int bits = 0;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64_val((unsigned char)s[i]);
-		if (v < 0)
-			continue;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-		}
-	}
-	*len = o;
-	return out;
-}
-
-/* Reads a DER tag and length at *p; returns the content length or -1. */
-static long der_item(const unsigned char **p, const unsigned char *end, int tag)
-{
-	if (*p >= end || **p != tag)
-		return -1;
-	(*p)++;
-	if (*p >= end)
-		return -1;
-	long len = **p;
-	(*p)++;
-	if (len & 0x80) {
-		int nb = (int)(len & 0x7f);
-		if (nb < 1 || nb > 3 || end - *p < nb)
-			return -1;
-		len = 0;
-		while (nb--)
-			len = (len << 8) | *(*p)++;
-	}
-	if (len > end - *p)
-		return -1;
-	return len;
-}
-
-static int modulus_bits(const unsigned char *p, const unsigned char *end)
-{
-	/* RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } */
-	if (der_item(&p, end, 0x30) < 0)
-		return 0;
-	long n = der_item(&p, end, 0x02);
-	if (n <= 0)
-		return 0;
-	while (n > 0 && *p == 0)
-		p++, n--;
-	if (n == 0)
-		return 0;
-	int bits = (int)n * 8;
-	for (unsigned char top = *p; !(top & 0x80); top <<= 1)
-		bits--;
-	return bits;
-}
-
 int records_key_bits(const char *b64)
 {
 	if (!b64 || !*b64)
 		return 0;
-	size_t len;
-	unsigned char *der = b64_decode(b64, &len);
-	const unsigned char *p = der, *end = der + len;
-	int bits = 0;
-	/* SubjectPublicKeyInfo ::= SEQUENCE { AlgorithmIdentifier, BIT STRING } */
-	const unsigned char *save = p;
-	if (der_item(&p, end, 0x30) >= 0) {
-		long alg = der_item(&p, end, 0x30);
-		if (alg >= 0) {
-			p += alg;
-			long bs = der_item(&p, end, 0x03);
-			if (bs > 1)
-				bits = modulus_bits(p + 1, p + bs);
-		} else {
-			bits = modulus_bits(save, end); /* bare PKCS#1 */
-		}
-	}
-	free(der);
-	return bits;
+	int bits = dkim_key_bits(b64, NULL);
+	return bits > 0 ? bits : 0;
 }
 
 const struct dns_answer *records_dkim_answer(const struct tui_model *m, const struct snap_domain *d,

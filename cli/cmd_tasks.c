@@ -300,20 +300,34 @@ static int print_json(json_t *j)
 	return EXIT_OK;
 }
 
+/* list and export: no arguments, the database opened for reading and its items listed.
+ * NULL with *rc set (usage or database error) on failure. */
+static struct db *tasks_open_items(struct cli_ctx *ctx, struct targs *a, const struct who *who,
+				   struct db_items *items, int *rc)
+{
+	if (a->pos.n) {
+		*rc = usage_error(a->sub, "unexpected argument '%s'", a->pos.v[0]);
+		return NULL;
+	}
+	*rc = EXIT_OK;
+	struct db *db = tasks_open(ctx, false, true, who, rc);
+	if (!db)
+		return NULL;
+	if (db_items_list(db, items) != DB_OK) {
+		*rc = db_exit(db);
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
 static int tasks_list(struct cli_ctx *ctx, struct targs *a, const struct who *who)
 {
-	if (a->pos.n)
-		return usage_error(a->sub, "unexpected argument '%s'", a->pos.v[0]);
-	int rc = EXIT_OK;
-	struct db *db = tasks_open(ctx, false, true, who, &rc);
+	int rc;
+	struct db_items items;
+	struct db *db = tasks_open_items(ctx, a, who, &items, &rc);
 	if (!db)
 		return rc;
-	struct db_items items;
-	if (db_items_list(db, &items) != DB_OK) {
-		rc = db_exit(db);
-		db_close(db);
-		return rc;
-	}
 	/* the last recorded status of the linked checks; none recorded yet is not an error */
 	struct db_check_states cs = {0};
 	if (db_check_list(db, &cs) != DB_OK)
@@ -574,18 +588,11 @@ static int tasks_import(struct cli_ctx *ctx, struct targs *a, const struct who *
 
 static int tasks_export(struct cli_ctx *ctx, struct targs *a, const struct who *who)
 {
-	if (a->pos.n)
-		return usage_error(a->sub, "unexpected argument '%s'", a->pos.v[0]);
-	int rc = EXIT_OK;
-	struct db *db = tasks_open(ctx, false, true, who, &rc);
+	int rc;
+	struct db_items items;
+	struct db *db = tasks_open_items(ctx, a, who, &items, &rc);
 	if (!db)
 		return rc;
-	struct db_items items;
-	if (db_items_list(db, &items) != DB_OK) {
-		rc = db_exit(db);
-		db_close(db);
-		return rc;
-	}
 	db_close(db);
 	struct pending_item *pi = xcalloc(items.n ? items.n : 1, sizeof(*pi));
 	for (size_t i = 0; i < items.n; i++) {

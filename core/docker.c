@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/sanitize.h"
 
 #define EXEC_MAX_POLLS 50           /* exec inspect while the daemon still says Running */
 #define LOGS_MAX_BYTES (8u << 20)
@@ -31,14 +32,6 @@ static void perr_free(struct part_error *e)
 	free(e->what);
 	free(e->why);
 	memset(e, 0, sizeof(*e));
-}
-
-/* Container output in an error message: control characters become spaces. */
-static void text_printable(char *s)
-{
-	for (unsigned char *p = (unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			*p = ' ';
 }
 
 static char *url_escape(const char *s)
@@ -219,10 +212,11 @@ static void on_exec_inspect(struct dc *dc, struct dreq *rq, struct fetch_result 
 		return;
 	}
 	if (code != 0) {
-		char *first = xstrndup(stderr_text, strcspn(stderr_text, "\n"));
-		text_printable(first);
+		char *line = xstrndup(stderr_text, strcspn(stderr_text, "\n"));
+		char *first = sanitize_line(line, SIZE_MAX); /* container output in an error message */
 		exec_fail(dc, xasprintf("postconf exited with %d%s%s", code, *first ? ": " : "", first));
 		free(first);
+		free(line);
 		return;
 	}
 	char *outp = xstrdup(buf_cstr(&dc->exec_out));
@@ -230,8 +224,9 @@ static void on_exec_inspect(struct dc *dc, struct dreq *rq, struct fetch_result 
 	char *end = NULL;
 	long long val = strtoll(v, &end, 10);
 	if (!*v || *end || val < 0) {
-		text_printable(v);
-		exec_fail(dc, xasprintf("unexpected output from postconf: '%.60s'", v));
+		char *c = sanitize_line(v, 60);
+		exec_fail(dc, xasprintf("unexpected output from postconf: '%s'", c));
+		free(c);
 	}
 	else
 		dc->out->postfix_size_live = val;

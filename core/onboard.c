@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 
 #include "core/assets.h"
+#include "core/sanitize.h"
 #include "core/snapshot.h"
 #include "core/who.h"
 
@@ -282,22 +283,6 @@ char *onboard_txt_quote(const char *value)
 	return buf_steal(&b);
 }
 
-/* Network text before it reaches a terminal: control characters (C0, DEL, C1) become '?'. */
-static char *clean(const char *s)
-{
-	struct buf b = {0};
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	for (; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			buf_putc(&b, '?');
-		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			buf_putc(&b, '?');
-			p++;
-		} else
-			buf_putc(&b, (char)*p);
-	}
-	return buf_steal(&b);
-}
 
 /* ---- Checks ---- */
 
@@ -335,7 +320,7 @@ bool onboard_checks_green(const struct onboard_checks *c, bool strict, struct bu
 			continue;
 		green = false;
 		if (missing) {
-			char *s = clean(c->v[i].summary), *h = clean(c->v[i].hint);
+			char *s = sanitize_line(c->v[i].summary, SIZE_MAX), *h = sanitize_line(c->v[i].hint, SIZE_MAX);
 			buf_printf(missing, "%s %s (%s): %s%s%s\n", c->v[i].check, c->v[i].target, c->v[i].status,
 			           s, *h ? " -- " : "", h);
 			free(s);
@@ -384,7 +369,7 @@ void onboard_relay_mx_from(const struct snapshot *s, const struct config *cfg, c
 			v[k] = &mx->rrs[k];
 		qsort(v, mx->n, sizeof(*v), by_pref);
 		for (size_t k = 0; k < mx->n; k++) {
-			char *h = clean(v[k]->value);
+			char *h = sanitize_line(v[k]->value, SIZE_MAX);
 			size_t n = strlen(h);
 			if (n && h[n - 1] == '.')
 				h[n - 1] = '\0';
@@ -632,7 +617,7 @@ static enum onboard_state set_state(struct onboard *ob, size_t i, enum onboard_s
 /* The state for a failed backend call; takes err. */
 static enum onboard_state fail(struct onboard *ob, size_t i, int rc, const char *what, char *err)
 {
-	char *e = clean(err ? err : "unknown error");
+	char *e = sanitize_line(err ? err : "unknown error", SIZE_MAX);
 	free(err);
 	if (rc == OB_RC_READONLY) {
 		free(e);
@@ -683,7 +668,7 @@ static enum onboard_state run_preflight(struct onboard *ob, size_t i)
 	if (rc == OB_RC_OK) {
 		buf_puts(&d, "; API key can write");
 	} else {
-		char *e = clean(err);
+		char *e = sanitize_line(err, SIZE_MAX);
 		buf_printf(&d, "; write access not known (%s): the first write will tell", e);
 		free(e);
 	}
@@ -739,7 +724,7 @@ static enum onboard_state run_catchall(struct onboard *ob, size_t i)
 	if (rc != OB_RC_OK) {
 		st = fail(ob, i, rc, "GET alias", err);
 	} else if (al.exists && al.active) {
-		char *g = clean(al.goto_addr);
+		char *g = sanitize_line(al.goto_addr, SIZE_MAX);
 		say(ob, "catch-all %s exists and is active (goto %s): adopted", address, g);
 		st = set_state(ob, i, OB_DONE, xasprintf("adopted the active catch-all %s -> %s", address, g), NULL);
 		free(g);
@@ -766,7 +751,7 @@ static enum onboard_state run_catchall(struct onboard *ob, size_t i)
 			say(ob, "the catch-all needs a target mailbox: pass --catchall-to ADDRESS");
 			st = set_state(ob, i, OB_FAILED, xstrdup("no target mailbox for the catch-all (--catchall-to ADDRESS)"), NULL);
 		} else if (!address_ok(target)) {
-			char *t = clean(target);
+			char *t = sanitize_line(target, SIZE_MAX);
 			say(ob, "'%s' is not a mail address: pass --catchall-to ADDRESS", t);
 			st = set_state(ob, i, OB_FAILED, xasprintf("'%s' is not a mail address", t), NULL);
 			free(t);
@@ -792,7 +777,7 @@ static void say_dkim(struct onboard *ob)
 {
 	if (!ob->dkim.present || !ob->dkim.txt)
 		return;
-	char *t = clean(ob->dkim.txt), *q = onboard_txt_quote(t);
+	char *t = sanitize_line(ob->dkim.txt, SIZE_MAX), *q = onboard_txt_quote(t);
 	say(ob, "%s._domainkey.%s. %d IN TXT %s", msel(ob), ob->domain, OB_TTL, q);
 	free(t);
 	free(q);
@@ -806,7 +791,7 @@ static enum onboard_state run_dkim(struct onboard *ob, size_t i)
 	if (rc != OB_RC_OK)
 		return fail(ob, i, rc, "GET dkim", err);
 	if (ob->dkim.present) {
-		char *s = clean(ob->dkim.selector);
+		char *s = sanitize_line(ob->dkim.selector, SIZE_MAX);
 		if (strcmp(s, msel(ob)) != 0) {
 			say(ob, "MailCow holds a DKIM key for %s with selector %s, not %s: set dkim.mailcow_selector = %s, "
 			    "or delete the key in MailCow (Configuration -> ARC/DKIM keys) and run again", ob->domain, s, msel(ob), s);
@@ -880,7 +865,7 @@ static enum onboard_state run_mta_sts(struct onboard *ob, size_t i)
 	} else {
 		/* MailCow has no GET for MTA-STS: a refused add usually means a policy exists
 		 * (an adopted domain, or a run cut off after the write). Set its mx, keep its mode. */
-		char *e1 = clean(err);
+		char *e1 = sanitize_line(err, SIZE_MAX);
 		free(err);
 		err = NULL;
 		rc = ob->be->mta_sts_edit(ob->be_ud, ob->domain, NULL, mx, &err);
@@ -892,7 +877,7 @@ static enum onboard_state run_mta_sts(struct onboard *ob, size_t i)
 			               xasprintf("edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"mx\":\"%s\",\"active\":1}}; _mta-sts id=%s",
 			                         ob->domain, mx, id));
 		} else {
-			char *e2 = clean(err);
+			char *e2 = sanitize_line(err, SIZE_MAX);
 			free(err);
 			st = fail(ob, i, rc, "add/mta-sts", xasprintf("%s; edit/mta-sts: %s", e1, e2));
 			free(e2);
@@ -969,7 +954,7 @@ int onboard_verify(struct onboard *ob, char **why)
 	struct onboard_checks c = {0};
 	int rc = ob->be->checks(ob->be_ud, ob->domain, &c, &err);
 	if (rc != OB_RC_OK) {
-		*why = clean(err ? err : "the checks could not run");
+		*why = sanitize_line(err ? err : "the checks could not run", SIZE_MAX);
 		free(err);
 		onboard_checks_free(&c);
 		return -1;
@@ -1161,7 +1146,7 @@ static void want_relay_mx(struct onboard *ob)
 	struct strv hosts = {0};
 	if (ob->be->relay_mx_hosts(ob->be_ud, ob->domain, &hosts, &err) == OB_RC_OK && hosts.n) {
 		for (size_t i = 0; i < hosts.n; i++) {
-			char *h = clean(hosts.v[i]);
+			char *h = sanitize_line(hosts.v[i], SIZE_MAX);
 			strv_push_owned(&ob->mx, h);
 		}
 		ob->mx_source = xstrdup("the live MX of a domain already behind the relay");
@@ -1196,7 +1181,7 @@ void onboard_zone_lines(struct onboard *ob, struct buf *out)
 	else
 		buf_printf(out, "%s. %d IN TXT \"v=spf1 mx -all\"\n", d, OB_TTL);
 	if (ob->dkim.present && ob->dkim.txt) {
-		char *t = clean(ob->dkim.txt), *q = onboard_txt_quote(t);
+		char *t = sanitize_line(ob->dkim.txt, SIZE_MAX), *q = onboard_txt_quote(t);
 		buf_printf(out, "%s._domainkey.%s. %d IN TXT %s\n", msel(ob), d, OB_TTL, q);
 		free(t);
 		free(q);
@@ -1246,7 +1231,7 @@ void onboard_step_describe(struct onboard *ob, size_t i, struct buf *out)
 		break;
 	case OB_ACT_ENSURE_DKIM:
 		if (ob->dkim.present) {
-			char *s = clean(ob->dkim.selector);
+			char *s = sanitize_line(ob->dkim.selector, SIZE_MAX);
 			buf_printf(out, "  -> MailCow holds a %d-bit key with selector %s%s\n", ob->dkim.bits, s,
 			           strcmp(s, msel(ob)) ? ": NOT the configured selector" : "");
 			free(s);
@@ -1317,7 +1302,7 @@ void onboard_plan(struct onboard *ob, struct buf *out)
 		buf_printf(out, " (%s)", ob->display);
 	buf_printf(out, ": %zu steps, relay %s, MailCow host %s\n", ob->steps.n, relay_name(ob), ob->mailcow_host);
 	if (!reachable) {
-		char *e = clean(err);
+		char *e = sanitize_line(err, SIZE_MAX);
 		buf_printf(out, "MailCow could not be read (%s): the plan assumes a new domain\n", e);
 		free(e);
 	}

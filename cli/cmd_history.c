@@ -9,9 +9,20 @@
 #include <unistd.h>
 
 #include "core/checks.h"
+#include "core/sanitize.h"
 #include "db/db.h"
 
 #define HISTORY_DEFAULT_SINCE "24h"
+
+static json_t *json_text(const char *s)
+{
+	if (!s)
+		return json_null();
+	char *c = sanitize_json(s);
+	json_t *j = json_string(c);
+	free(c);
+	return j;
+}
 
 static void put_clean(FILE *f, const char *s, size_t max)
 {
@@ -65,11 +76,11 @@ int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 			time_rfc3339(h->at, at);
 			json_t *o = json_object();
 			json_object_set_new(o, "at", json_string(at));
-			json_object_set_new(o, "kind", json_string(h->kind));
-			json_object_set_new(o, "target", json_string(h->target));
-			json_object_set_new(o, "from", h->from ? json_string(h->from) : json_null());
-			json_object_set_new(o, "to", h->to ? json_string(h->to) : json_null());
-			json_object_set_new(o, "detail", h->detail ? json_string(h->detail) : json_null());
+			json_object_set_new(o, "kind", json_text(h->kind));
+			json_object_set_new(o, "target", json_text(h->target));
+			json_object_set_new(o, "from", json_text(h->from));
+			json_object_set_new(o, "to", json_text(h->to));
+			json_object_set_new(o, "detail", json_text(h->detail));
 			json_array_append_new(arr, o);
 		}
 		char *s = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

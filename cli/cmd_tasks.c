@@ -9,6 +9,7 @@
 #include <string.h>
 #include <wchar.h>
 #include "core/pending.h"
+#include "core/sanitize.h"
 #include "core/who.h"
 #include "cli/task_checks.h"
 #include "db/db.h"
@@ -113,17 +114,9 @@ static struct db *tasks_open(struct cli_ctx *ctx, bool write, bool seed, const s
 /* Text that came from a database file is still kept off the terminal's control sequences. */
 static void put_clean(FILE *out, const char *s)
 {
-	for (; s && *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
-}
-
-static char *clean(const char *s)
-{
-	char *c = xstrdup(s ? s : "");
-	for (char *p = c; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return c;
+	char *c = sanitize_line(s, SIZE_MAX);
+	fputs(c, out);
+	free(c);
 }
 
 static void when(time_t t, char out[32])
@@ -196,9 +189,9 @@ static void print_table(const struct db_items *items, const struct db_check_stat
 		wid = n > wid ? n : wid;
 		char *c = change_text(it);
 		char *l = it->links.n ? strv_join(&it->links, ", ") : xstrdup("-");
-		cells[i][C_TITLE] = clean(it->title);
-		cells[i][C_CHANGE] = clean(c);
-		cells[i][C_LINKS] = clean(l);
+		cells[i][C_TITLE] = sanitize_line(it->title, SIZE_MAX);
+		cells[i][C_CHANGE] = sanitize_line(c, SIZE_MAX);
+		cells[i][C_LINKS] = sanitize_line(l, SIZE_MAX);
 		cells[i][C_CHECKS] = checks_text(cs, it);
 		free(c);
 		free(l);
@@ -237,21 +230,15 @@ static json_t *json_time(time_t t)
 }
 
 /* Text from the database file is UTF-8 unless someone wrote it with another tool; such
- * bytes become '?' rather than dropping the whole item from the output. */
+ * bytes are replaced rather than dropping the whole item from the output. */
 static json_t *json_str(const char *s)
 {
 	if (!s)
 		return json_null();
-	json_t *j = json_string(s);
-	if (j)
-		return j;
-	char *c = xstrdup(s);
-	for (char *p = c; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	j = json_string(c);
+	char *c = sanitize_json(s);
+	json_t *j = json_string(c);
 	free(c);
-	return j ? j : json_string("");
+	return j;
 }
 
 static json_t *item_json(const struct db_item *it)
@@ -264,7 +251,7 @@ static json_t *item_json(const struct db_item *it)
 						       "action", db_action_name(e->action), "text", json_str(e->note)));
 	}
 	for (size_t i = 0; i < it->links.n; i++)
-		json_array_append_new(links, json_string(it->links.v[i]));
+		json_array_append_new(links, json_str(it->links.v[i]));
 	return json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			 "id", (json_int_t)it->id, "title", json_str(it->title), "state", it->done ? "done" : "open",
 			 "created_at", json_time(it->created_at), "created_by", json_str(it->created_by),
@@ -475,7 +462,7 @@ static int tasks_set(struct cli_ctx *ctx, struct targs *a, const struct who *who
 	bool override = tc.state == TASK_CHECKS_FAILING || tc.state == TASK_CHECKS_UNRECORDED;
 	if (override && (!a->note || !*a->note)) {
 		char *why = tc.failing_list.n ? strv_join(&tc.failing_list, ", ") : xstrdup("no mcon record has checked them yet");
-		char *c = clean(why);
+		char *c = sanitize_line(why, SIZE_MAX);
 		rc = usage_error(a->sub, "item %lld's linked checks are not green (%s): run mcon record, or give --note TEXT "
 			       "saying why it is done anyway", (long long)id, c);
 		free(c);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/sanitize.h"
 
 int check_report_exit(const struct check_run *r)
 {
@@ -14,8 +15,9 @@ int check_report_exit(const struct check_run *r)
 /* Nagios reads everything after a '|' as perfdata, on any line. */
 static void put_nagios_text(struct buf *out, const char *s)
 {
-	for (; s && *s; s++)
-		buf_putc(out, *s == '|' ? '/' : *s == '\n' ? ' ' : *s);
+	char *c = sanitize_nagios(s);
+	buf_puts(out, c);
+	free(c);
 }
 
 static void perf_item(struct buf *out, const char *label, long v, const char *warn, const char *crit, const char *min,
@@ -86,7 +88,10 @@ void check_report_nagios(const struct check_run *r, struct buf *out)
 		buf_printf(out, "%zu critical, %zu warning, %zu unknown, %zu ok; ", counts[STATUS_CRITICAL], counts[STATUS_WARNING],
 			   counts[STATUS_UNKNOWN], counts[STATUS_OK]);
 		const struct check_result *w = &r->results[bad[0]];
-		buf_printf(out, "%s %s: ", w->check, w->target);
+		put_nagios_text(out, w->check);
+		buf_putc(out, ' ');
+		put_nagios_text(out, w->target);
+		buf_puts(out, ": ");
 		put_nagios_text(out, w->summary);
 	}
 	struct buf perf = {0};
@@ -95,7 +100,11 @@ void check_report_nagios(const struct check_run *r, struct buf *out)
 	buf_free(&perf);
 	for (size_t i = 0; i < nbad; i++) {
 		const struct check_result *x = &r->results[bad[i]];
-		buf_printf(out, "%s %s %s: ", status_upper(x->status), x->check, x->target);
+		buf_printf(out, "%s ", status_upper(x->status));
+		put_nagios_text(out, x->check);
+		buf_putc(out, ' ');
+		put_nagios_text(out, x->target);
+		buf_puts(out, ": ");
 		put_nagios_text(out, x->summary);
 		if (x->hint) {
 			buf_puts(out, " -- ");
@@ -106,6 +115,15 @@ void check_report_nagios(const struct check_run *r, struct buf *out)
 	free(bad);
 }
 
+/* A JSON string that is always valid UTF-8 with no control characters. */
+static json_t *json_text(const char *s)
+{
+	char *c = sanitize_json(s);
+	json_t *j = json_string(c);
+	free(c);
+	return j;
+}
+
 void check_report_json(const struct check_run *r, const char *site, struct buf *out)
 {
 	size_t counts[STATUS__COUNT];
@@ -114,7 +132,7 @@ void check_report_json(const struct check_run *r, const char *site, struct buf *
 	time_rfc3339(r->at ? r->at : mcon_now(), at);
 	json_t *root = json_object();
 	json_object_set_new(root, "version", json_integer(1));
-	json_object_set_new(root, "site", json_string(site ? site : ""));
+	json_object_set_new(root, "site", json_text(site));
 	json_object_set_new(root, "generated_at", json_string(at));
 	json_object_set_new(root, "status", json_string(status_name(check_run_worst(r))));
 	json_t *c = json_object();
@@ -125,11 +143,11 @@ void check_report_json(const struct check_run *r, const char *site, struct buf *
 	for (size_t i = 0; i < r->n; i++) {
 		const struct check_result *x = &r->results[i];
 		json_t *o = json_object();
-		json_object_set_new(o, "check", json_string(x->check));
-		json_object_set_new(o, "target", json_string(x->target));
+		json_object_set_new(o, "check", json_text(x->check));
+		json_object_set_new(o, "target", json_text(x->target));
 		json_object_set_new(o, "status", json_string(status_name(x->status)));
-		json_object_set_new(o, "summary", json_string(x->summary));
-		json_object_set_new(o, "hint", x->hint ? json_string(x->hint) : json_null());
+		json_object_set_new(o, "summary", json_text(x->summary));
+		json_object_set_new(o, "hint", x->hint ? json_text(x->hint) : json_null());
 		json_array_append_new(arr, o);
 	}
 	json_object_set_new(root, "results", arr);
@@ -142,14 +160,9 @@ void check_report_json(const struct check_run *r, const char *site, struct buf *
 
 static void prom_label(struct buf *out, const char *v)
 {
-	for (; v && *v; v++) {
-		if (*v == '\\' || *v == '"')
-			buf_printf(out, "\\%c", *v);
-		else if (*v == '\n')
-			buf_puts(out, "\\n");
-		else
-			buf_putc(out, *v);
-	}
+	char *c = sanitize_prom_label(v);
+	buf_puts(out, c);
+	free(c);
 }
 
 static void prom_head(struct buf *out, const char *name, const char *help)
@@ -175,13 +188,17 @@ void check_report_prom(const struct check_run *r, const char *site, struct buf *
 	buf_printf(out, "\",version=\"%s\"} 1\n", MCON_VERSION);
 	prom_head(out, "mcon_check_status", "Status of one check result: 0 ok, 1 warning, 2 critical, 3 unknown.");
 	for (size_t i = 0; i < r->n; i++) {
-		buf_printf(out, "mcon_check_status{check=\"%s\",target=\"", r->results[i].check);
+		buf_puts(out, "mcon_check_status{check=\"");
+		prom_label(out, r->results[i].check);
+		buf_puts(out, "\",target=\"");
 		prom_label(out, r->results[i].target);
 		buf_printf(out, "\"} %d\n", (int)r->results[i].status);
 	}
 	prom_head(out, "mcon_check_ok", "1 when one check result is ok, else 0.");
 	for (size_t i = 0; i < r->n; i++) {
-		buf_printf(out, "mcon_check_ok{check=\"%s\",target=\"", r->results[i].check);
+		buf_puts(out, "mcon_check_ok{check=\"");
+		prom_label(out, r->results[i].check);
+		buf_puts(out, "\",target=\"");
 		prom_label(out, r->results[i].target);
 		buf_printf(out, "\"} %d\n", r->results[i].status == STATUS_OK);
 	}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/sanitize.h"
 
 #define SB(x) (1u << (x))
 
@@ -105,22 +106,7 @@ enum status status_worse(enum status a, enum status b)
 
 char *text_clean(const char *s, size_t max)
 {
-	if (!s)
-		return NULL;
-	struct buf b = {0};
-	for (const unsigned char *p = (const unsigned char *)s; *p && b.len < max; p++) {
-		if (*p < 0x20 || *p == 0x7f) {
-			if (b.len && b.data[b.len - 1] != ' ')
-				buf_putc(&b, ' ');
-		} else {
-			buf_putc(&b, (char)*p);
-		}
-	}
-	if (s[0] && strlen(s) > max)
-		buf_puts(&b, "...");
-	while (b.len && b.data[b.len - 1] == ' ')
-		b.data[--b.len] = '\0';
-	return b.len ? buf_steal(&b) : (buf_free(&b), xstrdup(""));
+	return s ? sanitize_line(s, max) : NULL;
 }
 
 static void run_push(struct check_run *r, const char *check, char *target, enum status st, char *summary,

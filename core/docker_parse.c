@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/sanitize.h"
 
 #define EVENT_MAX_BYTES (1u << 20)  /* one event object; real ones are under 2 KiB */
 #define ERROR_TEXT_MAX 300
@@ -34,14 +35,6 @@ static void replace_str(char **slot, const char *v)
 {
 	free(*slot);
 	*slot = xstrdup(v);
-}
-
-/* Control characters become spaces: daemon texts end up on a terminal. */
-static void text_printable(char *s)
-{
-	for (unsigned char *p = (unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			*p = ' ';
 }
 
 static json_t *load_json(const char *json, json_type want, const char *what, char **err)
@@ -166,9 +159,8 @@ int docker_negotiate(const char *header, char **version, char **err)
 	const char *daemon = missing ? DOCKER_API_ASSUMED : header;
 	int ma, mi;
 	if (!docker_version_parse(daemon, &ma, &mi)) {
-		char *h = xstrdup(daemon);
-		text_printable(h);
-		*err = xasprintf("the daemon's Api-Version header '%.40s' is not a version", h);
+		char *h = sanitize_line(daemon, 40); /* daemon texts end up on a terminal */
+		*err = xasprintf("the daemon's Api-Version header '%s' is not a version", h);
 		free(h);
 		return -1;
 	}
@@ -202,9 +194,9 @@ char *docker_error_text(long status, const char *body)
 		memmove(msg, t, strlen(t) + 1);
 	}
 	if (msg) {
-		text_printable(msg);
-		if (strlen(msg) > ERROR_TEXT_MAX)
-			strcpy(msg + ERROR_TEXT_MAX - 3, "...");
+		char *c = sanitize_line(msg, ERROR_TEXT_MAX - 3);
+		free(msg);
+		msg = c;
 	}
 	char *out = msg && *msg ? xasprintf("HTTP %ld: %s", status, msg) : xasprintf("HTTP %ld", status);
 	free(msg);

@@ -2,6 +2,7 @@
  * line based and forgiving (it imports what it understands and names the rest) because
  * its input is hand-edited wiki text. */
 #include "core/pending.h"
+#include "core/sanitize.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -126,12 +127,9 @@ static bool is_blank(const char *s)
 
 static void bad_line(struct pending_doc *doc, int line, const char *why, const char *text)
 {
-	char *t = pending_title_norm(text);
-	if (strlen(t) > 60)
-		memcpy(t + 57, "...", 4);
-	for (char *p = t; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	char *norm = pending_title_norm(text);
+	char *t = sanitize_line(norm, strlen(norm) > 60 ? 57 : 60);
+	free(norm);
 	strv_push_owned(&doc->bad, xasprintf("line %d: %s: %s", line, why, t));
 	free(t);
 }

@@ -3,7 +3,9 @@
  * above U+10FFFF) so a terminal never sees a byte sequence it could reinterpret. */
 #include "core/sanitize.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 #include "core/util.h"
@@ -168,5 +170,76 @@ char *sanitize_fit(const char *s, int width, bool pad, bool ascii)
 		buf_putc(&b, ' ');
 		used++;
 	}
+	return b.data ? buf_steal(&b) : xstrdup("");
+}
+
+static bool is_space_control(unsigned cp)
+{
+	return cp == '\t' || cp == '\n' || cp == '\v' || cp == '\f' || cp == '\r';
+}
+
+static bool is_unsafe(unsigned cp)
+{
+	return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || is_format_char(cp);
+}
+
+char *sanitize_line(const char *s, size_t max)
+{
+	struct buf b = {0};
+	if (!s)
+		s = "";
+	size_t len = strlen(s), i = 0;
+	while (i < len) {
+		unsigned cp;
+		size_t n = sanitize_utf8_decode(s + i, len - i, &cp);
+		char out[4];
+		size_t olen;
+		if (n == 0) {
+			olen = 3, memcpy(out, "\xef\xbf\xbd", 3); /* U+FFFD, one per bad byte */
+			n = 1;
+		} else if (is_space_control(cp)) {
+			olen = b.len && b.data[b.len - 1] != ' ' ? 1 : 0;
+			out[0] = ' ';
+		} else if (is_unsafe(cp)) {
+			olen = 1, out[0] = '?';
+		} else {
+			olen = n, memcpy(out, s + i, n);
+		}
+		if (b.len + olen > max)
+			break;
+		buf_append(&b, out, olen);
+		i += n;
+	}
+	while (b.len && b.data[b.len - 1] == ' ')
+		b.data[--b.len] = '\0';
+	if (i < len)
+		buf_puts(&b, "...");
+	return b.data ? buf_steal(&b) : xstrdup("");
+}
+
+char *sanitize_json(const char *s)
+{
+	return sanitize_line(s, SIZE_MAX);
+}
+
+char *sanitize_nagios(const char *s)
+{
+	char *c = sanitize_line(s, SIZE_MAX);
+	for (char *p = c; *p; p++)
+		if (*p == '|')
+			*p = '/';
+	return c;
+}
+
+char *sanitize_prom_label(const char *s)
+{
+	char *c = sanitize_line(s, SIZE_MAX);
+	struct buf b = {0};
+	for (const char *p = c; *p; p++) {
+		if (*p == '\\' || *p == '"')
+			buf_putc(&b, '\\');
+		buf_putc(&b, *p);
+	}
+	free(c);
 	return b.data ? buf_steal(&b) : xstrdup("");
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "core/sanitize.h"
 
 const char *source_name(enum source s)
 {
@@ -30,24 +31,16 @@ const char *dns_status_name(enum dns_status s)
 	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "?";
 }
 
-/* Error texts are for display and carry pieces of network data (policy values, names
- * from TXT records): no control characters in them. */
-static void strip_controls(char *s)
-{
-	for (; s && *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
 void part_error_set(struct part_error *e, const char *what, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *why = xvasprintf(fmt, ap);
+	char *raw = xvasprintf(fmt, ap);
 	va_end(ap);
-	char *w = xstrdup(what);
-	strip_controls(why);
-	strip_controls(w);
+	/* error texts are for display and carry pieces of network data (policy values, names
+	 * from TXT records) */
+	char *why = sanitize_line(raw, SIZE_MAX), *w = sanitize_line(what, SIZE_MAX);
+	free(raw);
 	free(e->what);
 	free(e->why);
 	e->failed = true;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "core/sanitize.h"
 
 struct spf_ctx {
 	struct spf_lookup lk;
@@ -63,11 +64,10 @@ static void add_error(struct spf_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = xvasprintf(fmt, ap);
+	char *raw = xvasprintf(fmt, ap);
 	va_end(ap);
-	for (char *p = msg; *p; p++) /* pieces of TXT records: no control characters */
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	char *msg = sanitize_line(raw, SIZE_MAX); /* pieces of TXT records */
+	free(raw);
 	if (!strstr(buf_cstr(&c->errors), msg)) { /* the same problem reached twice says nothing new */
 		if (c->errors.len)
 			buf_puts(&c->errors, "; ");

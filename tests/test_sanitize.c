@@ -69,3 +69,64 @@ Test(sanitize, width_and_fit)
 	cr_expect_str_eq(f, "");
 	free(f);
 }
+
+/* The one hostile string every output form below is given: ESC (a title-setting OSC),
+ * a one-character CSI (U+009B), a right-to-left override, a raw 0xFF, a Nagios '|', a
+ * Prometheus quote and backslash, and a line break. */
+#define HOSTILE "a\x1b]2;T\x07" "b\xc2\x9b" "c\xe2\x80\xae" "d\xff" "e|f\"g\\h\nX"
+
+static void expect_form(char *(*form)(const char *), const char *in, const char *want)
+{
+	char *got = form(in);
+	cr_expect_str_eq(got, want);
+	free(got);
+}
+
+static void expect_line(const char *in, size_t max, const char *want)
+{
+	char *got = sanitize_line(in, max);
+	cr_expect_str_eq(got, want);
+	free(got);
+}
+
+Test(sanitize, line_marks_controls_and_joins_lines)
+{
+	expect_line(HOSTILE, SIZE_MAX, "a?]2;T?b?c?d\xef\xbf\xbd" "e|f\"g\\h X");
+	/* line breaks and tabs: one space, none at the ends */
+	expect_line("\r\none\r\n\ttwo \n", SIZE_MAX, "one two");
+	expect_line("a\x7f" "b\xe2\x81\xa6" "c", SIZE_MAX, "a?b?c"); /* DEL, U+2066 isolate */
+	expect_line(NULL, 10, "");
+	expect_line("", 10, "");
+}
+
+Test(sanitize, line_cuts_on_character_boundaries)
+{
+	expect_line("abcdef", 6, "abcdef");
+	expect_line("abcdefg", 6, "abcdef...");
+	/* "é" is two bytes: a limit of 4 bytes after "abc" keeps "abc", never half of it */
+	expect_line("abc\xc3\xa9xyz", 4, "abc...");
+	expect_line("abc\xc3\xa9xyz", 5, "abc\xc3\xa9...");
+	/* "✓" is three bytes */
+	expect_line("\xe2\x9c\x93\xe2\x9c\x93", 5, "\xe2\x9c\x93...");
+}
+
+Test(sanitize, json_is_always_valid_utf8)
+{
+	expect_form(sanitize_json, HOSTILE, "a?]2;T?b?c?d\xef\xbf\xbd" "e|f\"g\\h X");
+	expect_form(sanitize_json, "\xff\xfe", "\xef\xbf\xbd\xef\xbf\xbd");
+	expect_form(sanitize_json, NULL, "");
+}
+
+Test(sanitize, nagios_text_has_no_pipe)
+{
+	expect_form(sanitize_nagios, HOSTILE, "a?]2;T?b?c?d\xef\xbf\xbd" "e/f\"g\\h X");
+	expect_form(sanitize_nagios, "x|y=1;2;3", "x/y=1;2;3");
+	expect_form(sanitize_nagios, NULL, "");
+}
+
+Test(sanitize, prometheus_label_escapes_quote_and_backslash)
+{
+	expect_form(sanitize_prom_label, HOSTILE, "a?]2;T?b?c?d\xef\xbf\xbd" "e|f\\\"g\\\\h X");
+	expect_form(sanitize_prom_label, "mx.example.org", "mx.example.org");
+	expect_form(sanitize_prom_label, NULL, "");
+}

@@ -46,7 +46,8 @@ static void command_options(const struct cli_command *cmd, struct strv *names, s
 			const char *v = *e == ' ' ? e + 1 : e, *ve = v;
 			while (isupper((unsigned char)*ve) || *ve == '.' || *ve == '_')
 				ve++;
-			char *value = *e == ' ' && ve > v && isupper((unsigned char)*v) ? xstrndup(v, (size_t)(ve - v)) : xstrdup("");
+			bool takes = *e == ' ' && ve > v && isupper((unsigned char)*v);
+			char *value = takes ? xstrndup(v, (size_t)(ve - v)) : xstrdup("");
 			if (strv_contains(names, name)) {
 				free(name);
 				free(value);

@@ -76,7 +76,8 @@ Test(docs, pages_render_without_warnings)
 		cr_expect_eq(code, 0, "%s", out);
 		cr_expect_str_empty(out, "groff -ww warns on %s:\n%s", pages[i], out);
 		free(out);
-		out = sh(&code, "LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings=w -l '%s/%s' 2>&1 >/dev/null", dir, pages[i]);
+		out = sh(&code, "LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings=w -l '%s/%s' 2>&1 >/dev/null",
+			 dir, pages[i]);
 		cr_expect_str_empty(out, "man -l warns on %s:\n%s", pages[i], out);
 		free(out);
 	}
@@ -229,8 +230,8 @@ Test(docs, completion_offers_commands_options_checks_and_tasks)
 	COMPLETES(db, "", "tasks", "done", ""); /* no database yet: nothing, and none is made */
 	cr_expect_neq(access(db, F_OK), 0, "completion created %s", db);
 	int code;
-	char *out = sh(&code, "'%s' --db '%s' tasks list >/dev/null && '%s' --db '%s' tasks done 2 --note x", trun_bin(),
-		       db, trun_bin(), db);
+	char *out = sh(&code, "'%s' --db '%s' tasks list >/dev/null && '%s' --db '%s' tasks done 2 --note x",
+		       trun_bin(), db, trun_bin(), db);
 	cr_assert_eq(code, 0, "%s", out);
 	free(out);
 	COMPLETES(db, "1\n3\n", "tasks", "done", "");

@@ -3,7 +3,10 @@
 #   make test         install missing packages, build normal + sanitizer trees, run every test
 #   make demo         run the console against the simulator's demo scenario
 #   make bench        print the performance figures
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local DESTDIR= (binary, man pages, units, completion, assets)
+#   make man          the man pages into $(B)/man (mcon.conf(5) and the console keys are generated)
+#   make test-quick   the unit tests that need no fixtures (what the Debian build runs)
+#   make deb          ../mcon_VERSION_ARCH.deb with dpkg-buildpackage
 #   V=1               show full commands; B=dir picks the build tree; SAN=1 builds with ASan+UBSan
 
 B       ?= build
@@ -14,6 +17,18 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 PKGS      := ncursesw libcurl jansson sqlite3 libcares inih libidn2 libcrypto
 SIM_PKGS  := libmicrohttpd ldns gnutls
 TEST_PKGS := criterion vterm
+
+# A machine without the libraries gets one line naming the packages to install (from
+# scripts/install-deps) instead of a compiler error about a missing header. Goals that
+# install the packages themselves, or build nothing, are not checked.
+DEPS_GOALS := $(filter-out clean deps test-deps test demo bench deb lint,$(or $(MAKECMDGOALS),all))
+DEPS_TEST  := $(filter tests benches test-quick,$(DEPS_GOALS))
+ifneq ($(DEPS_GOALS),)
+ifneq ($(shell pkg-config --exists $(PKGS) $(SIM_PKGS) $(if $(DEPS_TEST),$(TEST_PKGS)) 2>/dev/null && echo ok),ok)
+$(error $(or $(shell sh scripts/install-deps --check $(if $(DEPS_TEST),--test) 2>&1),\
+	mcon: pkg-config does not find $(PKGS) $(SIM_PKGS): install their development packages))
+endif
+endif
 
 CFLAGS ?= -O2 -g
 WARN := -std=c11 -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
@@ -129,18 +144,47 @@ bench: test-deps
 	$(Q)$(MAKE) --no-print-directory B=build benches
 	$(Q)bash tests/bench/run build
 
-install: all
+# The man pages: docs/mcon.1 with the console's keys from the action table, and
+# mcon.conf(5) from the config key table (scripts/gen-man runs `mcon __man`).
+MANPAGES := $(B)/man/mcon.1 $(B)/man/mcon.conf.5
+man: $(MANPAGES)
+$(MANPAGES) &: $(B)/mcon docs/mcon.1 scripts/gen-man
+	@echo "  MAN     $(MANPAGES)"
+	$(Q)sh scripts/gen-man $(B)/mcon $(B)/man
+
+# Unit tests that need no fixtures (no NSD, no dockerd, no network): the Debian build's.
+QUICK_TESTS := $(addprefix $(B)/test_,config checks spf sanitize pending docker_parse docs)
+test-quick: $(QUICK_TESTS) $(B)/mcon
+	$(Q)for t in $(QUICK_TESTS); do echo "== $$t"; MCON_BIN=$$PWD/$(B)/mcon MCON_BUILD=$$PWD/$(B) \
+		$$t --jobs 2 || exit 1; done
+
+# Where make install puts the systemd units and the bash completion.
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+COMPLDIR  ?= $(PREFIX)/share/bash-completion/completions
+UNITS     := assets/mcon-record.service assets/mcon-record.timer
+
+install: $(B)/mcon $(MANPAGES)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mcon \
-		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/doc/mcon
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/doc/mcon/examples $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLDIR)
 	install -m 755 $(B)/mcon $(DESTDIR)$(PREFIX)/bin/mcon
 	install -m 644 $(ASSETS) $(DESTDIR)$(PREFIX)/share/mcon/
-	install -m 644 docs/mcon.1 $(DESTDIR)$(PREFIX)/share/man/man1/mcon.1
-	install -m 644 assets/mcon.conf.example README.md CHANGELOG.md $(DESTDIR)$(PREFIX)/share/doc/mcon/
+	install -m 644 $(B)/man/mcon.1 $(DESTDIR)$(PREFIX)/share/man/man1/mcon.1
+	install -m 644 $(B)/man/mcon.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/mcon.conf.5
+	install -m 644 README.md CHANGELOG.md $(DESTDIR)$(PREFIX)/share/doc/mcon/
+	install -m 644 assets/mcon.conf.example $(DESTDIR)$(PREFIX)/share/doc/mcon/examples/
+	for u in $(UNITS); do sed 's|/usr/local/bin/mcon|$(PREFIX)/bin/mcon|' $$u \
+		> $(DESTDIR)$(UNITDIR)/$$(basename $$u) && chmod 644 $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
+	install -m 644 dist/mcon.bash-completion $(DESTDIR)$(COMPLDIR)/mcon
+
+# The Debian package, built from this tree (DEB_BUILD_OPTIONS=nocheck skips the tests).
+deb:
+	$(Q)dpkg-buildpackage -b -us -uc
 
 clean:
 	rm -rf build build-asan
 
-.PHONY: all tests benches deps test-deps test demo bench install clean
+.PHONY: all tests benches deps test-deps test demo bench install clean man test-quick deb
 .SECONDARY:
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

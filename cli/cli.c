@@ -111,6 +111,12 @@ const char *cli_db_path(const struct cli_ctx *ctx)
 	return ctx->db_path ? ctx->db_path : ctx->cfg.state_db;
 }
 
+const struct cli_command *cli_commands(size_t *n)
+{
+	*n = ARRAY_SIZE(commands);
+	return commands;
+}
+
 static void usage(FILE *out)
 {
 	fputs("usage: mcon [--config FILE] [--db FILE] [COMMAND] [ARGS]\n\n"
@@ -175,6 +181,10 @@ int cli_main(int argc, char **argv)
 	}
 
 	const char *name = i < argc ? argv[i] : "tui";
+	if (strcmp(name, "__man") == 0)
+		return cmd_doc_man(argc - i, argv + i);
+	if (strcmp(name, "__complete") == 0)
+		return cmd_doc_complete(argc - i, argv + i);
 	const struct cli_command *cmd = command_find(name);
 	if (!cmd) {
 		usage(stderr);

@@ -32,6 +32,14 @@ int cli_error(int code, const char *fmt, ...) ATTR_PRINTF(2, 3);
 /* The database path in force: --db, else state.db. */
 const char *cli_db_path(const struct cli_ctx *ctx);
 
+/* The command table, in help order (borrowed, static): completion and the man pages. */
+const struct cli_command *cli_commands(size_t *n);
+
+/* Hidden commands, never listed: `mcon __man conf|console` writes the generated parts of
+ * the man pages, `mcon __complete WORD...` the bash completion's candidates. */
+int cmd_doc_man(int argc, char **argv);
+int cmd_doc_complete(int argc, char **argv);
+
 /* Command handlers, one file each. */
 int cmd_info(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_tasks(struct cli_ctx *ctx, int argc, char **argv);

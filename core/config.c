@@ -21,40 +21,108 @@ struct opt {
 	size_t offset;
 	long min, max;      /* OPT_INT */
 	const char *def;    /* literal default, NULL when derived or none */
+	const char *def_doc; /* the default in words when it is derived (NULL: def, or none) */
+	const char *meaning; /* one or two sentences for mcon.conf(5) */
 };
 
-#define O(s, k, t, f, mn, mx, d) { s, k, t, offsetof(struct config, f), mn, mx, d }
+/* Every key: section, key, type, field, min, max, literal default, derived default in
+ * words, meaning. mcon.conf(5) is generated from this table (mcon __man conf). */
+#define O(s, k, t, f, mn, mx, d, dd, m) { s, k, t, offsetof(struct config, f), mn, mx, d, dd, m }
 static const struct opt opts[] = {
-	O("site", "name", OPT_STR, site_name, 0, 0, NULL),
-	O("mailcow", "url", OPT_URL, mailcow_url, 0, 0, NULL),
-	O("mailcow", "api_key_file", OPT_PATH, mailcow_api_key_file, 0, 0, NULL),
-	O("mailcow", "ca_file", OPT_PATH, mailcow_ca_file, 0, 0, NULL),
-	O("mailcow", "tls_verify", OPT_BOOL, mailcow_tls_verify, 0, 0, "true"),
-	O("mailcow", "timeout_ms", OPT_INT, mailcow_timeout_ms, 50, 600000, "5000"),
-	O("mailcow", "dir", OPT_PATH, mailcow_dir, 0, 0, "/opt/mailcow-dockerized"),
-	O("roundcube", "config", OPT_PATH, roundcube_config, 0, 0, NULL),
-	O("docker", "host", OPT_DOCKER_HOST, docker_host, 0, 0, NULL),
-	O("docker", "project", OPT_STR, docker_project, 0, 0, "mailcowdockerized"),
-	O("docker", "network", OPT_STR, docker_network, 0, 0, NULL),
-	O("docker", "expected", OPT_LIST, docker_expected, 0, 0, NULL),
-	O("overlay", "network", OPT_STR, overlay_network, 0, 0, NULL),
-	O("overlay", "allowed", OPT_LIST, overlay_allowed, 0, 0, "nginx-mailcow"),
-	O("relay", "name", OPT_STR, relay_name, 0, 0, NULL),
-	O("relay", "mx", OPT_LIST, relay_mx, 0, 0, NULL),
-	O("relay", "spf_include", OPT_STR, relay_spf_include, 0, 0, NULL),
-	O("relay", "catchall", OPT_BOOL, relay_catchall, 0, 0, NULL),
-	O("dkim", "selectors", OPT_LIST, dkim_selectors, 0, 0, "dkim"),
-	O("dkim", "mailcow_selector", OPT_STR, dkim_mailcow_selector, 0, 0, NULL),
-	O("dkim", "min_bits", OPT_INT, dkim_min_bits, 512, 16384, "2048"),
-	O("dns", "servers", OPT_HOSTPORTS, dns_servers, 0, 0, NULL),
-	O("dns", "timeout_ms", OPT_INT, dns_timeout_ms, 50, 60000, "2000"),
-	O("mta_sts", "port", OPT_INT, mta_sts_port, 1, 65535, "443"),
-	O("mta_sts", "ca_file", OPT_PATH, mta_sts_ca_file, 0, 0, NULL),
-	O("domains", "include", OPT_DOMAINS, domains_include, 0, 0, NULL),
-	O("domains", "exclude", OPT_DOMAINS, domains_exclude, 0, 0, NULL),
-	O("state", "db", OPT_PATH, state_db, 0, 0, NULL),
-	O("state", "retention_days", OPT_INT, state_retention_days, 1, 36500, "400"),
-	O("ui", "refresh_s", OPT_INT, ui_refresh_s, 2, 86400, "30"),
+	O("site", "name", OPT_STR, site_name, 0, 0, NULL,
+	  "the host name",
+	  "Shown in the console's title bar and in reports."),
+	O("mailcow", "url", OPT_URL, mailcow_url, 0, 0, NULL,
+	  NULL,
+	  "Base URL of the MailCow UI, e.g. https://mail.example.com; the API is under /api/v1/."),
+	O("mailcow", "api_key_file", OPT_PATH, mailcow_api_key_file, 0, 0, NULL,
+	  NULL,
+	  "File whose first line is the MailCow API key; $MCON_API_KEY overrides it. The key is never "
+	  "printed, logged, stored or passed on a command line. Keep the file mode 0640, group mcon."),
+	O("mailcow", "ca_file", OPT_PATH, mailcow_ca_file, 0, 0, NULL,
+	  "the system CAs",
+	  "PEM file of the CAs to trust for the API."),
+	O("mailcow", "tls_verify", OPT_BOOL, mailcow_tls_verify, 0, 0, "true",
+	  NULL,
+	  "Verify the API's certificate; false only for a lab, with a warning on every screen of the console."),
+	O("mailcow", "timeout_ms", OPT_INT, mailcow_timeout_ms, 50, 600000, "5000",
+	  NULL,
+	  "Timeout of one API request, in milliseconds."),
+	O("mailcow", "dir", OPT_PATH, mailcow_dir, 0, 0, "/opt/mailcow-dockerized",
+	  NULL,
+	  "The mailcow-dockerized checkout on this host; its data/conf files are read for the size limits."),
+	O("roundcube", "config", OPT_PATH, roundcube_config, 0, 0, NULL,
+	  "<mailcow.dir>/data/web/rc/config/config.inc.php",
+	  "Roundcube's config.inc.php; a missing file means Roundcube is not installed."),
+	O("docker", "host", OPT_DOCKER_HOST, docker_host, 0, 0, NULL,
+	  "$DOCKER_HOST, else unix:///var/run/docker.sock",
+	  "The Docker Engine API endpoint: unix:///PATH or tcp://HOST:PORT (no TLS)."),
+	O("docker", "project", OPT_STR, docker_project, 0, 0, "mailcowdockerized",
+	  NULL,
+	  "The compose project label value of the stack's containers."),
+	O("docker", "network", OPT_STR, docker_network, 0, 0, NULL,
+	  "<docker.project>_mailcow-network",
+	  "The stack's internal bridge network."),
+	O("docker", "expected", OPT_LIST, docker_expected, 0, 0, NULL,
+	  NULL,
+	  "Compose services that must exist (comma list); services present in the project are always "
+	  "expected to run."),
+	O("overlay", "network", OPT_STR, overlay_network, 0, 0, NULL,
+	  NULL,
+	  "The external overlay network; empty means no overlay rule."),
+	O("overlay", "allowed", OPT_LIST, overlay_allowed, 0, 0, "nginx-mailcow",
+	  NULL,
+	  "Compose services allowed on overlay.network (comma list)."),
+	O("relay", "name", OPT_STR, relay_name, 0, 0, NULL,
+	  NULL,
+	  "The inbound and outbound relay's name, e.g. MXRoute; empty means mail goes direct."),
+	O("relay", "mx", OPT_LIST, relay_mx, 0, 0, NULL,
+	  NULL,
+	  "Patterns every domain's MX hosts must match (comma list, * wildcard)."),
+	O("relay", "spf_include", OPT_STR, relay_spf_include, 0, 0, NULL,
+	  NULL,
+	  "The SPF include every domain must carry, e.g. mxroute.com."),
+	O("relay", "catchall", OPT_BOOL, relay_catchall, 0, 0, NULL,
+	  "true when a relay is set",
+	  "Every domain needs an active catch-all alias (SRS and reject_unlisted_sender)."),
+	O("dkim", "selectors", OPT_LIST, dkim_selectors, 0, 0, "dkim",
+	  NULL,
+	  "Selectors every domain must publish in DNS (comma list)."),
+	O("dkim", "mailcow_selector", OPT_STR, dkim_mailcow_selector, 0, 0, NULL,
+	  "the first of dkim.selectors",
+	  "The selector whose DNS key must equal the key MailCow holds; onboarding creates keys with it."),
+	O("dkim", "min_bits", OPT_INT, dkim_min_bits, 512, 16384, "2048",
+	  NULL,
+	  "Weaker DKIM keys are a warning; under 1024 bits is critical."),
+	O("dns", "servers", OPT_HOSTPORTS, dns_servers, 0, 0, NULL,
+	  "the system resolver",
+	  "Resolvers as host:port (IPv6 in brackets, port 53 when left out), comma list; every name mcon "
+	  "resolves goes through them when set."),
+	O("dns", "timeout_ms", OPT_INT, dns_timeout_ms, 50, 60000, "2000",
+	  NULL,
+	  "Timeout of one DNS query, in milliseconds."),
+	O("mta_sts", "port", OPT_INT, mta_sts_port, 1, 65535, "443",
+	  NULL,
+	  "The port MTA-STS policies are fetched from."),
+	O("mta_sts", "ca_file", OPT_PATH, mta_sts_ca_file, 0, 0, NULL,
+	  "the system CAs",
+	  "PEM file of the CAs to trust for the MTA-STS policy hosts."),
+	O("domains", "include", OPT_DOMAINS, domains_include, 0, 0, NULL,
+	  "every domain MailCow lists",
+	  "Domains to watch (comma list, * and ? wildcards); literal names are watched even when MailCow "
+	  "does not list them."),
+	O("domains", "exclude", OPT_DOMAINS, domains_exclude, 0, 0, NULL,
+	  NULL,
+	  "Domains not to watch (comma list, * and ? wildcards)."),
+	O("state", "db", OPT_PATH, state_db, 0, 0, NULL,
+	  "/var/lib/mcon/mcon.db if writable, else $XDG_STATE_HOME/mcon/mcon.db",
+	  "The SQLite database of the checklist and the history; admins who share one file share the checklist."),
+	O("state", "retention_days", OPT_INT, state_retention_days, 1, 36500, "400",
+	  NULL,
+	  "History older than this many days is pruned at each record."),
+	O("ui", "refresh_s", OPT_INT, ui_refresh_s, 2, 86400, "30",
+	  NULL,
+	  "The console's background refresh period, in seconds."),
 };
 #undef O
 
@@ -599,4 +667,22 @@ bool config_domain_watched(const struct config *cfg, const char *domain)
 		if (str_glob(cfg->domains_exclude.v[i], domain))
 			in = false;
 	return in;
+}
+
+bool config_key_info(size_t i, struct config_key_info *out)
+{
+	static const char *const values[] = {
+		[OPT_STR] = "string", [OPT_URL] = "URL", [OPT_PATH] = "path", [OPT_BOOL] = "boolean",
+		[OPT_INT] = "integer", [OPT_LIST] = "comma list", [OPT_HOSTPORTS] = "comma list of host:port",
+		[OPT_DOCKER_HOST] = "unix:// or tcp:// endpoint", [OPT_DOMAINS] = "comma list of domain patterns",
+	};
+	if (i >= ARRAY_SIZE(opts))
+		return false;
+	const struct opt *o = &opts[i];
+	*out = (struct config_key_info){
+		.section = o->section, .key = o->key, .value = values[o->type],
+		.min = o->type == OPT_INT ? o->min : 0, .max = o->type == OPT_INT ? o->max : 0,
+		.def = o->def_doc ? o->def_doc : o->def, .meaning = o->meaning,
+	};
+	return true;
 }

@@ -74,6 +74,17 @@ const char *config_missing_backend(const struct config *cfg);
 /* Writes "section.key = value" for every key (secrets never included). */
 void config_dump(const struct config *cfg, struct buf *out);
 
+/* One key of the table, for mcon.conf(5) (mcon __man conf) and completion. */
+struct config_key_info {
+	const char *section, *key;
+	const char *value;      /* what a value looks like: "boolean", "integer", "path", ... */
+	long min, max;          /* integers only; 0, 0 otherwise */
+	const char *def;        /* the default in words; NULL when there is none */
+	const char *meaning;
+};
+/* The i-th key of the table, in file order; false past the end. */
+bool config_key_info(size_t i, struct config_key_info *out);
+
 /* Whether a domain is watched under domains.include / domains.exclude. */
 bool config_domain_watched(const struct config *cfg, const char *domain);
 

@@ -3,6 +3,7 @@
 #   make test         install missing packages, build normal + sanitizer trees, run every test
 #   make demo         run the console against the simulator's demo scenario
 #   make bench        print the performance figures
+#   make lint         check the house rules of docs/ARCHITECTURE.md (make test runs it)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   V=1               show full commands; B=dir picks the build tree; SAN=1 builds with ASan+UBSan
 
@@ -121,6 +122,9 @@ test: test-deps
 	$(Q)$(MAKE) --no-print-directory B=build-asan SAN=1 tests
 	$(Q)bash tests/run build build-asan
 
+lint:
+	$(Q)bash scripts/lint
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory B=build all
 	$(Q)bash scripts/demo build
@@ -140,7 +144,7 @@ install: all
 clean:
 	rm -rf build build-asan
 
-.PHONY: all tests benches deps test-deps test demo bench install clean
+.PHONY: all tests benches deps test-deps test lint demo bench install clean
 .SECONDARY:
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

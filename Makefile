@@ -3,6 +3,7 @@
 #   make test         install missing packages, build normal + sanitizer trees, run every test
 #   make demo         run the console against the simulator's demo scenario
 #   make bench        print the performance figures
+#   make lint         check the house rules of docs/ARCHITECTURE.md (make test runs it)
 #   make install      PREFIX=/usr/local DESTDIR= (binary, man pages, units, completion, assets)
 #   make man          the man pages into $(B)/man (mcon.conf(5) and the console keys are generated)
 #   make test-quick   the unit tests that need no fixtures (what the Debian build runs)
@@ -154,6 +155,10 @@ $(MANPAGES) &: $(B)/mcon docs/mcon.1 scripts/gen-man
 
 # Unit tests that need no fixtures (no NSD, no dockerd, no network): the Debian build's.
 QUICK_TESTS := $(addprefix $(B)/test_,config checks spf sanitize pending docker_parse docs)
+# The house rules (scripts/lint); the man pages are generated first, since config keys are checked in them.
+lint: $(MANPAGES)
+	$(Q)bash scripts/lint $(B)/man
+
 test-quick: $(QUICK_TESTS) $(B)/mcon
 	$(Q)for t in $(QUICK_TESTS); do echo "== $$t"; MCON_BIN=$$PWD/$(B)/mcon MCON_BUILD=$$PWD/$(B) \
 		$$t --jobs 2 || exit 1; done
@@ -184,7 +189,7 @@ deb:
 clean:
 	rm -rf build build-asan
 
-.PHONY: all tests benches deps test-deps test demo bench install clean man test-quick deb
+.PHONY: all tests benches deps test-deps test lint demo bench install clean man test-quick deb
 .SECONDARY:
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -68,6 +68,8 @@ S(m_mxroute_missing) { tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_NXDOMAIN,
 S(m_mxroute_1024) { char *r = xasprintf("v=DKIM1; k=rsa; p=%s", TK_K1024); tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_OK, r, NULL); free(r); }
 S(m_mxroute_768) { char *r = xasprintf("v=DKIM1; k=rsa; p=%s", TK_K768); tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_OK, r, NULL); free(r); }
 S(m_mxroute_testing) { char *r = xasprintf("v=DKIM1; t=y; p=%s", TK_K2048B); tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_OK, r, NULL); free(r); }
+S(m_mxroute_flags_y) { char *r = xasprintf("v=DKIM1; t=s:Y; p=%s", TK_K2048B); tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_OK, r, NULL); free(r); }
+S(m_mxroute_flags_s) { char *r = xasprintf("v=DKIM1; t=s::ys; p=%s", TK_K2048B); tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_OK, r, NULL); free(r); }
 S(m_mxroute_revoked) { tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_OK, "v=DKIM1; p=", NULL); }
 S(m_mxroute_garbage) { tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_OK, "v=DKIM1; p=bm90IGEga2V5", NULL); }
 S(m_mxroute_pkcs1) { char *r = xasprintf("v=DKIM1; p=%s", TK_PKCS1); tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_OK, r, NULL); free(r); }
@@ -178,6 +180,8 @@ static const struct tcase cases[] = {
 	{"mxroute 1024 bits, min 1024", m_mxroute_1024, "[dkim]\nmin_bits = 1024\n", "dkim.selector", "example.com/mxroute", K, "1024 bits", NULL, false},
 	{"mxroute 768 bits", m_mxroute_768, NULL, "dkim.selector", "example.com/mxroute", C, "768-bit key, under 1024", NULL, false},
 	{"mxroute t=y", m_mxroute_testing, NULL, "dkim.selector", "example.com/mxroute", W, "t=y", NULL, false},
+	{"mxroute t=s:Y", m_mxroute_flags_y, NULL, "dkim.selector", "example.com/mxroute", W, "t=y", NULL, false},
+	{"mxroute t=s::ys", m_mxroute_flags_s, NULL, "dkim.selector", "example.com/mxroute", K, "rsa 2048 bits", NULL, false},
 	{"mxroute revoked", m_mxroute_revoked, NULL, "dkim.selector", "example.com/mxroute", C, "empty p=", NULL, false},
 	{"mxroute garbage", m_mxroute_garbage, NULL, "dkim.selector", "example.com/mxroute", C, "not a valid RSA public key", NULL, false},
 	{"mxroute pkcs1", m_mxroute_pkcs1, NULL, "dkim.selector", "example.com/mxroute", K, "2048 bits", NULL, false},

@@ -101,6 +101,30 @@ enum status status_worse(enum status a, enum status b)
 	return status_rank(b) > status_rank(a) ? b : a;
 }
 
+/* ---- previous state ---- */
+
+void check_prev_add_restarts(struct check_prev *p, const char *service, long count)
+{
+	p->restarts = xrealloc(p->restarts, (p->n_restarts + 1) * sizeof(*p->restarts));
+	p->restarts[p->n_restarts++] = (struct check_prev_restart){xstrdup(service), count};
+}
+
+long check_prev_restarts(const struct check_prev *p, const char *service)
+{
+	for (size_t i = 0; p && i < p->n_restarts; i++)
+		if (strcmp(p->restarts[i].service, service) == 0)
+			return p->restarts[i].count;
+	return -1;
+}
+
+void check_prev_free(struct check_prev *p)
+{
+	for (size_t i = 0; i < p->n_restarts; i++)
+		free(p->restarts[i].service);
+	free(p->restarts);
+	memset(p, 0, sizeof(*p));
+}
+
 /* ---- results ---- */
 
 char *text_clean(const char *s, size_t max)
@@ -375,8 +399,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Expected services and every service present in the project, sorted. */
-static void service_list(const struct snapshot *s, const struct config *cfg, struct strv *out)
+void check_services(const struct snapshot *s, const struct config *cfg, struct strv *out)
 {
 	for (size_t i = 0; i < cfg->docker_expected.n; i++)
 		if (!strv_contains(out, cfg->docker_expected.v[i]))
@@ -398,7 +421,7 @@ static char *compose_cmd(const struct config *cfg, const char *what)
 void check_containers_running(struct check_ctx *c)
 {
 	struct strv svcs = {0};
-	service_list(c->s, c->cfg, &svcs);
+	check_services(c->s, c->cfg, &svcs);
 	long running = 0;
 	for (size_t i = 0; i < svcs.n; i++) {
 		const char *svc = svcs.v[i];
@@ -445,7 +468,7 @@ static int health_rank(enum health h)
 void check_containers_health(struct check_ctx *c)
 {
 	struct strv svcs = {0};
-	service_list(c->s, c->cfg, &svcs);
+	check_services(c->s, c->cfg, &svcs);
 	for (size_t i = 0; i < svcs.n; i++) {
 		const char *svc = svcs.v[i];
 		const struct container *ct = NULL;
@@ -491,7 +514,7 @@ void check_containers_health(struct check_ctx *c)
 void check_containers_restarts(struct check_ctx *c)
 {
 	struct strv svcs = {0};
-	service_list(c->s, c->cfg, &svcs);
+	check_services(c->s, c->cfg, &svcs);
 	for (size_t i = 0; i < svcs.n; i++) {
 		const char *svc = svcs.v[i];
 		long count = 0;
@@ -506,7 +529,7 @@ void check_containers_restarts(struct check_ctx *c)
 		}
 		if (!found)
 			continue;
-		long prev = c->prev && c->prev->restart_count ? c->prev->restart_count(c->prev->ud, svc) : -1;
+		long prev = check_prev_restarts(c->prev, svc);
 		char *logs = compose_cmd(c->cfg, "logs --tail 200");
 		if (restarting) {
 			check_emit(c, svc, STATUS_WARNING, xasprintf("%s is restarting (restart count %ld)", svc, count),
@@ -634,7 +657,7 @@ static void emit_unknown_all(struct check_ctx *c, enum source src, const struct 
 		strv_push(&targets, c->s->resolver ? c->s->resolver : "system");
 		break;
 	case TARGET_SERVICE:
-		service_list(c->s, c->cfg, &targets);
+		check_services(c->s, c->cfg, &targets);
 		break;
 	case TARGET_DOMAIN:
 		for (size_t i = 0; i < c->s->n_domains; i++)

@@ -52,13 +52,25 @@ struct check_run {
 	time_t at;              /* when the snapshot was taken */
 };
 
-/* The previous recorded state a check may need, implemented outside core (the database).
- * restart_count returns the restart count of a compose service at the last record, or -1
- * when there is none. Any callback may be NULL. */
-struct check_prev {
-	long (*restart_count)(void *ud, const char *service);
-	void *ud;
+/* The previous recorded state the checks compare with, loaded by the caller before the run
+ * (from the database `mcon record` fills), so that every check is a pure function of the
+ * snapshot, the configuration and this: the restart count of each compose service at the
+ * last record. A service not listed has no earlier record. */
+struct check_prev_restart {
+	char *service;
+	long count;
 };
+struct check_prev {
+	struct check_prev_restart *restarts;
+	size_t n_restarts;
+};
+void check_prev_add_restarts(struct check_prev *p, const char *service, long count);
+/* The recorded restart count of a service; -1 when there is none. */
+long check_prev_restarts(const struct check_prev *p, const char *service);
+void check_prev_free(struct check_prev *p);
+/* The compose services the container checks report on (docker.expected and every service
+ * present, sorted): the names a caller loads previous state for. */
+void check_services(const struct snapshot *s, const struct config *cfg, struct strv *out);
 
 enum target_kind {
 	TARGET_ENDPOINT,        /* docker.host */
@@ -86,7 +98,8 @@ extern const struct check_def check_table[];
 extern const size_t check_table_len;
 const struct check_def *check_find(const char *id);
 
-/* Runs every check; out is initialised here and freed with check_run_free. */
+/* Runs every check; out is initialised here and freed with check_run_free. prev may be
+ * NULL (no previous state). */
 void checks_run(const struct snapshot *s, const struct config *cfg, const struct check_prev *prev,
 		struct check_run *out);
 void check_run_free(struct check_run *r);

@@ -224,10 +224,16 @@ static const struct tcase cases[] = {
 	{"queue unreadable", m_q_err, NULL, "queue.deferred", "postfix", U, "HTTP 500", NULL, false},
 };
 
-static long prev_restarts(void *ud, const char *service)
+/* The recorded state the cases compare with: rspamd-mailcow restarted twice before, every
+ * other service of the snapshot never. */
+static void prev_restarts(const struct snapshot *s, const struct config *cfg, struct check_prev *prev)
 {
-	(void)ud;
-	return strcmp(service, "rspamd-mailcow") == 0 ? 2 : 0;
+	memset(prev, 0, sizeof(*prev));
+	struct strv svcs = {0};
+	check_services(s, cfg, &svcs);
+	for (size_t i = 0; i < svcs.n; i++)
+		check_prev_add_restarts(prev, svcs.v[i], strcmp(svcs.v[i], "rspamd-mailcow") == 0 ? 2 : 0);
+	strv_free(&svcs);
 }
 
 static void run_case(const struct tcase *tc, struct check_run *run)
@@ -236,8 +242,10 @@ static void run_case(const struct tcase *tc, struct check_run *run)
 	tsnap_config(&cfg, tc->conf);
 	struct snapshot *s = tsnap_healthy();
 	tc->mutate(s);
-	struct check_prev prev = {prev_restarts, NULL};
+	struct check_prev prev;
+	prev_restarts(s, &cfg, &prev);
 	checks_run(s, &cfg, &prev, run);
+	check_prev_free(&prev);
 	tsnap_free(s);
 	config_free(&cfg);
 }

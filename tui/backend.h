@@ -1,5 +1,5 @@
 /* backend: what the console needs from the rest of mcon, as one table of operations,
- * plus the plain data it gets back. The live backend (backend_live.c) wires the collector,
+ * plus the plain data it gets back. The live backend (cli/tui_backend.c) wires the collector,
  * the checks, the database and the Docker client; tests plug in a fake. Every operation
  * may block and is only ever called on a worker thread, never on the UI thread. */
 #ifndef MCON_TUI_BACKEND_H

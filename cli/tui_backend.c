@@ -46,16 +46,6 @@ static struct db *live_db(struct live *l, char **err)
 	return l->db;
 }
 
-static enum tui_status status_of(enum status s)
-{
-	switch (s) {
-	case STATUS_OK: return TS_OK;
-	case STATUS_WARNING: return TS_WARN;
-	case STATUS_CRITICAL: return TS_CRIT;
-	default: return TS_UNKN;
-	}
-}
-
 /* The state `mcon record` stored last (restart counts, for containers.restarts), read
  * before the checks run; the read-only connection stays open on the collect worker. */
 static void recorded_state(struct live *l, const struct snapshot *s, struct check_prev *prev)
@@ -74,14 +64,9 @@ static void run_checks(struct live *l, const struct snapshot *s, struct tui_coll
 	struct check_run run;
 	checks_run(s, l->be.cfg, &prev, &run);
 	check_prev_free(&prev);
+	/* the console takes the results as they are (tui_results_free frees them) */
+	out->results = run.results;
 	out->n_results = run.n;
-	out->results = run.n ? xcalloc(run.n, sizeof(*out->results)) : NULL;
-	for (size_t i = 0; i < run.n; i++) {
-		const struct check_result *r = &run.results[i];
-		out->results[i] = (struct tui_result){xstrdup(r->check), xstrdup(r->target), status_of(r->status),
-						      xstrdup(r->summary), xstrdup(r->hint)};
-	}
-	check_run_free(&run);
 }
 
 /* One refresh: the collector (every source concurrently; a failed part carries its reason)

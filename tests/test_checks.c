@@ -383,7 +383,63 @@ Test(checks, status_order_and_names)
 	cr_expect_str_eq(status_name(STATUS_CRITICAL), "critical");
 	cr_expect_str_eq(status_upper(STATUS_UNKNOWN), "UNKNOWN");
 	cr_expect_eq(status_parse("warning"), STATUS_WARNING);
-	cr_expect_eq(status_parse("bogus"), -1);
+	cr_expect_eq(status_parse("bogus"), STATUS_NONE);
+	cr_expect_eq(status_parse(NULL), STATUS_NONE);
+}
+
+Test(checks, status_words_symbols_and_codes)
+{
+	static const struct {
+		enum status s;
+		const char *name, *word, *nagios, *symbol, *ascii;
+		int code;
+	} want[] = {
+		{STATUS_OK, "ok", "OK", "OK", "\xe2\x9c\x93", "+", 0},
+		{STATUS_WARNING, "warning", "WARN", "WARNING", "!", "!", 1},
+		{STATUS_CRITICAL, "critical", "CRIT", "CRITICAL", "\xe2\x9c\x97", "x", 2},
+		{STATUS_UNKNOWN, "unknown", "UNKN", "UNKNOWN", "?", "?", 3},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		cr_expect_str_eq(status_name(want[i].s), want[i].name);
+		cr_expect_str_eq(status_word(want[i].s), want[i].word);
+		cr_expect_str_eq(status_upper(want[i].s), want[i].nagios);
+		cr_expect_str_eq(status_symbol(want[i].s, false), want[i].symbol);
+		cr_expect_str_eq(status_symbol(want[i].s, true), want[i].ascii);
+		cr_expect_eq(status_code(want[i].s), want[i].code);
+		cr_expect_eq(status_parse(want[i].name), want[i].s);
+		cr_expect_eq(status_parse(want[i].word), want[i].s, "%s", want[i].word);
+	}
+	cr_expect_eq(STATUS__COUNT, 4);
+	/* "no result" folds below everything and is not a problem */
+	cr_expect_str_eq(status_word(STATUS_NONE), "-");
+	cr_expect_eq(status_worse(STATUS_NONE, STATUS_OK), STATUS_OK);
+	cr_expect_eq(status_worse(STATUS_WARNING, STATUS_NONE), STATUS_WARNING);
+	cr_expect_not(status_bad(STATUS_NONE));
+	cr_expect_not(status_bad(STATUS_OK));
+	cr_expect(status_bad(STATUS_WARNING) && status_bad(STATUS_UNKNOWN) && status_bad(STATUS_CRITICAL));
+}
+
+Test(checks, families_follow_the_check_table)
+{
+	static const struct {
+		const char *check;
+		enum family fam;
+		const char *title;
+	} want[] = {
+		{"domain.active", FAM_MAILCOW, "MCOW"}, {"domain.catchall", FAM_MAILCOW, "MCOW"},
+		{"relay.outbound", FAM_MAILCOW, "MCOW"}, {"mx.relay", FAM_MX, "MX"}, {"spf.record", FAM_SPF, "SPF"},
+		{"dmarc.record", FAM_DMARC, "DMARC"}, {"dkim.mailcow", FAM_DKIM, "DKIM"},
+		{"dkim.selector", FAM_DKIM, "DKIM"}, {"mta_sts.record", FAM_MTA_STS, "MTASTS"},
+		{"mta_sts.policy", FAM_MTA_STS, "MTASTS"}, {"tls_rpt.record", FAM_TLS_RPT, "TLSRPT"},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		cr_expect_eq(family_of_check(want[i].check), want[i].fam, "%s", want[i].check);
+		cr_expect_str_eq(family_title(want[i].fam), want[i].title);
+	}
+	cr_expect_eq(FAM__COUNT, 7);
+	cr_expect_eq(family_of_check("containers.running"), FAM_NONE);
+	cr_expect_eq(family_of_check("queue.deferred"), FAM_NONE);
+	cr_expect_eq(family_of_check("no.such"), FAM_NONE);
 }
 
 Test(checks, table_ids_are_the_contract)

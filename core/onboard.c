@@ -334,8 +334,8 @@ bool onboard_checks_green(const struct onboard_checks *c, bool strict, struct bu
 		green = false;
 		if (missing) {
 			char *s = clean(c->v[i].summary), *h = clean(c->v[i].hint);
-			buf_printf(missing, "%s %s (%s): %s%s%s\n", c->v[i].check, c->v[i].target, status_name(c->v[i].status),
-			           s, *h ? " -- " : "", h);
+			buf_printf(missing, "%s %s (%s): %s%s%s\n", c->v[i].check, c->v[i].target,
+			           status_name(c->v[i].status), s, *h ? " -- " : "", h);
 			free(s);
 			free(h);
 		}

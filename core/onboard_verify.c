@@ -31,7 +31,8 @@ int onboard_verify_checks(void *ud, const struct config *cfg, const char *domain
 			continue;
 		out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
 		out->v[out->n++] = (struct check_result){c->check, xstrdup(c->target), c->status,
-							  xstrdup(c->summary ? c->summary : ""), xstrdup(c->hint ? c->hint : "")};
+		                                         xstrdup(c->summary ? c->summary : ""),
+		                                         xstrdup(c->hint ? c->hint : "")};
 	}
 	check_run_free(&r);
 	snapshot_free(s);

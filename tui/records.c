@@ -113,7 +113,8 @@ static const struct snap_domain *mx_model(const struct tui_model *m)
 {
 	for (size_t i = 0; i < m->snap->n_domains; i++) {
 		const struct snap_domain *d = &m->snap->domains[i];
-		if (model_check_status(m, "mx.relay", d->name) == STATUS_OK && d->dns.mx.status == DNS_OK && d->dns.mx.n)
+		if (model_check_status(m, "mx.relay", d->name) == STATUS_OK && d->dns.mx.status == DNS_OK &&
+		    d->dns.mx.n)
 			return d;
 	}
 	return NULL;

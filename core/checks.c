@@ -1,5 +1,6 @@
-/* checks: the table of every check, the run loop that turns a missing source into
- * `unknown` results, the status order, and the backend and container checks. */
+/* checks: the check table and the status table expanded from their X-macros, the families,
+ * the previous state, the run loop that turns a missing source into `unknown` results, and
+ * the backend and container checks. */
 #include "core/checks_int.h"
 
 #include <ctype.h>

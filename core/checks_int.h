@@ -1,5 +1,6 @@
 /* checks_int: what the check files (checks.c, check_domain.c, check_stack.c) share and
- * nothing else includes: the run context and the functions of the table. */
+ * nothing else includes: the run context, the helpers, and the check table (CHECK_INFO)
+ * with the functions it names. */
 #ifndef MCON_CHECKS_INT_H
 #define MCON_CHECKS_INT_H
 

@@ -19,16 +19,15 @@ void check_args_free(struct check_args *a);
 /* Filters, writes --prom, prints Nagios or JSON to out; returns the Nagios exit code. */
 int check_output(const struct check_args *a, struct check_run *run, const char *site, FILE *out);
 
-/* Opens the database read-only (when it exists) and fills prev with its last recorded
- * restart counts; returns a handle for check_prev_close (NULL when there is none). */
-void *check_prev_open(struct cli_ctx *ctx, struct check_prev *prev);
-void check_prev_close(void *handle);
+struct snapshot;
+/* Reads the last recorded restart counts of the services of s from the database (when it
+ * exists, read-only) into prev (free with check_prev_free). */
+void check_prev_load(struct cli_ctx *ctx, const struct snapshot *s, struct check_prev *prev);
 
 struct db;
-struct snapshot;
 struct changes;
 /* Fills prev from an open database (db may be NULL: no previous state). */
-void check_prev_from_db(struct db *db, struct check_prev *prev);
+void check_prev_from_db(struct db *db, const struct snapshot *s, const struct config *cfg, struct check_prev *prev);
 /* One record: runs the checks on snap with the stored restart counts, diffs against the
  * stored state and writes the changes, the new state and the pruning in one transaction.
  * Returns a db status; *out gets the changes (caller frees with changes_free). */

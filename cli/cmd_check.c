@@ -24,11 +24,11 @@ int cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	struct collect_opts o = {.prev = NULL, .deadline_ms = 0, .cancel_fd = -1};
 	struct snapshot *snap = collect_run(&ctx->cfg, &o);
-	struct check_prev prev = {0};
-	void *prev_state = check_prev_open(ctx, &prev);
+	struct check_prev prev;
+	check_prev_load(ctx, snap, &prev);
 	struct check_run run;
 	checks_run(snap, &ctx->cfg, &prev, &run);
-	check_prev_close(prev_state);
+	check_prev_free(&prev);
 	int rc = check_output(&a, &run, snap->site ? snap->site : ctx->cfg.site_name, stdout);
 	check_run_free(&run);
 	snapshot_free(snap);

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
-#include "tui/backend_live.h"
+#include "cli/tui_backend.h"
 #include "tui/tui.h"
 
 int cmd_tui(struct cli_ctx *ctx, int argc, char **argv)

@@ -58,10 +58,11 @@ int record_run(struct db *db, const struct config *cfg, const struct snapshot *s
 	int r = db_begin(db);
 	if (r)
 		return r;
-	struct check_prev prev = {0};
-	check_prev_from_db(db, &prev);
+	struct check_prev prev;
+	check_prev_from_db(db, snap, cfg, &prev);
 	struct check_run run;
 	checks_run(snap, cfg, &prev, &run);
+	check_prev_free(&prev);
 	struct state_map stored = {0}, cur = {0}, store = {0};
 	r = load_state(db, &stored);
 	if (!r) {

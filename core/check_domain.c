@@ -419,6 +419,22 @@ static const char *dkim_record(const struct dns_answer *a, size_t *count)
 	return first;
 }
 
+/* Whether a ':'-separated flag list (a DKIM t= value) holds flag, case-insensitive. Reads the
+ * list in place: the checks of one run may execute on several threads at once. */
+static bool flag_list_has(const char *list, const char *flag)
+{
+	size_t flen = strlen(flag);
+	for (const char *p = list; *p; ) {
+		size_t n = strcspn(p, ":");
+		if (n == flen && strncasecmp(p, flag, n) == 0)
+			return true;
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return false;
+}
+
 static char *short_hash(const char *s)
 {
 	char *h = sha256_hex(s, strlen(s));
@@ -525,10 +541,7 @@ void check_dkim_selector(struct check_ctx *c)
 					   xstrdup(publish));
 			} else {
 				char *v = tag_value(rec, "v"), *k = tag_value(rec, "k"), *t = tag_value(rec, "t"), *p = tag_value(rec, "p");
-				bool testing = false;
-				if (t)
-					for (char *f = strtok(t, ":"); f; f = strtok(NULL, ":"))
-						testing |= str_case_eq(f, "y");
+				bool testing = t && flag_list_has(t, "y");
 				const char *ktype = NULL;
 				int bits = p && *p ? dkim_pubkey_bits(p, &ktype) : 0;
 				bool ed = k && str_case_eq(k, "ed25519");

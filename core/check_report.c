@@ -9,7 +9,7 @@
 
 int check_report_exit(const struct check_run *r)
 {
-	return (int)check_run_worst(r);
+	return status_code(check_run_worst(r));
 }
 
 /* Nagios reads everything after a '|' as perfdata, on any line. */
@@ -206,7 +206,7 @@ void check_report_prom(const struct check_run *r, const char *site, struct buf *
 	for (int s = 0; s < STATUS__COUNT; s++)
 		buf_printf(out, "mcon_checks{status=\"%s\"} %zu\n", status_name((enum status)s), counts[s]);
 	prom_gauge(out, "mcon_status", "Worst status of the run: 0 ok, 1 warning, 2 critical, 3 unknown (the Nagios exit code).",
-		   (long)check_run_worst(r));
+		   (long)status_code(check_run_worst(r)));
 	prom_gauge(out, "mcon_last_run_timestamp_seconds", "When the checked snapshot was taken, Unix time.",
 		   (long)(r->at ? r->at : mcon_now()));
 	if (r->perf.collect_ms >= 0) {

@@ -1,5 +1,6 @@
-/* checks: the table of every check, the run loop that turns a missing source into
- * `unknown` results, the status order, and the backend and container checks. */
+/* checks: the check table and the status table expanded from their X-macros, the families,
+ * the previous state, the run loop that turns a missing source into `unknown` results, and
+ * the backend and container checks. */
 #include "core/checks_int.h"
 
 #include <ctype.h>
@@ -8,51 +9,11 @@
 #include <string.h>
 #include "core/sanitize.h"
 
-#define SB(x) (1u << (x))
-
 const struct check_def check_table[] = {
-	{"docker.api", TARGET_ENDPOINT, NULL, SB(SRC_DOCKER), true, check_docker_api,
-	 "the Docker Engine API answers"},
-	{"mailcow.api", TARGET_URL, NULL, SB(SRC_MAILCOW), true, check_mailcow_api,
-	 "the MailCow API answers with the key"},
-	{"dns.resolver", TARGET_SERVER, NULL, SB(SRC_DNS), true, check_dns_resolver,
-	 "the resolver answers"},
-	{"containers.running", TARGET_SERVICE, NULL, SB(SRC_DOCKER), false, check_containers_running,
-	 "every expected compose service exists and is running"},
-	{"containers.health", TARGET_SERVICE, NULL, SB(SRC_DOCKER), false, check_containers_health,
-	 "containers with a healthcheck are healthy"},
-	{"containers.restarts", TARGET_SERVICE, NULL, SB(SRC_DOCKER), false, check_containers_restarts,
-	 "no container restarted since the last record"},
-	{"overlay.attachment", TARGET_SERVICE, NULL, SB(SRC_DOCKER), false, check_overlay_attachment,
-	 "only overlay.allowed services are attached to overlay.network"},
-	{"domain.active", TARGET_DOMAIN, NULL, SB(SRC_MAILCOW), false, check_domain_active,
-	 "the domain exists in MailCow and is active"},
-	{"domain.catchall", TARGET_DOMAIN, NULL, SB(SRC_MAILCOW), false, check_domain_catchall,
-	 "an active catch-all alias exists (relay.catchall)"},
-	{"relay.outbound", TARGET_DOMAIN, NULL, SB(SRC_MAILCOW), false, check_relay_outbound,
-	 "the domain sends through a relayhost"},
-	{"mx.relay", TARGET_DOMAIN, NULL, SB(SRC_DNS), false, check_mx_relay,
-	 "MX hosts match relay.mx (or the MailCow host)"},
-	{"spf.record", TARGET_DOMAIN, NULL, SB(SRC_DNS), false, check_spf_record,
-	 "one SPF record with the relay include, within the lookup limits"},
-	{"dmarc.record", TARGET_DOMAIN, NULL, SB(SRC_DNS), false, check_dmarc_record,
-	 "one DMARC record with an enforcing policy"},
-	{"dkim.mailcow", TARGET_DOMAIN, NULL, SB(SRC_DNS) | SB(SRC_MAILCOW), false, check_dkim_mailcow,
-	 "the DNS key of the MailCow selector equals MailCow's key"},
-	{"dkim.selector", TARGET_DOMAIN_SELECTOR, NULL, SB(SRC_DNS), false, check_dkim_selector,
-	 "every dkim.selectors key is published, valid and strong enough"},
-	{"mta_sts.record", TARGET_DOMAIN, NULL, SB(SRC_DNS), false, check_mta_sts_record,
-	 "the _mta-sts TXT record is v=STSv1 with an id"},
-	{"mta_sts.policy", TARGET_DOMAIN, NULL, SB(SRC_DNS) | SB(SRC_MTA_STS), false, check_mta_sts_policy,
-	 "the MTA-STS policy is served and covers every MX host"},
-	{"tls_rpt.record", TARGET_DOMAIN, NULL, SB(SRC_DNS), false, check_tls_rpt_record,
-	 "a TLS-RPT record with rua= is published"},
-	{"limits.size", TARGET_FIXED, "stack", SB(SRC_FILES), false, check_limits_size,
-	 "Postfix, Rspamd and ClamAV size limits agree"},
-	{"roundcube.imap_tls", TARGET_FIXED, "roundcube", 0, true, check_roundcube_imap_tls,
-	 "Roundcube's IMAP TLS to Dovecot skips the name check"},
-	{"queue.deferred", TARGET_FIXED, "postfix", SB(SRC_MAILCOW), false, check_queue_deferred,
-	 "few deferred messages in the Postfix queue"},
+#define CHECK_ROW(id, fn, target, fixed, sources, own, family, what) \
+	{id, target, fixed, sources, own, family, check_##fn, what},
+	CHECK_INFO(CHECK_ROW)
+#undef CHECK_ROW
 };
 const size_t check_table_len = ARRAY_SIZE(check_table);
 
@@ -64,42 +25,111 @@ const struct check_def *check_find(const char *id)
 	return NULL;
 }
 
+static const char *const family_titles[FAM__COUNT] = {
+#define FAMILY_TITLE(id, title) [FAM_##id] = title,
+	FAMILY_INFO(FAMILY_TITLE)
+#undef FAMILY_TITLE
+};
+
+const char *family_title(enum family f)
+{
+	return (unsigned)f < FAM__COUNT ? family_titles[f] : "?";
+}
+
+enum family family_of_check(const char *check)
+{
+	const struct check_def *d = check ? check_find(check) : NULL;
+	return d ? d->family : FAM_NONE;
+}
+
 /* ---- status ---- */
+
+static const struct status_info {
+	const char *name, *word, *nagios, *symbol, *ascii;
+	int code, rank;
+} status_info[] = {
+#define STATUS_ROW(id, name, word, nagios, symbol, ascii, code, rank) \
+	[STATUS_##id] = {name, word, nagios, symbol, ascii, code, rank},
+	STATUS_INFO(STATUS_ROW)
+#undef STATUS_ROW
+};
+
+/* Out-of-range values read as NONE. */
+static const struct status_info *status_row(enum status s)
+{
+	return &status_info[(unsigned)s < ARRAY_SIZE(status_info) ? s : STATUS_NONE];
+}
 
 const char *status_name(enum status s)
 {
-	static const char *names[] = {"ok", "warning", "critical", "unknown"};
-	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "unknown";
+	return status_row(s)->name;
+}
+
+const char *status_word(enum status s)
+{
+	return status_row(s)->word;
 }
 
 const char *status_upper(enum status s)
 {
-	static const char *names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
-	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "UNKNOWN";
+	return status_row(s)->nagios;
 }
 
-int status_parse(const char *name)
+const char *status_symbol(enum status s, bool ascii)
 {
-	for (int i = 0; i < STATUS__COUNT; i++)
-		if (name && str_case_eq(name, status_name((enum status)i)))
-			return i;
-	return -1;
+	return ascii ? status_row(s)->ascii : status_row(s)->symbol;
+}
+
+int status_code(enum status s)
+{
+	return status_row(s)->code;
 }
 
 int status_rank(enum status s)
 {
-	switch (s) {
-	case STATUS_OK: return 0;
-	case STATUS_WARNING: return 1;
-	case STATUS_UNKNOWN: return 2;
-	case STATUS_CRITICAL: return 3;
-	}
-	return 2;
+	return status_row(s)->rank;
+}
+
+enum status status_parse(const char *name)
+{
+	for (int i = 0; name && i < STATUS__COUNT; i++)
+		if (str_case_eq(name, status_info[i].name) || str_case_eq(name, status_info[i].word))
+			return (enum status)i;
+	return STATUS_NONE;
 }
 
 enum status status_worse(enum status a, enum status b)
 {
 	return status_rank(b) > status_rank(a) ? b : a;
+}
+
+bool status_bad(enum status s)
+{
+	return status_rank(s) > status_rank(STATUS_OK);
+}
+
+/* ---- previous state ---- */
+
+void check_prev_add_restarts(struct check_prev *p, const char *service, long count)
+{
+	p->restarts = xrealloc(p->restarts, (p->n_restarts + 1) * sizeof(*p->restarts));
+	p->restarts[p->n_restarts++] = (struct check_prev_restart){xstrdup(service), count};
+}
+
+long check_prev_restarts(const struct check_prev *p, const char *service)
+{
+	for (size_t i = 0; p && i < p->n_restarts; i++)
+		if (strcmp(p->restarts[i].service, service) == 0)
+			return p->restarts[i].count;
+	return -1;
+}
+
+void check_prev_free(struct check_prev *p)
+{
+	for (size_t i = 0; i < p->n_restarts; i++)
+		free(p->restarts[i].service);
+	free(p->restarts);
+	memset(p, 0, sizeof(*p));
 }
 
 /* ---- results ---- */
@@ -361,8 +391,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Expected services and every service present in the project, sorted. */
-static void service_list(const struct snapshot *s, const struct config *cfg, struct strv *out)
+void check_services(const struct snapshot *s, const struct config *cfg, struct strv *out)
 {
 	for (size_t i = 0; i < cfg->docker_expected.n; i++)
 		if (!strv_contains(out, cfg->docker_expected.v[i]))
@@ -384,7 +413,7 @@ static char *compose_cmd(const struct config *cfg, const char *what)
 void check_containers_running(struct check_ctx *c)
 {
 	struct strv svcs = {0};
-	service_list(c->s, c->cfg, &svcs);
+	check_services(c->s, c->cfg, &svcs);
 	long running = 0;
 	for (size_t i = 0; i < svcs.n; i++) {
 		const char *svc = svcs.v[i];
@@ -431,7 +460,7 @@ static int health_rank(enum health h)
 void check_containers_health(struct check_ctx *c)
 {
 	struct strv svcs = {0};
-	service_list(c->s, c->cfg, &svcs);
+	check_services(c->s, c->cfg, &svcs);
 	for (size_t i = 0; i < svcs.n; i++) {
 		const char *svc = svcs.v[i];
 		const struct container *ct = NULL;
@@ -477,7 +506,7 @@ void check_containers_health(struct check_ctx *c)
 void check_containers_restarts(struct check_ctx *c)
 {
 	struct strv svcs = {0};
-	service_list(c->s, c->cfg, &svcs);
+	check_services(c->s, c->cfg, &svcs);
 	for (size_t i = 0; i < svcs.n; i++) {
 		const char *svc = svcs.v[i];
 		long count = 0;
@@ -492,7 +521,7 @@ void check_containers_restarts(struct check_ctx *c)
 		}
 		if (!found)
 			continue;
-		long prev = c->prev && c->prev->restart_count ? c->prev->restart_count(c->prev->ud, svc) : -1;
+		long prev = check_prev_restarts(c->prev, svc);
 		char *logs = compose_cmd(c->cfg, "logs --tail 200");
 		if (restarting) {
 			check_emit(c, svc, STATUS_WARNING, xasprintf("%s is restarting (restart count %ld)", svc, count),
@@ -620,7 +649,7 @@ static void emit_unknown_all(struct check_ctx *c, enum source src, const struct 
 		strv_push(&targets, c->s->resolver ? c->s->resolver : "system");
 		break;
 	case TARGET_SERVICE:
-		service_list(c->s, c->cfg, &targets);
+		check_services(c->s, c->cfg, &targets);
 		break;
 	case TARGET_DOMAIN:
 		for (size_t i = 0; i < c->s->n_domains; i++)

@@ -9,22 +9,39 @@
 #include "core/config.h"
 #include "core/snapshot.h"
 
-/* The values are the Nagios plugin exit codes. */
+/* Every status of a check result, in one table: the name of the contract (JSON, history,
+ * --only), the console's short word, the Nagios word, the symbol (UTF-8 and ASCII), the
+ * Nagios plugin exit code, and the rank for "worst of" folding: ok < warning < unknown <
+ * critical (a known fault outranks a blind spot, but not being able to look outranks a
+ * mere warning). NONE is "no result" (not applicable) for the console's folds: no check
+ * reports it and it ranks below ok. Its row comes last, so the four real statuses keep
+ * their Nagios codes as enum values and STATUS__COUNT counts only them. */
+#define STATUS_INFO(_) \
+	/* id        name        word    nagios      symbol          ascii code rank */ \
+	_(OK,        "ok",       "OK",   "OK",       "\xe2\x9c\x93", "+",  0,   0) \
+	_(WARNING,   "warning",  "WARN", "WARNING",  "!",            "!",  1,   1) \
+	_(CRITICAL,  "critical", "CRIT", "CRITICAL", "\xe2\x9c\x97", "x",  2,   3) \
+	_(UNKNOWN,   "unknown",  "UNKN", "UNKNOWN",  "?",            "?",  3,   2) \
+	_(NONE,      "none",     "-",    "UNKNOWN",  "-",            "-",  3,  -1)
+
 enum status {
-	STATUS_OK = 0,
-	STATUS_WARNING = 1,
-	STATUS_CRITICAL = 2,
-	STATUS_UNKNOWN = 3
+#define STATUS_ENUM(id, name, word, nagios, symbol, ascii, code, rank) STATUS_##id,
+	STATUS_INFO(STATUS_ENUM)
+#undef STATUS_ENUM
 };
-#define STATUS__COUNT 4
+#define STATUS__COUNT STATUS_NONE       /* the statuses a check reports */
+
 const char *status_name(enum status s);        /* "ok", "warning", "critical", "unknown" */
+const char *status_word(enum status s);        /* "OK", "WARN", "CRIT", "UNKN", "-" */
 const char *status_upper(enum status s);       /* "OK", "WARNING", ... (Nagios) */
-/* Parses a status name; -1 when it is none. */
-int status_parse(const char *name);
-/* The "worst" order: ok < warning < unknown < critical. A known fault outranks a blind
- * spot (critical beats unknown), but not being able to look outranks a mere warning. */
+const char *status_symbol(enum status s, bool ascii);
+int status_code(enum status s);                /* the Nagios plugin exit code */
 int status_rank(enum status s);
+/* Parses a name or word, case-insensitive ("warning", "WARN"); STATUS_NONE when it is none. */
+enum status status_parse(const char *name);
 enum status status_worse(enum status a, enum status b);
+/* Worse than ok: warning, unknown or critical. */
+bool status_bad(enum status s);
 
 struct check_result {
 	const char *check;      /* the id, static */
@@ -52,13 +69,25 @@ struct check_run {
 	time_t at;              /* when the snapshot was taken */
 };
 
-/* The previous recorded state a check may need, implemented outside core (the database).
- * restart_count returns the restart count of a compose service at the last record, or -1
- * when there is none. Any callback may be NULL. */
-struct check_prev {
-	long (*restart_count)(void *ud, const char *service);
-	void *ud;
+/* The previous recorded state the checks compare with, loaded by the caller before the run
+ * (from the database `mcon record` fills), so that every check is a pure function of the
+ * snapshot, the configuration and this: the restart count of each compose service at the
+ * last record. A service not listed has no earlier record. */
+struct check_prev_restart {
+	char *service;
+	long count;
 };
+struct check_prev {
+	struct check_prev_restart *restarts;
+	size_t n_restarts;
+};
+void check_prev_add_restarts(struct check_prev *p, const char *service, long count);
+/* The recorded restart count of a service; -1 when there is none. */
+long check_prev_restarts(const struct check_prev *p, const char *service);
+void check_prev_free(struct check_prev *p);
+/* The compose services the container checks report on (docker.expected and every service
+ * present, sorted): the names a caller loads previous state for. */
+void check_services(const struct snapshot *s, const struct config *cfg, struct strv *out);
 
 enum target_kind {
 	TARGET_ENDPOINT,        /* docker.host */
@@ -70,6 +99,28 @@ enum target_kind {
 	TARGET_FIXED            /* a fixed name: stack, roundcube, postfix */
 };
 
+/* The families of the domain checks, in the order of the console's domains pane columns,
+ * with the column titles. A check names its family in its row of the check table. */
+#define FAMILY_INFO(_) \
+	_(MAILCOW, "MCOW") \
+	_(MX, "MX") \
+	_(SPF, "SPF") \
+	_(DMARC, "DMARC") \
+	_(DKIM, "DKIM") \
+	_(MTA_STS, "MTASTS") \
+	_(TLS_RPT, "TLSRPT")
+
+enum family {
+	FAM_NONE = -1,              /* not a domain check */
+#define FAMILY_ENUM(id, title) FAM_##id,
+	FAMILY_INFO(FAMILY_ENUM)
+#undef FAMILY_ENUM
+	FAM__COUNT
+};
+const char *family_title(enum family f);   /* "MCOW", "MX", ... */
+/* The family a check id belongs to; FAM_NONE when it is not a domain check. */
+enum family family_of_check(const char *check);
+
 struct check_ctx;
 struct check_def {
 	const char *id;
@@ -77,16 +128,18 @@ struct check_def {
 	const char *fixed_target;   /* TARGET_FIXED only */
 	unsigned sources;           /* bit (1u << SRC_*) per source needed */
 	bool own_errors;            /* the function itself reports its source's failure */
+	enum family family;         /* the domains pane column, FAM_NONE for the others */
 	void (*run)(struct check_ctx *c);
 	const char *what;           /* one line for help and metrics */
 };
 
-/* The table, in output order. */
+/* The table (CHECK_INFO in checks_int.h), in output order. */
 extern const struct check_def check_table[];
 extern const size_t check_table_len;
 const struct check_def *check_find(const char *id);
 
-/* Runs every check; out is initialised here and freed with check_run_free. */
+/* Runs every check; out is initialised here and freed with check_run_free. prev may be
+ * NULL (no previous state). */
 void checks_run(const struct snapshot *s, const struct config *cfg, const struct check_prev *prev,
 		struct check_run *out);
 void check_run_free(struct check_run *r);

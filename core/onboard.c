@@ -15,11 +15,9 @@
 
 /* ---- Checks ---- */
 
-static void check_free(struct onboard_check *c)
+static void check_free(struct check_result *c)
 {
-	free(c->check);
 	free(c->target);
-	free(c->status);
 	free(c->summary);
 	free(c->hint);
 }
@@ -33,12 +31,12 @@ void onboard_checks_free(struct onboard_checks *c)
 	c->n = 0;
 }
 
-static bool check_tolerated(const struct onboard_check *c, bool strict)
+static bool check_tolerated(const struct check_result *c, bool strict)
 {
-	if (strcmp(c->status, "ok") == 0)
+	if (c->status == STATUS_OK)
 		return true;
 	/* testing mode is a warning by contract; step i is what turns it green */
-	return !strict && strcmp(c->check, "mta_sts.policy") == 0 && strcmp(c->status, "warning") == 0;
+	return !strict && strcmp(c->check, "mta_sts.policy") == 0 && c->status == STATUS_WARNING;
 }
 
 bool onboard_checks_green(const struct onboard_checks *c, bool strict, struct buf *missing)
@@ -50,8 +48,8 @@ bool onboard_checks_green(const struct onboard_checks *c, bool strict, struct bu
 		green = false;
 		if (missing) {
 			char *s = sanitize_line(c->v[i].summary, SIZE_MAX), *h = sanitize_line(c->v[i].hint, SIZE_MAX);
-			buf_printf(missing, "%s %s (%s): %s%s%s\n", c->v[i].check, c->v[i].target, c->v[i].status,
-			           s, *h ? " -- " : "", h);
+			buf_printf(missing, "%s %s (%s): %s%s%s\n", c->v[i].check, c->v[i].target,
+			           status_name(c->v[i].status), s, *h ? " -- " : "", h);
 			free(s);
 			free(h);
 		}

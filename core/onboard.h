@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <time.h>
+#include "core/checks.h"
 #include "core/config.h"
 #include "core/util.h"
 
@@ -94,12 +95,10 @@ struct onboard_dkim {
 	int bits;
 };
 
-struct onboard_check {
-	char *check, *target, *status, *summary, *hint;   /* status: ok warning critical unknown */
-};
-
+/* The check results (core/checks.h) of one domain. check ids are the check table's (not
+ * owned); summary and hint are never NULL. */
 struct onboard_checks {
-	struct onboard_check *v;
+	struct check_result *v;
 	size_t n;
 };
 void onboard_checks_free(struct onboard_checks *c);

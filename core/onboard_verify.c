@@ -30,12 +30,9 @@ int onboard_verify_checks(void *ud, const struct config *cfg, const char *domain
 		if (!for_domain(c->target, domain))
 			continue;
 		out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
-		struct onboard_check *d = &out->v[out->n++];
-		d->check = xstrdup(c->check);
-		d->target = xstrdup(c->target);
-		d->status = xstrdup(status_name(c->status));
-		d->summary = xstrdup(c->summary ? c->summary : "");
-		d->hint = xstrdup(c->hint ? c->hint : "");
+		out->v[out->n++] = (struct check_result){c->check, xstrdup(c->target), c->status,
+		                                         xstrdup(c->summary ? c->summary : ""),
+		                                         xstrdup(c->hint ? c->hint : "")};
 	}
 	check_run_free(&r);
 	snapshot_free(s);

@@ -78,6 +78,17 @@ static json_t *scenario_json(void)
 	return j;
 }
 
+/* The Nagios plugin exit code of a status (the contract's, written out here). */
+static int nagios_code(enum status s)
+{
+	switch (s) {
+	case STATUS_OK: return 0;
+	case STATUS_WARNING: return 1;
+	case STATUS_CRITICAL: return 2;
+	default: return 3;
+	}
+}
+
 static bool planted_has(json_t *planted, const char *check, const char *target)
 {
 	size_t i;
@@ -104,11 +115,11 @@ Test(check_e2e, demo_finds_exactly_the_planted_problems)
 	json_array_foreach(results, i, x) {
 		const char *check = json_string_value(json_object_get(x, "check"));
 		const char *target = json_string_value(json_object_get(x, "target"));
-		int st = status_parse(json_string_value(json_object_get(x, "status")));
-		cr_assert(st >= 0);
-		worst = status_worse(worst, (enum status)st);
+		enum status st = status_parse(json_string_value(json_object_get(x, "status")));
+		cr_assert(st != STATUS_NONE);
+		worst = status_worse(worst, st);
 		if (st != STATUS_OK)
-			cr_expect(planted_has(planted, check, target), "not planted: %s %s %s: %s", status_name((enum status)st),
+			cr_expect(planted_has(planted, check, target), "not planted: %s %s %s: %s", status_name(st),
 				  check, target, json_string_value(json_object_get(x, "summary")));
 	}
 	json_t *p;
@@ -124,7 +135,7 @@ Test(check_e2e, demo_finds_exactly_the_planted_problems)
 				found = true;
 		cr_expect(found, "planted problem not found: %s %s", check, target);
 	}
-	cr_expect_eq(rc, (int)worst, "exit %d, worst %s", rc, status_name(worst));
+	cr_expect_eq(rc, nagios_code(worst), "exit %d, worst %s", rc, status_name(worst));
 	cr_expect_str_eq(json_string_value(json_object_get(r, "status")), status_name(worst));
 	json_decref(r);
 	json_decref(sc);
@@ -234,8 +245,8 @@ static void fault_case(const char *name, const char *fault, unsigned src, const 
 	json_t *before = check_json(s, &rc);
 	sim_ctl(s, fault);
 	json_t *after = check_json(s, &rc);
-	int worst = status_parse(json_string_value(json_object_get(after, "status")));
-	cr_expect_eq(rc, worst, "%s: exit %d, worst %d", fault, rc, worst);
+	enum status worst = status_parse(json_string_value(json_object_get(after, "status")));
+	cr_expect_eq(rc, nagios_code(worst), "%s: exit %d, worst %d", fault, rc, worst);
 	cr_expect(worst == STATUS_UNKNOWN || worst == STATUS_CRITICAL, "%s: worst %d", fault, worst);
 	json_t *rb = json_object_get(before, "results"), *ra = json_object_get(after, "results");
 	size_t i;

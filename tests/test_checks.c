@@ -68,6 +68,8 @@ S(m_mxroute_missing) { tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_NXDOMAIN,
 S(m_mxroute_1024) { char *r = xasprintf("v=DKIM1; k=rsa; p=%s", TK_K1024); tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_OK, r, NULL); free(r); }
 S(m_mxroute_768) { char *r = xasprintf("v=DKIM1; k=rsa; p=%s", TK_K768); tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_OK, r, NULL); free(r); }
 S(m_mxroute_testing) { char *r = xasprintf("v=DKIM1; t=y; p=%s", TK_K2048B); tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_OK, r, NULL); free(r); }
+S(m_mxroute_flags_y) { char *r = xasprintf("v=DKIM1; t=s:Y; p=%s", TK_K2048B); tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_OK, r, NULL); free(r); }
+S(m_mxroute_flags_s) { char *r = xasprintf("v=DKIM1; t=s::ys; p=%s", TK_K2048B); tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_OK, r, NULL); free(r); }
 S(m_mxroute_revoked) { tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_OK, "v=DKIM1; p=", NULL); }
 S(m_mxroute_garbage) { tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_OK, "v=DKIM1; p=bm90IGEga2V5", NULL); }
 S(m_mxroute_pkcs1) { char *r = xasprintf("v=DKIM1; p=%s", TK_PKCS1); tsnap_answer(tsnap_dkim(DOM(s), "mxroute"), DNS_OK, r, NULL); free(r); }
@@ -178,6 +180,8 @@ static const struct tcase cases[] = {
 	{"mxroute 1024 bits, min 1024", m_mxroute_1024, "[dkim]\nmin_bits = 1024\n", "dkim.selector", "example.com/mxroute", K, "1024 bits", NULL, false},
 	{"mxroute 768 bits", m_mxroute_768, NULL, "dkim.selector", "example.com/mxroute", C, "768-bit key, under 1024", NULL, false},
 	{"mxroute t=y", m_mxroute_testing, NULL, "dkim.selector", "example.com/mxroute", W, "t=y", NULL, false},
+	{"mxroute t=s:Y", m_mxroute_flags_y, NULL, "dkim.selector", "example.com/mxroute", W, "t=y", NULL, false},
+	{"mxroute t=s::ys", m_mxroute_flags_s, NULL, "dkim.selector", "example.com/mxroute", K, "rsa 2048 bits", NULL, false},
 	{"mxroute revoked", m_mxroute_revoked, NULL, "dkim.selector", "example.com/mxroute", C, "empty p=", NULL, false},
 	{"mxroute garbage", m_mxroute_garbage, NULL, "dkim.selector", "example.com/mxroute", C, "not a valid RSA public key", NULL, false},
 	{"mxroute pkcs1", m_mxroute_pkcs1, NULL, "dkim.selector", "example.com/mxroute", K, "2048 bits", NULL, false},
@@ -220,10 +224,16 @@ static const struct tcase cases[] = {
 	{"queue unreadable", m_q_err, NULL, "queue.deferred", "postfix", U, "HTTP 500", NULL, false},
 };
 
-static long prev_restarts(void *ud, const char *service)
+/* The recorded state the cases compare with: rspamd-mailcow restarted twice before, every
+ * other service of the snapshot never. */
+static void prev_restarts(const struct snapshot *s, const struct config *cfg, struct check_prev *prev)
 {
-	(void)ud;
-	return strcmp(service, "rspamd-mailcow") == 0 ? 2 : 0;
+	memset(prev, 0, sizeof(*prev));
+	struct strv svcs = {0};
+	check_services(s, cfg, &svcs);
+	for (size_t i = 0; i < svcs.n; i++)
+		check_prev_add_restarts(prev, svcs.v[i], strcmp(svcs.v[i], "rspamd-mailcow") == 0 ? 2 : 0);
+	strv_free(&svcs);
 }
 
 static void run_case(const struct tcase *tc, struct check_run *run)
@@ -232,8 +242,10 @@ static void run_case(const struct tcase *tc, struct check_run *run)
 	tsnap_config(&cfg, tc->conf);
 	struct snapshot *s = tsnap_healthy();
 	tc->mutate(s);
-	struct check_prev prev = {prev_restarts, NULL};
+	struct check_prev prev;
+	prev_restarts(s, &cfg, &prev);
 	checks_run(s, &cfg, &prev, run);
+	check_prev_free(&prev);
 	tsnap_free(s);
 	config_free(&cfg);
 }
@@ -371,7 +383,63 @@ Test(checks, status_order_and_names)
 	cr_expect_str_eq(status_name(STATUS_CRITICAL), "critical");
 	cr_expect_str_eq(status_upper(STATUS_UNKNOWN), "UNKNOWN");
 	cr_expect_eq(status_parse("warning"), STATUS_WARNING);
-	cr_expect_eq(status_parse("bogus"), -1);
+	cr_expect_eq(status_parse("bogus"), STATUS_NONE);
+	cr_expect_eq(status_parse(NULL), STATUS_NONE);
+}
+
+Test(checks, status_words_symbols_and_codes)
+{
+	static const struct {
+		enum status s;
+		const char *name, *word, *nagios, *symbol, *ascii;
+		int code;
+	} want[] = {
+		{STATUS_OK, "ok", "OK", "OK", "\xe2\x9c\x93", "+", 0},
+		{STATUS_WARNING, "warning", "WARN", "WARNING", "!", "!", 1},
+		{STATUS_CRITICAL, "critical", "CRIT", "CRITICAL", "\xe2\x9c\x97", "x", 2},
+		{STATUS_UNKNOWN, "unknown", "UNKN", "UNKNOWN", "?", "?", 3},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		cr_expect_str_eq(status_name(want[i].s), want[i].name);
+		cr_expect_str_eq(status_word(want[i].s), want[i].word);
+		cr_expect_str_eq(status_upper(want[i].s), want[i].nagios);
+		cr_expect_str_eq(status_symbol(want[i].s, false), want[i].symbol);
+		cr_expect_str_eq(status_symbol(want[i].s, true), want[i].ascii);
+		cr_expect_eq(status_code(want[i].s), want[i].code);
+		cr_expect_eq(status_parse(want[i].name), want[i].s);
+		cr_expect_eq(status_parse(want[i].word), want[i].s, "%s", want[i].word);
+	}
+	cr_expect_eq(STATUS__COUNT, 4);
+	/* "no result" folds below everything and is not a problem */
+	cr_expect_str_eq(status_word(STATUS_NONE), "-");
+	cr_expect_eq(status_worse(STATUS_NONE, STATUS_OK), STATUS_OK);
+	cr_expect_eq(status_worse(STATUS_WARNING, STATUS_NONE), STATUS_WARNING);
+	cr_expect_not(status_bad(STATUS_NONE));
+	cr_expect_not(status_bad(STATUS_OK));
+	cr_expect(status_bad(STATUS_WARNING) && status_bad(STATUS_UNKNOWN) && status_bad(STATUS_CRITICAL));
+}
+
+Test(checks, families_follow_the_check_table)
+{
+	static const struct {
+		const char *check;
+		enum family fam;
+		const char *title;
+	} want[] = {
+		{"domain.active", FAM_MAILCOW, "MCOW"}, {"domain.catchall", FAM_MAILCOW, "MCOW"},
+		{"relay.outbound", FAM_MAILCOW, "MCOW"}, {"mx.relay", FAM_MX, "MX"}, {"spf.record", FAM_SPF, "SPF"},
+		{"dmarc.record", FAM_DMARC, "DMARC"}, {"dkim.mailcow", FAM_DKIM, "DKIM"},
+		{"dkim.selector", FAM_DKIM, "DKIM"}, {"mta_sts.record", FAM_MTA_STS, "MTASTS"},
+		{"mta_sts.policy", FAM_MTA_STS, "MTASTS"}, {"tls_rpt.record", FAM_TLS_RPT, "TLSRPT"},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		cr_expect_eq(family_of_check(want[i].check), want[i].fam, "%s", want[i].check);
+		cr_expect_str_eq(family_title(want[i].fam), want[i].title);
+	}
+	cr_expect_eq(FAM__COUNT, 7);
+	cr_expect_eq(family_of_check("containers.running"), FAM_NONE);
+	cr_expect_eq(family_of_check("queue.deferred"), FAM_NONE);
+	cr_expect_eq(family_of_check("no.such"), FAM_NONE);
 }
 
 Test(checks, table_ids_are_the_contract)

@@ -212,10 +212,10 @@ static int f_sts_edit(void *ud, const char *d, const char *mode, const char *mx,
 static void add_check(struct onboard_checks *c, const char *check, const char *target, bool ok, const char *warn)
 {
 	c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
-	struct onboard_check *r = &c->v[c->n++];
-	r->check = xstrdup(check);
+	struct check_result *r = &c->v[c->n++];
+	r->check = check; /* a literal, as the check table's ids are */
 	r->target = xstrdup(target);
-	r->status = xstrdup(ok ? "ok" : warn ? "warning" : "critical");
+	r->status = ok ? STATUS_OK : warn ? STATUS_WARNING : STATUS_CRITICAL;
 	r->summary = xasprintf("%s %s", check, ok ? "fine" : "missing");
 	r->hint = xstrdup(ok ? "" : "publish it");
 }

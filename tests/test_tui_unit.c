@@ -88,13 +88,13 @@ Test(tui_unit, events_over_the_snapshot)
 	m.snap = tui_fake_snapshot(cfg, 0);
 	tui_fake_results(cfg, m.snap, &m.results, &m.n_results);
 	model_index(&m);
-	cr_expect_eq(model_domain_status(&m, "florosafd.org", FAM_MAILCOW), TS_CRIT);
-	cr_expect_eq(model_domain_status(&m, "florosafd.org", FAM_MX), TS_OK);
-	cr_expect_eq(model_domain_status(&m, "nucking-futz.com", FAM_DKIM), TS_CRIT);
-	cr_expect_eq(model_domain_status(&m, "nucking-futz.com", -1), TS_CRIT);
-	cr_expect_eq(model_domain_status(&m, "no-such.example", -1), TS_NONE);
-	cr_expect_eq(model_check_status(&m, "dmarc.record", "pncfishandmore.com"), TS_WARN);
-	cr_expect_eq(model_worst(&m), TS_CRIT);
+	cr_expect_eq(model_domain_status(&m, "florosafd.org", FAM_MAILCOW), STATUS_CRITICAL);
+	cr_expect_eq(model_domain_status(&m, "florosafd.org", FAM_MX), STATUS_OK);
+	cr_expect_eq(model_domain_status(&m, "nucking-futz.com", FAM_DKIM), STATUS_CRITICAL);
+	cr_expect_eq(model_domain_status(&m, "nucking-futz.com", FAM_NONE), STATUS_CRITICAL);
+	cr_expect_eq(model_domain_status(&m, "no-such.example", FAM_NONE), STATUS_NONE);
+	cr_expect_eq(model_check_status(&m, "dmarc.record", "pncfishandmore.com"), STATUS_WARNING);
+	cr_expect_eq(model_worst(&m), STATUS_CRITICAL);
 
 	const struct container *c = snapshot_container_find_for_test(m.snap, "clamd-mailcow");
 	cr_assert(c);

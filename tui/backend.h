@@ -1,5 +1,5 @@
 /* backend: what the console needs from the rest of mcon, as one table of operations,
- * plus the plain data it gets back. The live backend (backend_live.c) wires the collector,
+ * plus the plain data it gets back. The live backend (cli/tui_backend.c) wires the collector,
  * the checks, the database and the Docker client; tests plug in a fake. Every operation
  * may block and is only ever called on a worker thread, never on the UI thread. */
 #ifndef MCON_TUI_BACKEND_H
@@ -8,28 +8,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
+#include "core/checks.h"
 #include "core/config.h"
 #include "core/snapshot.h"
 
 struct onboard;
-
-/* A check's status, ordered from best to worst for "worst of" folding. */
-enum tui_status {
-	TS_NONE,    /* no result (not applicable) */
-	TS_OK,
-	TS_WARN,
-	TS_UNKN,
-	TS_CRIT
-};
-
-/* One check result (contract section 4). */
-struct tui_result {
-	char *check;    /* "spf.record" */
-	char *target;   /* "netgrimoire.com", "postfix-mailcow", "example.com/mxroute" */
-	enum tui_status status;
-	char *summary;
-	char *hint;     /* NULL when OK */
-};
 
 /* One pending checklist item (contract section 5, tasks list --json). */
 struct tui_task {
@@ -61,7 +44,7 @@ struct tui_event {
 
 struct tui_collect {
 	struct snapshot *snap;
-	struct tui_result *results;
+	struct check_result *results;   /* core/checks.h; check ids are the table's, not owned */
 	size_t n_results;
 	char *error;        /* the collection as a whole failed (snap may still be set) */
 };
@@ -116,13 +99,10 @@ struct tui_backend_ops {
 };
 
 /* Freeing the data above (used by the console and by backends). */
-void tui_results_free(struct tui_result *r, size_t n);
+void tui_results_free(struct check_result *r, size_t n);   /* target, summary and hint */
 void tui_tasks_free(struct tui_task *t, size_t n);
 void tui_changes_free(struct tui_change *c, size_t n);
 void tui_event_free(struct tui_event *ev);
 struct tui_event *tui_event_dup(const struct tui_event *ev);
-
-const char *tui_status_word(enum tui_status s);   /* "OK", "WARN", "CRIT", "UNKN", "-" */
-enum tui_status tui_status_parse(const char *s);   /* "ok", "warning", "critical", "unknown" */
 
 #endif

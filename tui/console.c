@@ -34,7 +34,7 @@ const char *console_spinner(const struct console *c)
 	return c->disp.ascii ? ascii[c->spin % 4] : utf8[c->spin % 10];
 }
 
-void console_message(struct console *c, enum tui_status level, const char *fmt, ...)
+void console_message(struct console *c, enum status level, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -185,7 +185,7 @@ static void pane_action(struct console *c, enum action a)
 	case ACT_PREV_PANE: switch_pane(c, c->cur - 1); break;
 	case ACT_ENTER:
 		if (!has_row || !p->ops->details) {
-			console_message(c, TS_NONE, "nothing to open here");
+			console_message(c, STATUS_NONE, "nothing to open here");
 			break;
 		}
 		{
@@ -206,13 +206,13 @@ static void pane_action(struct console *c, enum action a)
 	case ACT_BACK:
 		if (p->filter) {
 			pane_set_filter(p, NULL);
-			console_message(c, TS_NONE, "filter cleared");
+			console_message(c, STATUS_NONE, "filter cleared");
 		}
 		break;
 	case ACT_REFRESH:
 		console_refresh(c);
 		console_tasks_reload(c);
-		console_message(c, TS_NONE, "refreshing...");
+		console_message(c, STATUS_NONE, "refreshing...");
 		break;
 	case ACT_HELP: open_help(c); break;
 	case ACT_QUIT: c->quit = true; break;
@@ -221,14 +221,14 @@ static void pane_action(struct console *c, enum action a)
 			console_task_undo(c);
 			break;
 		}
-		console_message(c, TS_NONE, "%s works in the pending pane (4)",
+		console_message(c, STATUS_NONE, "%s works in the pending pane (4)",
 				a == ACT_TICK ? "ticking" : a == ACT_ADD ? "adding items" : "notes");
 		break;
 	case ACT_ONBOARD:
 		if (c->be->ops->can_onboard && c->be->ops->can_onboard(c->be) && c->be->ops->onboard_open)
 			onboard_view_open(c);
 		else
-			console_message(c, TS_WARN, "onboarding is not in the console yet: run mcon onboard DOMAIN --plan, then --apply");
+			console_message(c, STATUS_WARNING, "onboarding is not in the console yet: run mcon onboard DOMAIN --plan, then --apply");
 		break;
 	default: return;
 	}

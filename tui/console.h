@@ -45,7 +45,7 @@ struct console {
 	struct textview *view;  /* details or help over the body; NULL when none */
 	struct prompt prompt;
 	char *msg;              /* status line message */
-	enum tui_status msg_level;
+	enum status msg_level;
 	long long msg_until;    /* monotonic ms; 0 = stays */
 
 	struct mailbox mb;
@@ -71,7 +71,7 @@ struct console {
 #define SPIN_MS 125             /* spinner frame */
 
 long long console_now_ms(void);
-void console_message(struct console *c, enum tui_status level, const char *fmt, ...) ATTR_PRINTF(3, 4);
+void console_message(struct console *c, enum status level, const char *fmt, ...) ATTR_PRINTF(3, 4);
 void console_prompt(struct console *c, const char *label, const char *initial, prompt_done_fn *done,
 		    prompt_done_fn *change, void *ud, void (*ud_free)(void *ud));
 /* Re-ingests the model into every pane and marks the screen dirty. */

@@ -121,34 +121,27 @@ attr_t disp_attr(const struct display *d, enum disp_style st)
 	}
 }
 
-enum disp_style disp_status_style(enum tui_status s)
+enum disp_style disp_status_style(enum status s)
 {
 	switch (s) {
-	case TS_OK: return ST_OK;
-	case TS_WARN: return ST_WARN;
-	case TS_CRIT: return ST_CRIT;
-	case TS_UNKN: return ST_UNKN;
+	case STATUS_OK: return ST_OK;
+	case STATUS_WARNING: return ST_WARN;
+	case STATUS_CRITICAL: return ST_CRIT;
+	case STATUS_UNKNOWN: return ST_UNKN;
 	default: return ST_DIM;
 	}
 }
 
 const char *disp_glyph(const struct display *d, enum glyph g)
 {
-	static const char *utf8[G__COUNT] = {"\xe2\x9c\x93", "!", "\xe2\x9c\x97", "?", "-",
-					     "\xe2\x86\x92", "\xc2\xb7", "[x]", "[ ]"};
-	static const char *ascii[G__COUNT] = {"+", "!", "x", "?", "-", "->", "|", "[x]", "[ ]"};
+	static const char *utf8[G__COUNT] = {"\xe2\x9c\x93", "\xe2\x9c\x97", "\xe2\x86\x92", "\xc2\xb7", "[x]", "[ ]"};
+	static const char *ascii[G__COUNT] = {"+", "x", "->", "|", "[x]", "[ ]"};
 	return (unsigned)g < G__COUNT ? (d->ascii ? ascii[g] : utf8[g]) : "?";
 }
 
-enum glyph disp_status_glyph(enum tui_status s)
+const char *disp_status_symbol(const struct display *d, enum status s)
 {
-	switch (s) {
-	case TS_OK: return G_OK;
-	case TS_WARN: return G_WARN;
-	case TS_CRIT: return G_CRIT;
-	case TS_UNKN: return G_UNKN;
-	default: return G_NONE;
-	}
+	return status_symbol(s, d->ascii);
 }
 
 int disp_put_attr(const struct display *d, WINDOW *w, int y, int x, int width, const char *text,
@@ -173,14 +166,13 @@ int disp_put(const struct display *d, WINDOW *w, int y, int x, int width, const 
 }
 
 int disp_status_cell(const struct display *d, WINDOW *w, int y, int x, int width,
-		     enum tui_status s, bool selected)
+		     enum status s, bool selected)
 {
 	char cell[32];
-	if (s == TS_NONE)
-		snprintf(cell, sizeof(cell), "  %s", disp_glyph(d, G_NONE));
+	if (s == STATUS_NONE)
+		snprintf(cell, sizeof(cell), "  %s", disp_status_symbol(d, s));
 	else
-		snprintf(cell, sizeof(cell), "%s %s", disp_glyph(d, disp_status_glyph(s)),
-			 tui_status_word(s));
+		snprintf(cell, sizeof(cell), "%s %s", disp_status_symbol(d, s), status_word(s));
 	attr_t a = disp_attr(d, disp_status_style(s));
 	if (selected)
 		a |= A_REVERSE;

@@ -24,7 +24,9 @@ enum disp_style {
 	ST__COUNT
 };
 
-enum glyph { G_OK, G_WARN, G_CRIT, G_UNKN, G_NONE, G_ARROW, G_DOT, G_TICKED, G_OPEN, G__COUNT };
+/* Glyphs other than a status's symbol (core/checks.h STATUS_INFO): a backend up or down,
+ * arrows, separators, checklist boxes. */
+enum glyph { G_OK, G_CRIT, G_ARROW, G_DOT, G_TICKED, G_OPEN, G__COUNT };
 
 struct display {
 	bool ascii;         /* not a UTF-8 locale: ASCII glyphs and '?' for other characters */
@@ -43,9 +45,10 @@ void disp_end(struct display *d);
 void disp_layout(struct display *d, bool tls_warning);
 
 attr_t disp_attr(const struct display *d, enum disp_style st);
-enum disp_style disp_status_style(enum tui_status s);
+enum disp_style disp_status_style(enum status s);
 const char *disp_glyph(const struct display *d, enum glyph g);
-enum glyph disp_status_glyph(enum tui_status s);
+/* The status's symbol in this display's character set ("\xe2\x9c\x93" or "+", ...). */
+const char *disp_status_symbol(const struct display *d, enum status s);
 
 /* Writes text at (y, x) fitted to exactly width columns (padded), sanitized first, in a
  * style. Returns the column after it. */
@@ -57,6 +60,6 @@ int disp_put_attr(const struct display *d, WINDOW *w, int y, int x, int width, c
 /* A status cell "✓ OK", "! WARN", "✗ CRIT", "? UNKN" or "  -", coloured when colour is on;
  * the word always carries the meaning. */
 int disp_status_cell(const struct display *d, WINDOW *w, int y, int x, int width,
-		     enum tui_status s, bool selected);
+		     enum status s, bool selected);
 
 #endif

@@ -45,7 +45,7 @@ static void draw_head(struct console *c)
 		localtime_r(&s->finished_at, &t);
 		strftime(tm, sizeof(tm), "%H:%M:%S", &t);
 	}
-	enum tui_status worst = model_worst(&c->model);
+	enum status worst = model_worst(&c->model);
 	if (c->collecting)
 		snprintf(right, sizeof(right), "%s refreshing  ", console_spinner(c));
 	else
@@ -54,7 +54,7 @@ static void draw_head(struct console *c)
 	int x = disp_put(d, w, 0, 0, d->cols - rw - 14, left, ST_TITLE);
 	x = disp_put(d, w, 0, x, rw, right, ST_TITLE);
 	char wtxt[32];
-	snprintf(wtxt, sizeof(wtxt), "%s %s ", disp_glyph(d, disp_status_glyph(worst)), tui_status_word(worst));
+	snprintf(wtxt, sizeof(wtxt), "%s %s ", disp_status_symbol(d, worst), status_word(worst));
 	x = disp_put(d, w, 0, x, 6, "worst ", ST_TITLE);
 	attr_t wa = d->color ? disp_attr(d, disp_status_style(worst)) | A_REVERSE : A_REVERSE | A_BOLD;
 	disp_put_attr(d, w, 0, x, d->cols - x, wtxt, wa);

@@ -57,7 +57,7 @@ static void collect_done(struct job *j, struct console *c)
 	m->collect_err = cj->out.error;
 	cj->out.error = NULL;
 	if (m->collect_err)
-		console_message(c, TS_CRIT, "refresh failed: %s", m->collect_err);
+		console_message(c, STATUS_CRITICAL, "refresh failed: %s", m->collect_err);
 	long long now = console_now_ms();
 	c->next_refresh = now + (c->cfg->ui_refresh_s > 0 ? c->cfg->ui_refresh_s : 30) * 1000LL;
 	console_model_changed(c);
@@ -166,7 +166,7 @@ static void tasks_done(struct job *j, struct console *c)
 	c->db_busy = false;
 	if (t->kind != TJ_LOAD) {
 		if (t->rc < 0) {
-			console_message(c, TS_CRIT, "checklist: %s", t->err ? t->err : "failed");
+			console_message(c, STATUS_CRITICAL, "checklist: %s", t->err ? t->err : "failed");
 		} else if (t->kind == TJ_SET) {
 			if (t->record_undo) {
 				if (c->n_undo == (int)ARRAY_SIZE(c->undo)) {
@@ -176,12 +176,12 @@ static void tasks_done(struct job *j, struct console *c)
 				}
 				c->undo[c->n_undo++] = (struct undo_entry){t->id, !t->done_flag, xstrdup(t->title)};
 			}
-			console_message(c, TS_OK, "#%ld %s: %s", t->id, t->done_flag ? "ticked" : "reopened",
+			console_message(c, STATUS_OK, "#%ld %s: %s", t->id, t->done_flag ? "ticked" : "reopened",
 					t->title ? t->title : "");
 		} else if (t->kind == TJ_ADD) {
-			console_message(c, TS_OK, "added #%ld: %s", t->id, t->text);
+			console_message(c, STATUS_OK, "added #%ld: %s", t->id, t->text);
 		} else if (t->kind == TJ_NOTE) {
-			console_message(c, TS_OK, "note added to #%ld", t->id);
+			console_message(c, STATUS_OK, "note added to #%ld", t->id);
 		}
 	}
 	bool changed = false;
@@ -264,7 +264,7 @@ void console_task_note(struct console *c, long id, const char *text)
 void console_task_undo(struct console *c)
 {
 	if (c->n_undo == 0) {
-		console_message(c, TS_WARN, "nothing to undo");
+		console_message(c, STATUS_WARNING, "nothing to undo");
 		return;
 	}
 	struct undo_entry u = c->undo[--c->n_undo];
@@ -420,7 +420,7 @@ static void event_done(struct job *j, struct console *c)
 {
 	struct event_job *e = (struct event_job *)j;
 	if (e->error) {
-		console_message(c, TS_WARN, "docker events: %s (retrying)", e->error);
+		console_message(c, STATUS_WARNING, "docker events: %s (retrying)", e->error);
 		return;
 	}
 	if (model_apply_event(&c->model, e->ev)) {

@@ -5,36 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *tui_status_word(enum tui_status s)
-{
-	switch (s) {
-	case TS_OK: return "OK";
-	case TS_WARN: return "WARN";
-	case TS_CRIT: return "CRIT";
-	case TS_UNKN: return "UNKN";
-	default: return "-";
-	}
-}
-
-enum tui_status tui_status_parse(const char *s)
-{
-	if (!s)
-		return TS_NONE;
-	if (str_case_eq(s, "ok"))
-		return TS_OK;
-	if (str_case_eq(s, "warning") || str_case_eq(s, "warn"))
-		return TS_WARN;
-	if (str_case_eq(s, "critical") || str_case_eq(s, "crit"))
-		return TS_CRIT;
-	if (str_case_eq(s, "unknown") || str_case_eq(s, "unkn"))
-		return TS_UNKN;
-	return TS_NONE;
-}
-
-void tui_results_free(struct tui_result *r, size_t n)
+void tui_results_free(struct check_result *r, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		free(r[i].check);
 		free(r[i].target);
 		free(r[i].summary);
 		free(r[i].hint);
@@ -91,51 +64,19 @@ struct tui_event *tui_event_dup(const struct tui_event *ev)
 	return d;
 }
 
-static const struct {
-	const char *title;
-	const char *checks[3];
-} families[FAM__COUNT] = {
-	[FAM_MAILCOW] = {"MCOW", {"domain.active", "domain.catchall", "relay.outbound"}},
-	[FAM_MX] = {"MX", {"mx.relay"}},
-	[FAM_SPF] = {"SPF", {"spf.record"}},
-	[FAM_DMARC] = {"DMARC", {"dmarc.record"}},
-	[FAM_DKIM] = {"DKIM", {"dkim.mailcow", "dkim.selector"}},
-	[FAM_MTA_STS] = {"MTASTS", {"mta_sts.record", "mta_sts.policy"}},
-	[FAM_TLS_RPT] = {"TLSRPT", {"tls_rpt.record"}},
-};
-
-const char *family_title(enum family f)
+enum status model_worst(const struct tui_model *m)
 {
-	return (unsigned)f < FAM__COUNT ? families[f].title : "?";
-}
-
-int family_of_check(const char *check)
-{
-	for (int f = 0; f < FAM__COUNT; f++)
-		for (int i = 0; i < 3 && families[f].checks[i]; i++)
-			if (strcmp(families[f].checks[i], check) == 0)
-				return f;
-	return -1;
-}
-
-enum tui_status tui_status_worse(enum tui_status a, enum tui_status b)
-{
-	return a > b ? a : b;
-}
-
-enum tui_status model_worst(const struct tui_model *m)
-{
-	enum tui_status w = TS_NONE;
+	enum status w = STATUS_NONE;
 	for (size_t i = 0; i < m->n_results; i++)
-		w = tui_status_worse(w, m->results[i].status);
+		w = status_worse(w, m->results[i].status);
 	return w;
 }
 
-static const struct tui_result *sort_results;
+static const struct check_result *sort_results;
 
 static int by_target_cmp(const void *a, const void *b)
 {
-	const struct tui_result *x = &sort_results[*(const size_t *)a], *y = &sort_results[*(const size_t *)b];
+	const struct check_result *x = &sort_results[*(const size_t *)a], *y = &sort_results[*(const size_t *)b];
 	int c = strcmp(x->target ? x->target : "", y->target ? y->target : "");
 	return c ? c : strcmp(x->check, y->check);
 }
@@ -154,7 +95,7 @@ void model_index(struct tui_model *m)
 }
 
 void model_each_target(const struct tui_model *m, const char *target, bool prefix,
-		       void (*fn)(const struct tui_result *r, void *ud), void *ud)
+		       void (*fn)(const struct check_result *r, void *ud), void *ud)
 {
 	if (!m->by_target || !target)
 		return;
@@ -170,7 +111,7 @@ void model_each_target(const struct tui_model *m, const char *target, bool prefi
 			hi = mid;
 	}
 	for (size_t i = lo; i < m->n_results; i++) {
-		const struct tui_result *r = &m->results[m->by_target[i]];
+		const struct check_result *r = &m->results[m->by_target[i]];
 		const char *t = r->target ? r->target : "";
 		if (prefix ? strncmp(t, target, n) != 0 : strcmp(t, target) != 0)
 			break;
@@ -179,23 +120,23 @@ void model_each_target(const struct tui_model *m, const char *target, bool prefi
 }
 
 struct fold {
-	enum tui_status w;
+	enum status w;
 	int family;
 	const char *check;
 };
 
-static void fold_family(const struct tui_result *r, void *ud)
+static void fold_family(const struct check_result *r, void *ud)
 {
 	struct fold *f = ud;
-	int fam = family_of_check(r->check);
-	if (fam < 0 || (f->family >= 0 && fam != f->family))
+	enum family fam = family_of_check(r->check);
+	if (fam == FAM_NONE || (f->family != FAM_NONE && fam != f->family))
 		return;
-	f->w = tui_status_worse(f->w, r->status);
+	f->w = status_worse(f->w, r->status);
 }
 
-enum tui_status model_domain_status(const struct tui_model *m, const char *domain, int family)
+enum status model_domain_status(const struct tui_model *m, const char *domain, int family)
 {
-	struct fold f = {TS_NONE, family, NULL};
+	struct fold f = {STATUS_NONE, family, NULL};
 	model_each_target(m, domain, false, fold_family, &f);
 	char *sub = xasprintf("%s/", domain);
 	model_each_target(m, sub, true, fold_family, &f);
@@ -203,28 +144,28 @@ enum tui_status model_domain_status(const struct tui_model *m, const char *domai
 	return f.w;
 }
 
-static void fold_check(const struct tui_result *r, void *ud)
+static void fold_check(const struct check_result *r, void *ud)
 {
 	struct fold *f = ud;
 	if (strcmp(r->check, f->check) == 0)
-		f->w = tui_status_worse(f->w, r->status);
+		f->w = status_worse(f->w, r->status);
 }
 
-enum tui_status model_check_status(const struct tui_model *m, const char *check, const char *target)
+enum status model_check_status(const struct tui_model *m, const char *check, const char *target)
 {
 	if (target) {
-		struct fold f = {TS_NONE, -1, check};
+		struct fold f = {STATUS_NONE, FAM_NONE, check};
 		model_each_target(m, target, false, fold_check, &f);
 		return f.w;
 	}
-	enum tui_status w = TS_NONE;
+	enum status w = STATUS_NONE;
 	for (size_t i = 0; i < m->n_results; i++) {
-		const struct tui_result *r = &m->results[i];
+		const struct check_result *r = &m->results[i];
 		if (strcmp(r->check, check) != 0)
 			continue;
 		if (target && (!r->target || strcmp(r->target, target) != 0))
 			continue;
-		w = tui_status_worse(w, r->status);
+		w = status_worse(w, r->status);
 	}
 	return w;
 }

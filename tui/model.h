@@ -23,7 +23,7 @@ struct ctr_live {
 struct tui_model {
 	const struct config *cfg;
 	struct snapshot *snap;          /* NULL before the first refresh */
-	struct tui_result *results;
+	struct check_result *results;
 	size_t n_results;
 	size_t *by_target;              /* results sorted by target, then check (model_index) */
 	char *collect_err;
@@ -39,26 +39,20 @@ struct tui_model {
 	size_t n_live;
 };
 
-/* The check families of the domains pane, in column order. */
-enum family { FAM_MAILCOW, FAM_MX, FAM_SPF, FAM_DMARC, FAM_DKIM, FAM_MTA_STS, FAM_TLS_RPT, FAM__COUNT };
-const char *family_title(enum family f);   /* "mailcow", "MX", ... */
-/* The family a check id belongs to, or -1 when it is not a domain check. */
-int family_of_check(const char *check);
-
 /* Rebuilds by_target after the results changed, so per-row lookups stay cheap with
  * thousands of domains. */
 void model_index(struct tui_model *m);
 /* Calls fn for each result whose target equals target (or, with prefix, starts with it). */
 void model_each_target(const struct tui_model *m, const char *target, bool prefix,
-		       void (*fn)(const struct tui_result *r, void *ud), void *ud);
+		       void (*fn)(const struct check_result *r, void *ud), void *ud);
 
-enum tui_status tui_status_worse(enum tui_status a, enum tui_status b);
-enum tui_status model_worst(const struct tui_model *m);
+/* STATUS_NONE when there is no result. */
+enum status model_worst(const struct tui_model *m);
 /* Worst status of the results whose target is the domain (or "domain/..."), for a family
- * (-1 = every family). */
-enum tui_status model_domain_status(const struct tui_model *m, const char *domain, int family);
+ * of the check table (FAM_NONE = every family). */
+enum status model_domain_status(const struct tui_model *m, const char *domain, int family);
 /* Worst status of the results of one check id (any target, or only `target` when set). */
-enum tui_status model_check_status(const struct tui_model *m, const char *check, const char *target);
+enum status model_check_status(const struct tui_model *m, const char *check, const char *target);
 
 /* The container as events have updated it: fills *out (a shallow copy; strings borrowed
  * from the snapshot or the live entry). */

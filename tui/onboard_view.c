@@ -236,7 +236,7 @@ static void ob_job_done(struct job *job, struct console *c)
 	s->busy = false;
 	if (j->err || !j->opened) {
 		if (j->kind == OBJ_OPEN) {
-			console_message(c, TS_CRIT, "onboarding %s: %s", s->domain, j->err ? j->err : "cannot start");
+			console_message(c, STATUS_CRITICAL, "onboarding %s: %s", s->domain, j->err ? j->err : "cannot start");
 			if (view_is_ours(c))
 				console_open_view(c, NULL);
 			onboard_view_end(c);
@@ -258,11 +258,11 @@ static void ob_job_done(struct job *job, struct console *c)
 	if (j->kind != OBJ_OPEN) {
 		enum onboard_state st = (enum onboard_state)j->state;
 		if (st == OB_NEEDS_RW)
-			console_message(c, TS_CRIT, "%s", onboard_readonly_message());
+			console_message(c, STATUS_CRITICAL, "%s", onboard_readonly_message());
 		else if (st == OB_FAILED)
-			console_message(c, TS_CRIT, "step %zu failed; Enter retries it", j->step + 1);
+			console_message(c, STATUS_CRITICAL, "step %zu failed; Enter retries it", j->step + 1);
 		else if (j->kind == OBJ_STEP)
-			console_message(c, TS_NONE, "step %zu: %s", j->step + 1, onboard_state_name(st));
+			console_message(c, STATUS_NONE, "step %zu: %s", j->step + 1, onboard_state_name(st));
 	}
 	bool ours = view_is_ours(c);
 	if (ours)
@@ -333,7 +333,7 @@ static void catchall_done(struct console *c, const char *text, void *ud)
 {
 	const char *domain = ud;
 	if (!text) {
-		console_message(c, TS_NONE, "onboarding cancelled");
+		console_message(c, STATUS_NONE, "onboarding cancelled");
 		return;
 	}
 	start_session(c, domain, text);
@@ -343,12 +343,12 @@ static void domain_done(struct console *c, const char *text, void *ud)
 {
 	(void)ud;
 	if (!text || !*text) {
-		console_message(c, TS_NONE, "onboarding cancelled");
+		console_message(c, STATUS_NONE, "onboarding cancelled");
 		return;
 	}
 	char *ascii = NULL, *err = NULL;
 	if (onboard_domain_normalize(text, &ascii, &err) < 0) {
-		console_message(c, TS_WARN, "%s", err);
+		console_message(c, STATUS_WARNING, "%s", err);
 		free(err);
 		return;
 	}
@@ -367,7 +367,7 @@ static void confirm_done(struct console *c, const char *text, void *ud)
 		submit(c, s, OBJ_STEP, s->cursor);
 		c->dirty_body = true;
 	} else {
-		console_message(c, TS_WARN, "declined: nothing was written to MailCow");
+		console_message(c, STATUS_WARNING, "declined: nothing was written to MailCow");
 	}
 }
 
@@ -391,16 +391,16 @@ bool onboard_view_action(struct console *c, enum action a)
 	switch (a) {
 	case ACT_ENTER:
 		if (!s->opened) {
-			console_message(c, TS_NONE, "still reading MailCow...");
+			console_message(c, STATUS_NONE, "still reading MailCow...");
 		} else if (s->finished) {
-			console_message(c, TS_OK, "every step is done");
+			console_message(c, STATUS_OK, "every step is done");
 		} else if (s->busy && s->verifying) {
 			/* cut the wait: the next round now */
 			ssize_t w = write(s->wake[1], "v", 1);
 			(void)w;
-			console_message(c, TS_NONE, "verifying now...");
+			console_message(c, STATUS_NONE, "verifying now...");
 		} else if (s->busy) {
-			console_message(c, TS_NONE, "the step is still running...");
+			console_message(c, STATUS_NONE, "the step is still running...");
 		} else if (s->writes) {
 			char *q = xasprintf("Step %zu of %zu changes MailCow (%s). Go ahead? [y/N]", s->cursor + 1, s->n,
 					    s->title ? s->title : "");
@@ -412,7 +412,7 @@ bool onboard_view_action(struct console *c, enum action a)
 		return true;
 	case ACT_ONBOARD:
 		if (s->busy && !s->verifying) {
-			console_message(c, TS_NONE, "the step is still running...");
+			console_message(c, STATUS_NONE, "the step is still running...");
 			return true;
 		}
 		console_open_view(c, NULL);

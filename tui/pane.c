@@ -139,7 +139,7 @@ void dc_text(struct drawctx *dc, int *x, int width, const char *text, enum disp_
 	}
 }
 
-void dc_status(struct drawctx *dc, int *x, int width, enum tui_status s)
+void dc_status(struct drawctx *dc, int *x, int width, enum status s)
 {
 	if (*x >= dc->width)
 		return;

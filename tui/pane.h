@@ -95,7 +95,7 @@ void pane_draw(struct pane *p, const struct display *d, WINDOW *w, int y0, int h
 
 /* Column helpers for draw_head/draw_row: writes a cell and a one-column gap. */
 void dc_text(struct drawctx *dc, int *x, int width, const char *text, enum disp_style st);
-void dc_status(struct drawctx *dc, int *x, int width, enum tui_status s);
+void dc_status(struct drawctx *dc, int *x, int width, enum status s);
 /* The rest of the line. */
 void dc_rest(struct drawctx *dc, int *x, const char *text, enum disp_style st);
 

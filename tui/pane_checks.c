@@ -10,13 +10,13 @@ struct checks {
 	struct strv text, keys;
 };
 
-static const struct tui_result *sort_base;
+static const struct check_result *sort_base;
 
 static int result_cmp(const void *a, const void *b)
 {
-	const struct tui_result *x = &sort_base[*(const size_t *)a], *y = &sort_base[*(const size_t *)b];
+	const struct check_result *x = &sort_base[*(const size_t *)a], *y = &sort_base[*(const size_t *)b];
 	if (x->status != y->status)
-		return x->status > y->status ? -1 : 1;
+		return status_rank(x->status) > status_rank(y->status) ? -1 : 1;
 	int c = strcmp(x->check, y->check);
 	if (c)
 		return c;
@@ -38,15 +38,15 @@ static size_t checks_ingest(struct pane *p, const struct tui_model *m)
 	sort_base = m->results; /* UI thread only */
 	qsort(cp->order, m->n_results, sizeof(*cp->order), result_cmp);
 	for (size_t i = 0; i < m->n_results; i++) {
-		const struct tui_result *r = &m->results[cp->order[i]];
-		strv_push_owned(&cp->text, xasprintf("%s %s %s %s", tui_status_word(r->status), r->check,
+		const struct check_result *r = &m->results[cp->order[i]];
+		strv_push_owned(&cp->text, xasprintf("%s %s %s %s", status_word(r->status), r->check,
 						     r->target ? r->target : "", r->summary ? r->summary : ""));
 		strv_push_owned(&cp->keys, xasprintf("%s %s", r->check, r->target ? r->target : ""));
 	}
 	return m->n_results;
 }
 
-static const struct tui_result *result_at(struct pane *p, size_t row)
+static const struct check_result *result_at(struct pane *p, size_t row)
 {
 	return &p->model->results[((struct checks *)p->priv)->order[row]];
 }
@@ -73,7 +73,7 @@ static void checks_draw_head(struct pane *p, struct drawctx *dc)
 
 static void checks_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 {
-	const struct tui_result *r = result_at(p, row);
+	const struct check_result *r = result_at(p, row);
 	int x = 0;
 	dc_status(dc, &x, 6, r->status);
 	dc_text(dc, &x, 19, r->check, ST_NORMAL);
@@ -83,8 +83,8 @@ static void checks_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 
 static void checks_footer(struct pane *p, size_t row, struct buf *out)
 {
-	const struct tui_result *r = result_at(p, row);
-	if (r->status != TS_OK && r->hint)
+	const struct check_result *r = result_at(p, row);
+	if (r->status != STATUS_OK && r->hint)
 		buf_printf(out, " what to do: %s", r->hint);
 	else
 		buf_printf(out, " %s", r->summary ? r->summary : "");
@@ -93,10 +93,10 @@ static void checks_footer(struct pane *p, size_t row, struct buf *out)
 static void checks_details(struct pane *p, size_t row, struct textview *tv, struct console *c)
 {
 	(void)c;
-	const struct tui_result *r = result_at(p, row);
+	const struct check_result *r = result_at(p, row);
 	free(tv->title);
 	tv->title = xasprintf("Check %s on %s", r->check, r->target ? r->target : "");
-	tv_add(tv, "status   %s", tui_status_word(r->status));
+	tv_add(tv, "status   %s", status_word(r->status));
 	tv_add(tv, "check    %s", r->check);
 	tv_add(tv, "target   %s", r->target ? r->target : "");
 	tv_blank(tv);

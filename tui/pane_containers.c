@@ -56,13 +56,13 @@ static bool overlay_violation(const struct tui_model *m, const struct container 
 	return on && !allowed;
 }
 
-static enum tui_status row_status(const struct tui_model *m, const struct crow *r)
+static enum status row_status(const struct tui_model *m, const struct crow *r)
 {
 	/* what events said since the refresh supersedes the refresh's verdict on the same thing */
 	const struct ctr_live *l = r->c ? model_live_for(m, r->c->id, r->c->service) : NULL;
-	enum tui_status s = TS_NONE;
+	enum status s = STATUS_NONE;
 	for (size_t i = 0; i < m->n_results; i++) {
-		const struct tui_result *res = &m->results[i];
+		const struct check_result *res = &m->results[i];
 		if (!res->target || strcmp(res->target, r->service) != 0)
 			continue;
 		if (!str_starts_with(res->check, "containers.") && strcmp(res->check, "overlay.attachment") != 0)
@@ -71,23 +71,23 @@ static enum tui_status row_status(const struct tui_model *m, const struct crow *
 			continue;
 		if (l && l->state && strcmp(res->check, "containers.running") == 0)
 			continue;
-		s = tui_status_worse(s, res->status);
+		s = status_worse(s, res->status);
 	}
 	if (!r->c)
-		return TS_CRIT;
+		return STATUS_CRITICAL;
 	/* the state itself always counts, so the cell is right between two check runs */
 	struct container v;
 	bool gone;
 	model_container_view(m, r->c, &v, &gone);
 	if (gone || (v.state && strcmp(v.state, "running") != 0) || v.health == HEALTH_UNHEALTHY)
-		s = tui_status_worse(s, TS_CRIT);
+		s = status_worse(s, STATUS_CRITICAL);
 	else if (v.health == HEALTH_STARTING || (l && l->restarts))
-		s = tui_status_worse(s, TS_WARN);
+		s = status_worse(s, STATUS_WARNING);
 	else
-		s = tui_status_worse(s, TS_OK);
+		s = status_worse(s, STATUS_OK);
 	bool missing;
 	if (overlay_violation(m, r->c, &missing))
-		s = tui_status_worse(s, TS_CRIT);
+		s = status_worse(s, STATUS_CRITICAL);
 	return s;
 }
 
@@ -120,7 +120,7 @@ static size_t containers_ingest(struct pane *p, const struct tui_model *m)
 	for (size_t i = 0; i < cp->n; i++) {
 		const struct crow *r = &cp->rows[i];
 		struct buf b = {0};
-		buf_printf(&b, "%s %s", r->service, tui_status_word(row_status(m, r)));
+		buf_printf(&b, "%s %s", r->service, status_word(row_status(m, r)));
 		if (r->c) {
 			struct container v;
 			bool gone;
@@ -164,7 +164,7 @@ static void containers_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 	const struct tui_model *m = p->model;
 	const struct crow *r = &((struct containers *)p->priv)->rows[row];
 	int x = 0;
-	enum tui_status st = row_status(m, r);
+	enum status st = row_status(m, r);
 	dc_status(dc, &x, 6, st);
 	dc_text(dc, &x, 17, r->service, ST_NORMAL);
 	if (!r->c) {
@@ -221,15 +221,15 @@ static void containers_footer(struct pane *p, size_t row, struct buf *out)
 {
 	const struct tui_model *m = p->model;
 	const struct crow *r = &((struct containers *)p->priv)->rows[row];
-	const struct tui_result *w = NULL;
+	const struct check_result *w = NULL;
 	for (size_t i = 0; i < m->n_results; i++) {
-		const struct tui_result *res = &m->results[i];
-		if (res->target && strcmp(res->target, r->service) == 0 && res->status > TS_OK &&
-		    (!w || res->status > w->status))
+		const struct check_result *res = &m->results[i];
+		if (res->target && strcmp(res->target, r->service) == 0 && status_bad(res->status) &&
+		    (!w || status_rank(res->status) > status_rank(w->status)))
 			w = res;
 	}
 	if (w)
-		buf_printf(out, " %s %s: %s", tui_status_word(w->status), w->check, w->hint ? w->hint : w->summary);
+		buf_printf(out, " %s %s: %s", status_word(w->status), w->check, w->hint ? w->hint : w->summary);
 	else if (r->c && r->c->status_text)
 		buf_printf(out, " %s: %s", r->service, r->c->status_text);
 }
@@ -283,11 +283,11 @@ static void containers_details(struct pane *p, size_t row, struct textview *tv, 
 		tv_add(tv, "  !! %s may not be on %s (overlay.allowed = %s)", r->service, m->cfg->overlay_network,
 		       m->cfg->overlay_allowed.n ? m->cfg->overlay_allowed.v[0] : "");
 	for (size_t i = 0; i < m->n_results; i++) {
-		const struct tui_result *res = &m->results[i];
+		const struct check_result *res = &m->results[i];
 		if (!res->target || strcmp(res->target, r->service) != 0)
 			continue;
-		tv_add(tv, "%-4s %s: %s", tui_status_word(res->status), res->check, res->summary ? res->summary : "");
-		if (res->status != TS_OK && res->hint)
+		tv_add(tv, "%-4s %s: %s", status_word(res->status), res->check, res->summary ? res->summary : "");
+		if (res->status != STATUS_OK && res->hint)
 			tv_add(tv, "     what to do: %s", res->hint);
 	}
 	tv_blank(tv);

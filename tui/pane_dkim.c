@@ -11,7 +11,7 @@ struct drow {
 	bool published;
 	int bits;
 	int match;      /* 1 yes, 0 no, -1 not applicable, -2 MailCow holds no key */
-	enum tui_status status;
+	enum status status;
 	char *key, *text;
 };
 
@@ -78,9 +78,9 @@ static size_t dkim_ingest(struct pane *p, const struct tui_model *m)
 			r->key = xasprintf("%s/%s", d->name, sel);
 			r->status = model_check_status(m, "dkim.selector", r->key);
 			if (mc)
-				r->status = tui_status_worse(r->status, model_check_status(m, "dkim.mailcow", d->name));
+				r->status = status_worse(r->status, model_check_status(m, "dkim.mailcow", d->name));
 			r->text = xasprintf("%s %s %s %s", r->key, r->published ? "published" : "missing",
-					    tui_status_word(r->status), r->match == 0 ? "mismatch" : "");
+					    status_word(r->status), r->match == 0 ? "mismatch" : "");
 		}
 	}
 	return dp->n;
@@ -136,10 +136,10 @@ static void dkim_footer(struct pane *p, size_t row, struct buf *out)
 	const struct drow *r = &((struct dkim *)p->priv)->rows[row];
 	const struct tui_model *m = p->model;
 	for (size_t i = 0; i < m->n_results; i++) {
-		const struct tui_result *res = &m->results[i];
+		const struct check_result *res = &m->results[i];
 		if (strcmp(res->check, "dkim.selector") == 0 && res->target && strcmp(res->target, r->key) == 0) {
-			buf_printf(out, " %s %s: %s", tui_status_word(res->status), res->target,
-				   res->status != TS_OK && res->hint ? res->hint : res->summary);
+			buf_printf(out, " %s %s: %s", status_word(res->status), res->target,
+				   res->status != STATUS_OK && res->hint ? res->hint : res->summary);
 			return;
 		}
 	}

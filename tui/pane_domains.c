@@ -23,7 +23,7 @@ static size_t domains_ingest(struct pane *p, const struct tui_model *m)
 		struct buf b = {0};
 		buf_printf(&b, "%s %s", d->name, d->mc && d->mc->description ? d->mc->description : "");
 		for (int f = 0; f < FAM__COUNT; f++)
-			buf_printf(&b, " %s", tui_status_word(model_domain_status(m, d->name, f)));
+			buf_printf(&b, " %s", status_word(model_domain_status(m, d->name, f)));
 		strv_push_owned(&dp->text, buf_steal(&b));
 	}
 	return m->snap->n_domains;
@@ -69,17 +69,17 @@ static void domains_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 }
 
 /* The worst result of the domain, for the footer. */
-static const struct tui_result *worst_result(const struct tui_model *m, const char *domain)
+static const struct check_result *worst_result(const struct tui_model *m, const char *domain)
 {
-	const struct tui_result *w = NULL;
+	const struct check_result *w = NULL;
 	size_t n = strlen(domain);
 	for (size_t i = 0; i < m->n_results; i++) {
-		const struct tui_result *r = &m->results[i];
+		const struct check_result *r = &m->results[i];
 		if (!r->target || strncmp(r->target, domain, n) != 0 || (r->target[n] && r->target[n] != '/'))
 			continue;
 		if (family_of_check(r->check) < 0)
 			continue;
-		if (!w || r->status > w->status)
+		if (!w || status_rank(r->status) > status_rank(w->status))
 			w = r;
 	}
 	return w;
@@ -88,13 +88,13 @@ static const struct tui_result *worst_result(const struct tui_model *m, const ch
 static void domains_footer(struct pane *p, size_t row, struct buf *out)
 {
 	const struct snap_domain *d = &p->model->snap->domains[row];
-	const struct tui_result *r = worst_result(p->model, d->name);
+	const struct check_result *r = worst_result(p->model, d->name);
 	if (!r)
 		buf_printf(out, " %s: no results yet", d->name);
-	else if (r->status == TS_OK)
+	else if (r->status == STATUS_OK)
 		buf_printf(out, " %s: every check OK (Enter: records and zone lines)", d->name);
 	else
-		buf_printf(out, " %s %s %s: %s", tui_status_word(r->status), r->check, r->target,
+		buf_printf(out, " %s %s %s: %s", status_word(r->status), r->check, r->target,
 			   r->summary ? r->summary : "");
 }
 

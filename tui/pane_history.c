@@ -57,8 +57,8 @@ static void history_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 	dc_text(dc, &x, 22, c->target ? c->target : "", ST_NORMAL);
 	char *ch = xasprintf("%s %s %s", c->from && *c->from ? c->from : "(none)", disp_glyph(dc->d, G_ARROW),
 			     c->to && *c->to ? c->to : "(none)");
-	enum tui_status to = tui_status_parse(c->to);
-	dc_rest(dc, &x, ch, to > TS_OK ? disp_status_style(to) : ST_NORMAL);
+	enum status to = status_parse(c->to);
+	dc_rest(dc, &x, ch, status_bad(to) ? disp_status_style(to) : ST_NORMAL);
 	free(ch);
 }
 

@@ -37,16 +37,16 @@ static const char *pending_row_key(struct pane *p, size_t row)
 	return ((struct pending *)p->priv)->keys.v[row];
 }
 
-/* The worst status of the item's linked checks (TS_NONE without links or results). */
-static enum tui_status evidence(const struct tui_model *m, const struct tui_task *t, const char **worst_check)
+/* The worst status of the item's linked checks (STATUS_NONE without links or results). */
+static enum status evidence(const struct tui_model *m, const struct tui_task *t, const char **worst_check)
 {
-	enum tui_status w = TS_NONE;
+	enum status w = STATUS_NONE;
 	*worst_check = NULL;
 	for (size_t i = 0; i < t->links.n; i++) {
-		enum tui_status s = model_check_status(m, t->links.v[i], NULL);
+		enum status s = model_check_status(m, t->links.v[i], NULL);
 		if (!*worst_check || s > w)
 			*worst_check = t->links.v[i];
-		w = tui_status_worse(w, s);
+		w = status_worse(w, s);
 	}
 	return w;
 }
@@ -87,15 +87,15 @@ static void pending_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 	dc_text(dc, &x, title_width(dc->width), title, ST_NORMAL);
 	free(title);
 	const char *wc;
-	enum tui_status ev = evidence(p->model, t, &wc);
+	enum status ev = evidence(p->model, t, &wc);
 	char evtxt[64];
 	if (!t->links.n)
 		snprintf(evtxt, sizeof(evtxt), "-");
-	else if (ev == TS_NONE)
+	else if (ev == STATUS_NONE)
 		snprintf(evtxt, sizeof(evtxt), "? %zu no run", t->links.n);
 	else
-		snprintf(evtxt, sizeof(evtxt), "%s %s %zu", disp_glyph(dc->d, disp_status_glyph(ev)),
-			 tui_status_word(ev), t->links.n);
+		snprintf(evtxt, sizeof(evtxt), "%s %s %zu", disp_status_symbol(dc->d, ev),
+			 status_word(ev), t->links.n);
 	(void)wc;
 	dc_text(dc, &x, 11, evtxt, disp_status_style(ev));
 	if (t->done) {
@@ -148,10 +148,10 @@ static void pending_details(struct pane *p, size_t row, struct textview *tv, str
 	for (size_t i = 0; i < t->links.n; i++) {
 		size_t shown = 0;
 		for (size_t k = 0; k < m->n_results; k++) {
-			const struct tui_result *r = &m->results[k];
+			const struct check_result *r = &m->results[k];
 			if (strcmp(r->check, t->links.v[i]) != 0)
 				continue;
-			tv_add(tv, "  %-4s %s %s: %s", tui_status_word(r->status), r->check, r->target ? r->target : "",
+			tv_add(tv, "  %-4s %s %s: %s", status_word(r->status), r->check, r->target ? r->target : "",
 			       r->summary ? r->summary : "");
 			shown++;
 		}
@@ -186,11 +186,11 @@ static void tick_done(struct console *c, const char *note, void *ud)
 {
 	struct tick_ud *t = ud;
 	if (!note) {
-		console_message(c, TS_NONE, "not changed");
+		console_message(c, STATUS_NONE, "not changed");
 		return;
 	}
 	if (t->note_required && !*note) {
-		console_message(c, TS_WARN, "#%ld not ticked: its linked checks are not green, so a note is required",
+		console_message(c, STATUS_WARNING, "#%ld not ticked: its linked checks are not green, so a note is required",
 				t->id);
 		return;
 	}
@@ -201,7 +201,7 @@ static void add_done(struct console *c, const char *title, void *ud)
 {
 	(void)ud;
 	if (!title || !*title) {
-		console_message(c, TS_NONE, "nothing added");
+		console_message(c, STATUS_NONE, "nothing added");
 		return;
 	}
 	console_task_add(c, title);
@@ -211,7 +211,7 @@ static void note_done(struct console *c, const char *text, void *ud)
 {
 	long *id = ud;
 	if (!text || !*text) {
-		console_message(c, TS_NONE, "no note written");
+		console_message(c, STATUS_NONE, "no note written");
 		return;
 	}
 	console_task_note(c, *id, text);
@@ -223,7 +223,7 @@ static bool pending_on_action(struct pane *p, struct console *c, enum action a, 
 	switch (a) {
 	case ACT_TICK: {
 		if (!has_row) {
-			console_message(c, TS_NONE, "no item selected");
+			console_message(c, STATUS_NONE, "no item selected");
 			return true;
 		}
 		const struct tui_task *t = &m->tasks[row];
@@ -232,12 +232,12 @@ static bool pending_on_action(struct pane *p, struct console *c, enum action a, 
 		ud->done = !t->done;
 		ud->title = xstrdup(t->title);
 		const char *wc;
-		enum tui_status ev = evidence(m, t, &wc);
+		enum status ev = evidence(m, t, &wc);
 		char *label;
-		if (ud->done && t->links.n && ev != TS_OK) {
+		if (ud->done && t->links.n && ev != STATUS_OK) {
 			ud->note_required = true;
 			label = xasprintf("tick #%ld although %s is %s: note (required):", t->id, wc ? wc : "a linked check",
-					  tui_status_word(ev));
+					  status_word(ev));
 		} else {
 			label = xasprintf("%s #%ld: note (optional, Enter to skip):", ud->done ? "tick" : "reopen", t->id);
 		}
@@ -253,7 +253,7 @@ static bool pending_on_action(struct pane *p, struct console *c, enum action a, 
 		return true;
 	case ACT_NOTE: {
 		if (!has_row) {
-			console_message(c, TS_NONE, "no item selected");
+			console_message(c, STATUS_NONE, "no item selected");
 			return true;
 		}
 		long *id = xmalloc(sizeof(*id));

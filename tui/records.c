@@ -113,7 +113,8 @@ static const struct snap_domain *mx_model(const struct tui_model *m)
 {
 	for (size_t i = 0; i < m->snap->n_domains; i++) {
 		const struct snap_domain *d = &m->snap->domains[i];
-		if (model_check_status(m, "mx.relay", d->name) == TS_OK && d->dns.mx.status == DNS_OK && d->dns.mx.n)
+		if (model_check_status(m, "mx.relay", d->name) == STATUS_OK && d->dns.mx.status == DNS_OK &&
+		    d->dns.mx.n)
 			return d;
 	}
 	return NULL;
@@ -133,13 +134,13 @@ static void checks_of(const struct tui_model *m, const char *domain, struct text
 	size_t n = strlen(domain), shown = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < m->n_results; i++) {
-			const struct tui_result *r = &m->results[i];
+			const struct check_result *r = &m->results[i];
 			if (!r->target || strncmp(r->target, domain, n) != 0 || (r->target[n] && r->target[n] != '/'))
 				continue;
-			if ((pass == 0) != (r->status != TS_OK))
+			if ((pass == 0) != (r->status != STATUS_OK))
 				continue;
-			tv_add(tv, "  %-4s %-15s %s", tui_status_word(r->status), r->check, r->summary ? r->summary : "");
-			if (r->status != TS_OK && r->hint)
+			tv_add(tv, "  %-4s %-15s %s", status_word(r->status), r->check, r->summary ? r->summary : "");
+			if (r->status != STATUS_OK && r->hint)
 				tv_add(tv, "       what to do: %s", r->hint);
 			shown++;
 		}
@@ -214,7 +215,7 @@ void records_domain_details(const struct tui_model *m, const struct snap_domain 
 	/* Zone lines for every family that is not OK. */
 	tv_add(tv, "Lines to paste into the zone of %s (for what is missing or wrong)", dn);
 	size_t before = tv->lines.n;
-	if (model_domain_status(m, dn, FAM_MX) > TS_OK) {
+	if (status_bad(model_domain_status(m, dn, FAM_MX))) {
 		const struct snap_domain *good = mx_model(m);
 		if (good)
 			for (size_t i = 0; i < good->dns.mx.n; i++)
@@ -222,7 +223,7 @@ void records_domain_details(const struct tui_model *m, const struct snap_domain 
 		else
 			tv_add(tv, "  ; MX: point %s at your relay's hosts (%s)", dn, mxpat);
 	}
-	if (model_domain_status(m, dn, FAM_SPF) > TS_OK) {
+	if (status_bad(model_domain_status(m, dn, FAM_SPF))) {
 		const char *cur = first_txt(&d->dns.apex_txt, "v=spf1");
 		char *val;
 		if (cur && cfg->relay_spf_include && !strstr(cur, cfg->relay_spf_include))
@@ -239,23 +240,23 @@ void records_domain_details(const struct tui_model *m, const struct snap_domain 
 		free(name);
 		free(val);
 	}
-	if (model_domain_status(m, dn, FAM_DMARC) > TS_OK) {
+	if (status_bad(model_domain_status(m, dn, FAM_DMARC))) {
 		char *name = xasprintf("_dmarc.%s", dn);
 		char *val = xasprintf("v=DMARC1; p=quarantine; rua=mailto:postmaster@%s", dn);
 		records_txt_lines(tv, "  ", name, val, 255);
 		free(name);
 		free(val);
 	}
-	if (model_domain_status(m, dn, FAM_DKIM) > TS_OK) {
+	if (status_bad(model_domain_status(m, dn, FAM_DKIM))) {
 		for (size_t s = 0; s < cfg->dkim_selectors.n; s++) {
 			const char *sel = cfg->dkim_selectors.v[s];
 			char target[512];
 			snprintf(target, sizeof(target), "%s/%s", dn, sel);
 			bool mc = cfg->dkim_mailcow_selector && strcmp(sel, cfg->dkim_mailcow_selector) == 0;
-			enum tui_status st = model_check_status(m, "dkim.selector", target);
+			enum status st = model_check_status(m, "dkim.selector", target);
 			if (mc)
-				st = tui_status_worse(st, model_check_status(m, "dkim.mailcow", dn));
-			if (st <= TS_OK)
+				st = status_worse(st, model_check_status(m, "dkim.mailcow", dn));
+			if (!status_bad(st))
 				continue;
 			char *name = xasprintf("%s._domainkey.%s", sel, dn);
 			char *val = mc ? dkim_txt_value(d) : NULL;
@@ -270,7 +271,7 @@ void records_domain_details(const struct tui_model *m, const struct snap_domain 
 			free(val);
 		}
 	}
-	if (model_domain_status(m, dn, FAM_MTA_STS) > TS_OK) {
+	if (status_bad(model_domain_status(m, dn, FAM_MTA_STS))) {
 		char *name = xasprintf("_mta-sts.%s", dn);
 		char id[32];
 		struct tm t;
@@ -295,14 +296,14 @@ void records_domain_details(const struct tui_model *m, const struct snap_domain 
 		free(name);
 		free(val);
 	}
-	if (model_domain_status(m, dn, FAM_TLS_RPT) > TS_OK) {
+	if (status_bad(model_domain_status(m, dn, FAM_TLS_RPT))) {
 		char *name = xasprintf("_smtp._tls.%s", dn);
 		char *val = xasprintf("v=TLSRPTv1; rua=mailto:tlsrpt@%s", dn);
 		records_txt_lines(tv, "  ", name, val, 255);
 		free(name);
 		free(val);
 	}
-	if (model_domain_status(m, dn, FAM_MAILCOW) > TS_OK)
+	if (status_bad(model_domain_status(m, dn, FAM_MAILCOW)))
 		tv_add(tv, "  ; (MailCow side, not DNS: see the checks above: catch-all alias @%s, relayhost)", dn);
 	if (tv->lines.n == before)
 		tv_add(tv, "  (nothing: every record is as expected)");
@@ -322,13 +323,13 @@ void records_dkim_details(const struct tui_model *m, const struct snap_domain *d
 	char target[512];
 	snprintf(target, sizeof(target), "%s/%s", d->name, sname);
 	for (size_t i = 0; i < m->n_results; i++) {
-		const struct tui_result *r = &m->results[i];
+		const struct check_result *r = &m->results[i];
 		bool mine = (strcmp(r->check, "dkim.selector") == 0 && r->target && strcmp(r->target, target) == 0) ||
 			    (mc && strcmp(r->check, "dkim.mailcow") == 0 && r->target && strcmp(r->target, d->name) == 0);
 		if (!mine)
 			continue;
-		tv_add(tv, "%-4s %s: %s", tui_status_word(r->status), r->check, r->summary ? r->summary : "");
-		if (r->status != TS_OK && r->hint)
+		tv_add(tv, "%-4s %s: %s", status_word(r->status), r->check, r->summary ? r->summary : "");
+		if (r->status != STATUS_OK && r->hint)
 			tv_add(tv, "     what to do: %s", r->hint);
 	}
 	tv_blank(tv);

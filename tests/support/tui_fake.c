@@ -314,43 +314,44 @@ void tui_fake_snapshot_free(struct snapshot *s)
 /* ---- Results ---- */
 
 struct rb {
-	struct tui_result *v;
+	struct check_result *v;
 	size_t n, cap;
 };
 
-static void res(struct rb *b, const char *check, const char *target, enum tui_status st, const char *summary,
+/* check is a literal id, as the check table's are: results do not own it. */
+static void res(struct rb *b, const char *check, const char *target, enum status st, const char *summary,
 		const char *hint)
 {
 	if (b->n == b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 64;
 		b->v = xrealloc(b->v, b->cap * sizeof(*b->v));
 	}
-	b->v[b->n++] = (struct tui_result){fs(check), fs(target), st, fs(summary), hint ? fs(hint) : NULL};
+	b->v[b->n++] = (struct check_result){check, fs(target), st, fs(summary), hint ? fs(hint) : NULL};
 }
 
-void tui_fake_results(const struct config *cfg, const struct snapshot *s, struct tui_result **out, size_t *n)
+void tui_fake_results(const struct config *cfg, const struct snapshot *s, struct check_result **out, size_t *n)
 {
 	(void)cfg;
 	struct rb b = {0};
 	char t[256], sum[512];
 	const struct part_error *derr = &s->docker.err;
-	res(&b, "docker.api", "unix:///var/run/docker.sock", derr->failed ? TS_UNKN : TS_OK,
+	res(&b, "docker.api", "unix:///var/run/docker.sock", derr->failed ? STATUS_UNKNOWN : STATUS_OK,
 	    derr->failed ? derr->why : "Docker 28.2.2 answers (API 1.47)", derr->failed ? "Check that dockerd runs and that this user may use the socket (docker group)." : NULL);
-	res(&b, "mailcow.api", "https://mail.netgrimoire.com", s->mailcow.err.failed ? TS_UNKN : TS_OK,
+	res(&b, "mailcow.api", "https://mail.netgrimoire.com", s->mailcow.err.failed ? STATUS_UNKNOWN : STATUS_OK,
 	    s->mailcow.err.failed ? s->mailcow.err.why : "MailCow 2025-09a answers with the key",
 	    s->mailcow.err.failed ? "Check mailcow.url and the API key's IP allow-list." : NULL);
-	res(&b, "dns.resolver", "127.0.0.1:5353", s->dns_err.failed ? TS_UNKN : TS_OK,
+	res(&b, "dns.resolver", "127.0.0.1:5353", s->dns_err.failed ? STATUS_UNKNOWN : STATUS_OK,
 	    s->dns_err.failed ? s->dns_err.why : "the resolver answers", s->dns_err.failed ? "Check dns.servers." : NULL);
 	for (size_t i = 0; i < s->docker.n_containers && !derr->failed; i++) {
 		const struct container *c = &s->docker.containers[i];
-		res(&b, "containers.running", c->service, TS_OK, "running", NULL);
+		res(&b, "containers.running", c->service, STATUS_OK, "running", NULL);
 		if (c->health != HEALTH_NONE)
-			res(&b, "containers.health", c->service, c->health == HEALTH_UNHEALTHY ? TS_CRIT : TS_OK,
+			res(&b, "containers.health", c->service, c->health == HEALTH_UNHEALTHY ? STATUS_CRITICAL : STATUS_OK,
 			    c->health == HEALTH_UNHEALTHY ? "unhealthy" : "healthy",
 			    c->health == HEALTH_UNHEALTHY ? "Read the health log (Enter) and the container's logs." : NULL);
 		if (c->restart_count) {
 			snprintf(sum, sizeof(sum), "restart count grew from 0 to %ld", c->restart_count);
-			res(&b, "containers.restarts", c->service, TS_WARN, sum,
+			res(&b, "containers.restarts", c->service, STATUS_WARNING, sum,
 			    "Look at its logs (Enter) for the crash; docker compose logs --tail 200 watchdog-mailcow");
 		}
 		bool on = false;
@@ -360,68 +361,68 @@ void tui_fake_results(const struct config *cfg, const struct snapshot *s, struct
 			snprintf(sum, sizeof(sum), "%s is attached to overlay network netgrimoire", c->service);
 			snprintf(t, sizeof(t), "Only nginx-mailcow may join netgrimoire: remove the network from %s in "
 				 "docker-compose.override.yml and run docker compose up -d", c->service);
-			res(&b, "overlay.attachment", c->service, TS_CRIT, sum, t);
+			res(&b, "overlay.attachment", c->service, STATUS_CRITICAL, sum, t);
 		} else if (on) {
-			res(&b, "overlay.attachment", c->service, TS_OK, "nginx-mailcow is on netgrimoire (allowed)", NULL);
+			res(&b, "overlay.attachment", c->service, STATUS_OK, "nginx-mailcow is on netgrimoire (allowed)", NULL);
 		}
 	}
 	if (!derr->failed)
-		res(&b, "containers.running", "olefy-mailcow", TS_CRIT, "expected service olefy-mailcow does not exist",
+		res(&b, "containers.running", "olefy-mailcow", STATUS_CRITICAL, "expected service olefy-mailcow does not exist",
 		    "Start it: docker compose up -d olefy-mailcow");
 	for (size_t i = 0; i < s->n_domains; i++) {
 		const char *d = s->domains[i].name;
 		bool mcf = s->mailcow.err.failed, dnsf = s->dns_err.failed;
-		res(&b, "domain.active", d, mcf ? TS_UNKN : TS_OK, mcf ? "MailCow unreachable" : "active in MailCow", NULL);
+		res(&b, "domain.active", d, mcf ? STATUS_UNKNOWN : STATUS_OK, mcf ? "MailCow unreachable" : "active in MailCow", NULL);
 		if (strcmp(d, "florosafd.org") == 0)
-			res(&b, "domain.catchall", d, mcf ? TS_UNKN : TS_CRIT, "no active catch-all alias @florosafd.org",
+			res(&b, "domain.catchall", d, mcf ? STATUS_UNKNOWN : STATUS_CRITICAL, "no active catch-all alias @florosafd.org",
 			    "Add an alias @florosafd.org in MailCow (Aliases), else reject_unlisted_sender rejects SRS-rewritten mail from MXRoute.");
 		else
-			res(&b, "domain.catchall", d, mcf ? TS_UNKN : TS_OK, "catch-all alias active", NULL);
-		res(&b, "relay.outbound", d, mcf ? TS_UNKN : TS_OK, "sends through [smtp.mxroute.com]:587", NULL);
-		res(&b, "mx.relay", d, dnsf ? TS_UNKN : TS_OK, "MX heracles.mxrouting.net, heracles-relay.mxrouting.net match *.mxrouting.net", NULL);
+			res(&b, "domain.catchall", d, mcf ? STATUS_UNKNOWN : STATUS_OK, "catch-all alias active", NULL);
+		res(&b, "relay.outbound", d, mcf ? STATUS_UNKNOWN : STATUS_OK, "sends through [smtp.mxroute.com]:587", NULL);
+		res(&b, "mx.relay", d, dnsf ? STATUS_UNKNOWN : STATUS_OK, "MX heracles.mxrouting.net, heracles-relay.mxrouting.net match *.mxrouting.net", NULL);
 		if (strcmp(d, "gnarlypandaproductions.com") == 0)
-			res(&b, "spf.record", d, TS_CRIT, "SPF needs 12 DNS lookups (limit 10)",
+			res(&b, "spf.record", d, STATUS_CRITICAL, "SPF needs 12 DNS lookups (limit 10)",
 			    "Drop includes you no longer send through (sendgrid.net, mailgun.org) from the apex v=spf1 record.");
 		else
-			res(&b, "spf.record", d, dnsf ? TS_UNKN : TS_OK, "one SPF record, include:mxroute.com, 3 lookups", NULL);
+			res(&b, "spf.record", d, dnsf ? STATUS_UNKNOWN : STATUS_OK, "one SPF record, include:mxroute.com, 3 lookups", NULL);
 		if (strcmp(d, "pncfishandmore.com") == 0)
-			res(&b, "dmarc.record", d, TS_WARN, "DMARC policy is p=none",
+			res(&b, "dmarc.record", d, STATUS_WARNING, "DMARC policy is p=none",
 			    "Raise the policy: _dmarc.pncfishandmore.com TXT \"v=DMARC1; p=quarantine; rua=mailto:dmarc@pncfishandmore.com\"");
 		else
-			res(&b, "dmarc.record", d, dnsf ? TS_UNKN : TS_OK, "p=quarantine", NULL);
+			res(&b, "dmarc.record", d, dnsf ? STATUS_UNKNOWN : STATUS_OK, "p=quarantine", NULL);
 		if (strcmp(d, "pncharrisenterprises.com") == 0)
-			res(&b, "dkim.mailcow", d, TS_CRIT, "mailcow._domainkey p= differs from the key MailCow holds",
+			res(&b, "dkim.mailcow", d, STATUS_CRITICAL, "mailcow._domainkey p= differs from the key MailCow holds",
 			    "Publish MailCow's key (Enter on the DKIM row shows the TXT record) at mailcow._domainkey.pncharrisenterprises.com");
 		else
-			res(&b, "dkim.mailcow", d, dnsf ? TS_UNKN : TS_OK, "DNS key equals MailCow's (2048 bits)", NULL);
+			res(&b, "dkim.mailcow", d, dnsf ? STATUS_UNKNOWN : STATUS_OK, "DNS key equals MailCow's (2048 bits)", NULL);
 		snprintf(t, sizeof(t), "%s/mailcow", d);
 		if (strcmp(d, "pncharrisenterprises.com") == 0)
-			res(&b, "dkim.selector", t, TS_WARN, "mailcow key has 1024 bits (minimum 2048)",
+			res(&b, "dkim.selector", t, STATUS_WARNING, "mailcow key has 1024 bits (minimum 2048)",
 			    "Generate a 2048-bit key in MailCow and publish it");
 		else
-			res(&b, "dkim.selector", t, dnsf ? TS_UNKN : TS_OK, "DKIM1, 2048 bits", NULL);
+			res(&b, "dkim.selector", t, dnsf ? STATUS_UNKNOWN : STATUS_OK, "DKIM1, 2048 bits", NULL);
 		snprintf(t, sizeof(t), "%s/mxroute", d);
 		if (strcmp(d, "nucking-futz.com") == 0)
-			res(&b, "dkim.selector", t, TS_CRIT, "mxroute._domainkey.nucking-futz.com is not published (NXDOMAIN)",
+			res(&b, "dkim.selector", t, STATUS_CRITICAL, "mxroute._domainkey.nucking-futz.com is not published (NXDOMAIN)",
 			    "Publish the mxroute selector's key from the MXRoute panel as mxroute._domainkey.nucking-futz.com TXT");
 		else
-			res(&b, "dkim.selector", t, dnsf ? TS_UNKN : TS_OK, "DKIM1, 2048 bits", NULL);
-		res(&b, "mta_sts.record", d, dnsf ? TS_UNKN : TS_OK, "v=STSv1; id=20250901T000000", NULL);
+			res(&b, "dkim.selector", t, dnsf ? STATUS_UNKNOWN : STATUS_OK, "DKIM1, 2048 bits", NULL);
+		res(&b, "mta_sts.record", d, dnsf ? STATUS_UNKNOWN : STATUS_OK, "v=STSv1; id=20250901T000000", NULL);
 		if (strcmp(d, "wasted-bandwidth.net") == 0) {
-			res(&b, "mta_sts.policy", d, TS_WARN, "policy mode is testing",
+			res(&b, "mta_sts.policy", d, STATUS_WARNING, "policy mode is testing",
 			    "Switch the policy to mode: enforce once TLS reports are clean, then bump the _mta-sts id");
-			res(&b, "tls_rpt.record", d, TS_WARN, "no _smtp._tls.wasted-bandwidth.net record",
+			res(&b, "tls_rpt.record", d, STATUS_WARNING, "no _smtp._tls.wasted-bandwidth.net record",
 			    "Publish _smtp._tls.wasted-bandwidth.net TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@wasted-bandwidth.net\"");
 		} else {
-			res(&b, "mta_sts.policy", d, dnsf ? TS_UNKN : TS_OK, "enforce, covers every MX", NULL);
-			res(&b, "tls_rpt.record", d, dnsf ? TS_UNKN : TS_OK, "v=TLSRPTv1", NULL);
+			res(&b, "mta_sts.policy", d, dnsf ? STATUS_UNKNOWN : STATUS_OK, "enforce, covers every MX", NULL);
+			res(&b, "tls_rpt.record", d, dnsf ? STATUS_UNKNOWN : STATUS_OK, "v=TLSRPTv1", NULL);
 		}
 	}
-	res(&b, "limits.size", "stack", s->limits.err.failed ? TS_UNKN : TS_CRIT,
+	res(&b, "limits.size", "stack", s->limits.err.failed ? STATUS_UNKNOWN : STATUS_CRITICAL,
 	    "Postfix 104857600, Rspamd 52428800 (default), ClamAV 104857600 bytes",
 	    "Rspamd rejects above 50 MB while Postfix accepts 100 MB (mail deferred with 4.7.1): set max_message = 104857600 in data/conf/rspamd/local.d/options.inc");
-	res(&b, "roundcube.imap_tls", "roundcube", TS_OK, "plain dovecot:143", NULL);
-	res(&b, "queue.deferred", "postfix", TS_OK, "0 deferred", NULL);
+	res(&b, "roundcube.imap_tls", "roundcube", STATUS_OK, "plain dovecot:143", NULL);
+	res(&b, "queue.deferred", "postfix", STATUS_OK, "0 deferred", NULL);
 	*out = b.v;
 	*n = b.n;
 }

@@ -31,7 +31,7 @@ void tui_fake_free(struct tui_fake *f);
 /* The fake's snapshot and results on their own (benchmarks, unit tests). */
 struct snapshot *tui_fake_snapshot(const struct config *cfg, unsigned flags);
 void tui_fake_snapshot_free(struct snapshot *s);
-void tui_fake_results(const struct config *cfg, const struct snapshot *s, struct tui_result **out, size_t *n);
+void tui_fake_results(const struct config *cfg, const struct snapshot *s, struct check_result **out, size_t *n);
 
 extern const char tui_fake_key2048[];
 extern const char tui_fake_key1024[];

@@ -1,8 +1,8 @@
-/* backend_live: the console's backend on the real pieces: the collector and the checks
+/* tui_backend: the console's backend on the real pieces: the collector and the checks
  * for refreshes, the SQLite store for the checklist and the history, the Docker client for
  * events and logs. */
-#ifndef MCON_TUI_BACKEND_LIVE_H
-#define MCON_TUI_BACKEND_LIVE_H
+#ifndef MCON_CLI_TUI_BACKEND_H
+#define MCON_CLI_TUI_BACKEND_H
 
 #include "core/config.h"
 #include "tui/backend.h"

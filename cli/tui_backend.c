@@ -1,11 +1,12 @@
-/* backend_live: the console's operations on the real database, collector and Docker client.
+/* tui_backend: the console's operations on the real database, collector and Docker client.
  * Every function runs on a console worker; the database connection is opened on the
  * database worker at first use and only ever used from that thread. */
-#include "tui/backend_live.h"
+#include "cli/tui_backend.h"
 
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli/check_cmd.h"
 #include "core/collect.h"
 #include "core/checks.h"
 #include "core/docker.h"
@@ -45,49 +46,27 @@ static struct db *live_db(struct live *l, char **err)
 	return l->db;
 }
 
-static enum tui_status status_of(enum status s)
+/* The state `mcon record` stored last (restart counts, for containers.restarts), read
+ * before the checks run; the read-only connection stays open on the collect worker. */
+static void recorded_state(struct live *l, const struct snapshot *s, struct check_prev *prev)
 {
-	switch (s) {
-	case STATUS_OK: return TS_OK;
-	case STATUS_WARNING: return TS_WARN;
-	case STATUS_CRITICAL: return TS_CRIT;
-	default: return TS_UNKN;
-	}
-}
-
-/* The restart count `mcon record` stored last, for containers.restarts. */
-static long recorded_restarts(void *ud, const char *service)
-{
-	struct live *l = ud;
 	if (!l->db_checks) {
 		struct db_error e = {0};
 		l->db_checks = db_open(l->db_path, DB_OPEN_READONLY, &e);
-		if (!l->db_checks)
-			return -1;
 	}
-	char *v = NULL;
-	if (db_state_get(l->db_checks, "container.restarts", service, &v) != DB_OK || !v) {
-		free(v);
-		return -1;
-	}
-	long n = strtol(v, NULL, 10);
-	free(v);
-	return n;
+	check_prev_from_db(l->db_checks, s, l->be.cfg, prev);
 }
 
 static void run_checks(struct live *l, const struct snapshot *s, struct tui_collect *out)
 {
-	struct check_prev prev = {.restart_count = recorded_restarts, .ud = l};
+	struct check_prev prev;
+	recorded_state(l, s, &prev);
 	struct check_run run;
 	checks_run(s, l->be.cfg, &prev, &run);
+	check_prev_free(&prev);
+	/* the console takes the results as they are (tui_results_free frees them) */
+	out->results = run.results;
 	out->n_results = run.n;
-	out->results = run.n ? xcalloc(run.n, sizeof(*out->results)) : NULL;
-	for (size_t i = 0; i < run.n; i++) {
-		const struct check_result *r = &run.results[i];
-		out->results[i] = (struct tui_result){xstrdup(r->check), xstrdup(r->target), status_of(r->status),
-						      xstrdup(r->summary), xstrdup(r->hint)};
-	}
-	check_run_free(&run);
 }
 
 /* One refresh: the collector (every source concurrently; a failed part carries its reason)

@@ -195,6 +195,7 @@ struct onboard *onboard_new(const struct config *cfg, const char *domain,
 	}
 	ob->wait_s = opts ? opts->wait_s : 0;
 	ob->plan_only = opts && opts->plan_only;
+	ob->restart_sogo = opts && opts->restart_sogo;
 	ob->mailcow_host = url_host(cfg->mailcow_url);
 	const char *msel = cfg->dkim_mailcow_selector ? cfg->dkim_mailcow_selector : "dkim";
 	for (size_t i = 0; i < cfg->dkim_selectors.n; i++)
@@ -228,6 +229,7 @@ void onboard_free(struct onboard *ob)
 	dkim_clear(&ob->dkim);
 	onboard_checks_free(&ob->last);
 	free(ob->sts_id);
+	free(ob->warnings);
 	free(ob);
 }
 
@@ -304,6 +306,25 @@ void say(struct onboard *ob, const char *fmt, ...)
 	free(s);
 }
 
+/* Shows the warnings MailCow returned with a successful write (takes *w) and keeps them for
+ * the step's detail. */
+void warned(struct onboard *ob, char **w)
+{
+	if (!*w)
+		return;
+	char *c = sanitize_line(*w, SIZE_MAX);
+	free(*w);
+	*w = NULL;
+	say(ob, "MailCow warned: %s", c);
+	if (ob->warnings) {
+		char *both = xasprintf("%s; %s", ob->warnings, c);
+		free(c);
+		c = both;
+	}
+	free(ob->warnings);
+	ob->warnings = c;
+}
+
 bool confirm(struct onboard *ob, const char *fmt, ...)
 {
 	if (!ob->ui.confirm)
@@ -326,6 +347,12 @@ enum onboard_state set_state(struct onboard *ob, size_t i, enum onboard_state st
 	free(r->written);
 	free(r->who);
 	r->detail = detail;
+	if (ob->warnings && detail && st == OB_DONE) {
+		r->detail = xasprintf("%s; MailCow warned: %s", detail, ob->warnings);
+		free(detail);
+	}
+	free(ob->warnings);
+	ob->warnings = NULL;
 	r->written = written;
 	r->who = xstrdup(ob->who);
 	r->at = mcon_now();
@@ -505,13 +532,15 @@ static enum onboard_state run_enforce(struct onboard *ob, size_t i)
 	int rc = ob->be->mta_sts_edit(ob->be_ud, ob->domain, "enforce", NULL, &err);
 	if (rc != OB_RC_OK)
 		return fail(ob, i, rc, "edit/mta-sts", err);
+	warned(ob, &err);
 	free(ob->sts_id);
 	ob->sts_id = sts_id_now();
 	ob->onboarded = true;
 	say(ob, "MTA-STS is enforced for %s; %s is onboarded. MailCow gave the policy a new id: update the TXT record to", ob->domain, ob->domain);
 	say(ob, "_mta-sts.%s. %d IN TXT \"v=STSv1; id=%s\"", ob->domain, OB_TTL, ob->sts_id);
 	return set_state(ob, i, OB_DONE, xstrdup("MTA-STS enforced; domain onboarded"),
-	                 xasprintf("edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"mode\":\"enforce\"}}; _mta-sts id=%s", ob->domain, ob->sts_id));
+	                 xasprintf("edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"version\":\"stsv1\",\"mode\":\"enforce\","
+	                           "\"active\":1}}; _mta-sts id=%s", ob->domain, ob->sts_id));
 }
 
 static enum onboard_state run_manual(struct onboard *ob, size_t i)

@@ -63,16 +63,18 @@ enum onboard_state run_add_domain(struct onboard *ob, size_t i)
 		say(ob, "%s is in MailCow already: adopted", ob->domain);
 		return set_state(ob, i, OB_DONE, xasprintf("adopted the existing domain (%s)", active ? "active" : "inactive"), NULL);
 	}
-	if (!confirm(ob, "Create %s in MailCow (DKIM selector %s, %d-bit key)", ob->domain, msel(ob), OB_KEY_BITS))
+	if (!confirm(ob, "Create %s in MailCow (DKIM selector %s, %d-bit key%s)", ob->domain, msel(ob), OB_KEY_BITS,
+	             ob->restart_sogo ? ", then restart the sogo-mailcow container" : ""))
 		return declined(ob, i, "creating the domain");
-	rc = ob->be->domain_add(ob->be_ud, ob->domain, msel(ob), OB_KEY_BITS, &err);
+	rc = ob->be->domain_add(ob->be_ud, ob->domain, msel(ob), OB_KEY_BITS, ob->restart_sogo, &err);
 	if (rc != OB_RC_OK)
 		return fail(ob, i, rc, "add/domain", err);
+	warned(ob, &err);
 	ob->domain_exists = true;
 	say(ob, "created %s in MailCow", ob->domain);
 	return set_state(ob, i, OB_DONE, xasprintf("created %s", ob->domain),
-	                 xasprintf("add/domain {\"domain\":\"%s\",\"active\":1,\"dkim_selector\":\"%s\",\"key_size\":%d}",
-	                           ob->domain, msel(ob), OB_KEY_BITS));
+	                 xasprintf("add/domain {\"domain\":\"%s\",\"active\":1,\"dkim_selector\":\"%s\",\"key_size\":%d%s}",
+	                           ob->domain, msel(ob), OB_KEY_BITS, ob->restart_sogo ? ",\"restart_sogo\":1" : ""));
 }
 
 static bool address_ok(const char *a)
@@ -108,6 +110,7 @@ enum onboard_state run_catchall(struct onboard *ob, size_t i)
 		} else if ((rc = ob->be->alias_activate(ob->be_ud, address, &err)) != OB_RC_OK) {
 			st = fail(ob, i, rc, "edit/alias", err);
 		} else {
+			warned(ob, &err);
 			say(ob, "activated the catch-all %s", address);
 			st = set_state(ob, i, OB_DONE, xasprintf("activated the existing catch-all %s", address),
 			               xasprintf("edit/alias {\"items\":[\"%s\"],\"attr\":{\"active\":1}}", address));
@@ -134,11 +137,13 @@ enum onboard_state run_catchall(struct onboard *ob, size_t i)
 		} else if ((rc = ob->be->alias_add(ob->be_ud, address, target, &err)) != OB_RC_OK) {
 			st = fail(ob, i, rc, "add/alias", err);
 		} else {
+			warned(ob, &err);
 			say(ob, "created the catch-all %s -> %s", address, target);
 			free(ob->catchall_to);
 			ob->catchall_to = xstrdup(target);
 			st = set_state(ob, i, OB_DONE, xasprintf("created the catch-all %s -> %s", address, target),
-			               xasprintf("add/alias {\"address\":\"%s\",\"goto\":\"%s\",\"active\":1}", address, target));
+			               xasprintf("add/alias {\"address\":\"%s\",\"goto\":\"%s\",\"active\":1,\"sender_allowed\":1}",
+			                         address, target));
 		}
 		free(target);
 	}
@@ -184,6 +189,7 @@ enum onboard_state run_dkim(struct onboard *ob, size_t i)
 	rc = ob->be->dkim_add(ob->be_ud, ob->domain, msel(ob), OB_KEY_BITS, &err);
 	if (rc != OB_RC_OK)
 		return fail(ob, i, rc, "add/dkim", err);
+	warned(ob, &err);
 	rc = ob->be->dkim_get(ob->be_ud, ob->domain, &ob->dkim, &err);
 	if (rc != OB_RC_OK || !ob->dkim.present)
 		return fail(ob, i, rc == OB_RC_OK ? OB_RC_ERR : rc, "reading the new DKIM key", err ? err : xstrdup("MailCow shows no key"));
@@ -228,6 +234,7 @@ enum onboard_state run_mta_sts(struct onboard *ob, size_t i)
 	int rc = ob->be->mta_sts_add(ob->be_ud, ob->domain, "testing", mx, OB_STS_MAX_AGE, &err);
 	char *id = sts_id_now();
 	if (rc == OB_RC_OK) {
+		warned(ob, &err);
 		free(ob->sts_id);
 		ob->sts_id = xstrdup(id);
 		say(ob, "published the MTA-STS policy (testing)");
@@ -244,11 +251,13 @@ enum onboard_state run_mta_sts(struct onboard *ob, size_t i)
 		err = NULL;
 		rc = ob->be->mta_sts_edit(ob->be_ud, ob->domain, NULL, mx, &err);
 		if (rc == OB_RC_OK) {
+			warned(ob, &err);
 			free(ob->sts_id);
 			ob->sts_id = xstrdup(id);
 			say(ob, "an MTA-STS policy existed (%s): its mx list is set, its mode kept", e1);
 			st = set_state(ob, i, OB_DONE, xasprintf("adopted the existing policy (add said: %s); mx set", e1),
-			               xasprintf("edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"mx\":\"%s\",\"active\":1}}; _mta-sts id=%s",
+			               xasprintf("edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"version\":\"stsv1\",\"mx\":\"%s\","
+			                         "\"active\":1}}; _mta-sts id=%s",
 			                         ob->domain, mx, id));
 		} else {
 			char *e2 = sanitize_line(err, SIZE_MAX);

@@ -16,6 +16,7 @@ const char *msel(const struct onboard *ob);
 const char *relay_name(const struct onboard *ob);
 void say(struct onboard *ob, const char *fmt, ...) ATTR_PRINTF(2, 3);
 bool confirm(struct onboard *ob, const char *fmt, ...) ATTR_PRINTF(2, 3);
+void warned(struct onboard *ob, char **w);
 enum onboard_state set_state(struct onboard *ob, size_t i, enum onboard_state st, char *detail, char *written);
 enum onboard_state fail(struct onboard *ob, size_t i, int rc, const char *what, char *err);
 enum onboard_state declined(struct onboard *ob, size_t i, const char *what);

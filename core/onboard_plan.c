@@ -124,14 +124,16 @@ void onboard_step_describe(struct onboard *ob, size_t i, struct buf *out)
 		if (ob->domain_exists)
 			buf_puts(out, "  -> exists: adopted, nothing written\n");
 		else
-			buf_printf(out, "  -> add/domain {\"domain\":\"%s\",\"active\":1,\"dkim_selector\":\"%s\",\"key_size\":%d}\n",
-			           d, msel(ob), OB_KEY_BITS);
+			buf_printf(out, "  -> add/domain {\"domain\":\"%s\",\"active\":1,\"dkim_selector\":\"%s\",\"key_size\":%d%s}%s\n",
+			           d, msel(ob), OB_KEY_BITS, ob->restart_sogo ? ",\"restart_sogo\":1" : "",
+			           ob->restart_sogo ? ": MailCow then restarts the sogo-mailcow container" : "");
 		break;
 	case OB_ACT_ADD_ALIAS_CATCHALL:
 		if (!ob->cfg->relay_catchall)
 			buf_puts(out, "  -> skipped: relay.catchall is off\n");
 		else
-			buf_printf(out, "  -> add/alias {\"address\":\"@%s\",\"goto\":\"%s\",\"active\":1} unless an active catch-all exists\n",
+			buf_printf(out, "  -> add/alias {\"address\":\"@%s\",\"goto\":\"%s\",\"active\":1,\"sender_allowed\":1}"
+			           " unless an active catch-all exists\n",
 			           d, ob->catchall_to ? ob->catchall_to : "<the mailbox you choose: --catchall-to ADDRESS>");
 		break;
 	case OB_ACT_ENSURE_DKIM:
@@ -172,7 +174,8 @@ void onboard_step_describe(struct onboard *ob, size_t i, struct buf *out)
 		break;
 	}
 	case OB_ACT_MTA_STS_ENFORCE:
-		buf_printf(out, "  -> edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"mode\":\"enforce\"}} once every check passes\n", d);
+		buf_printf(out, "  -> edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"version\":\"stsv1\",\"mode\":\"enforce\","
+		           "\"active\":1}} once every check passes\n", d);
 		break;
 	case OB_ACT__COUNT:
 		break;

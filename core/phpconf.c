@@ -76,6 +76,7 @@ static void pv_set(struct pv *a, const char *key, struct pv *v)
 enum tok_kind { T_EOF, T_VAR, T_STRING, T_NUMBER, T_IDENT, T_PUNCT };
 
 struct php {
+	const char *src;    /* the whole file */
 	const char *p;
 	int line;
 	bool in_php;
@@ -83,6 +84,8 @@ struct php {
 	enum tok_kind kind;
 	char *text;         /* token text (string contents unescaped) */
 	int tok_line;
+	const char *tok_start;
+	int depth;          /* arrays open around the token */
 };
 
 static void php_skip(struct php *x)
@@ -144,6 +147,7 @@ static void php_next(struct php *x)
 	x->text = NULL;
 	php_skip(x);
 	x->tok_line = x->line;
+	x->tok_start = x->p;
 	const char *s = x->p;
 	char c = *s;
 	if (!c || x->err) {
@@ -253,9 +257,34 @@ static void php_skip_expr(struct php *x)
 
 static struct pv *php_value(struct php *x);
 
+/* The 1-based byte column of the current token on its line. */
+static int php_column(const struct php *x)
+{
+	const char *s = x->tok_start;
+	while (s > x->src && s[-1] != '\n')
+		s--;
+	return (int)(x->tok_start - s) + 1;
+}
+
+/* At an array's opening token: whether it would nest too deep (then x->err is set and the
+ * parse ends). */
+static bool php_too_deep(struct php *x)
+{
+	if (x->depth < STACKFILES_DEPTH_MAX)
+		return false;
+	if (!x->err)
+		x->err = xasprintf("line %d, column %d: arrays nested deeper than %d levels", x->tok_line, php_column(x),
+		                   STACKFILES_DEPTH_MAX);
+	free(x->text);
+	x->text = NULL;
+	x->kind = T_EOF;
+	return true;
+}
+
 static struct pv *php_array(struct php *x, const char *close)
 {
 	struct pv *a = pv_new(PV_ARRAY);
+	x->depth++;
 	while (x->kind != T_EOF && !tok_is(x, close)) {
 		struct pv *first = php_value(x);
 		if (tok_is(x, "=>")) {
@@ -282,6 +311,7 @@ static struct pv *php_array(struct php *x, const char *close)
 	} else {
 		php_next(x);
 	}
+	x->depth--;
 	return a;
 }
 
@@ -315,11 +345,15 @@ static struct pv *php_value(struct php *x)
 		return v;
 	}
 	if (tok_is(x, "[")) {
+		if (php_too_deep(x))
+			return pv_new(PV_UNKNOWN);
 		php_next(x);
 		return php_array(x, "]");
 	}
 	if (x->kind == T_IDENT) {
 		if (strcasecmp(x->text, "array") == 0) {
+			if (php_too_deep(x))
+				return pv_new(PV_UNKNOWN);
 			php_next(x);
 			if (tok_is(x, "(")) {
 				php_next(x);
@@ -428,7 +462,7 @@ static char *pv_host(const struct pv *v)
 
 int stackfiles_parse_roundcube(const char *text, struct roundcube_info *rc, char **err)
 {
-	struct php x = {.p = text, .line = 1};
+	struct php x = {.src = text, .p = text, .line = 1};
 	struct pv *root = pv_new(PV_ARRAY);
 	php_next(&x);
 	while (x.kind != T_EOF) {

@@ -10,8 +10,10 @@
 /* ---- UCL (Rspamd) ---- */
 
 struct ucl {
+	const char *text;
 	const char *p;
 	int line;
+	int depth;          /* objects open around u->p */
 	char *err;
 	const char *want;   /* dotted path looked for */
 	char *value;
@@ -90,6 +92,15 @@ static bool ucl_bare_char(char c)
 
 static void ucl_object(struct ucl *u, const char *prefix, char close);
 
+/* The 1-based byte column of u->p on its line. */
+static int ucl_column(const struct ucl *u)
+{
+	const char *s = u->p;
+	while (s > u->text && s[-1] != '\n')
+		s--;
+	return (int)(u->p - s) + 1;
+}
+
 static void ucl_record(struct ucl *u, const char *path, const char *value, int line)
 {
 	if (strcmp(path, u->want) == 0) {
@@ -128,8 +139,16 @@ static void ucl_value(struct ucl *u, const char *path)
 	int line = u->line;
 	char c = *u->p;
 	if (c == '{') {
+		if (u->depth >= STACKFILES_DEPTH_MAX) {
+			if (!u->err)
+				u->err = xasprintf("line %d, column %d: sections nested deeper than %d levels", u->line,
+				                   ucl_column(u), STACKFILES_DEPTH_MAX);
+			return;
+		}
 		u->p++;
+		u->depth++;
 		ucl_object(u, path, '}');
+		u->depth--;
 	} else if (c == '[') {
 		u->p++;
 		ucl_array(u);
@@ -245,7 +264,7 @@ static void ucl_object(struct ucl *u, const char *prefix, char close)
 
 int stackfiles_ucl_get(const char *text, const char *path, char **value, int *line, char **err)
 {
-	struct ucl u = {.p = text, .line = 1, .want = path};
+	struct ucl u = {.text = text, .p = text, .line = 1, .want = path};
 	ucl_object(&u, "", '\0');
 	*value = NULL;
 	if (u.err) {

@@ -103,7 +103,13 @@ static struct db *tasks_open(struct cli_ctx *ctx, bool write, bool seed, const s
 		*rc = cli_error(EXIT_FAIL, "%s", err.msg);
 		return NULL;
 	}
-	if (seed && db_items_seed(db, who, NULL) != DB_OK) {
+	if (!seed)
+		return db;
+	struct pending_doc runbook;
+	pending_seed(&runbook);
+	int r = db_items_seed(db, who, runbook.items, runbook.n, NULL);
+	pending_doc_free(&runbook);
+	if (r != DB_OK) {
 		*rc = db_exit(db);
 		db_close(db);
 		return NULL;
@@ -552,7 +558,11 @@ static int tasks_import(struct cli_ctx *ctx, struct targs *a, const struct who *
 	} else {
 		struct db *db = tasks_open(ctx, true, false, who, &rc);
 		struct db_import_result res;
-		if (db && db_items_import(db, who, &doc, &res) != DB_OK) {
+		struct pending_doc runbook;
+		pending_seed(&runbook);
+		int r = db ? db_items_import(db, who, doc.items, doc.n, runbook.items, runbook.n, &res) : DB_OK;
+		pending_doc_free(&runbook);
+		if (db && r != DB_OK) {
 			rc = db_exit(db);
 		} else if (db) {
 			printf("imported %s: %zu added, %zu ticked, %zu unchanged", file, res.added, res.ticked,

@@ -3,7 +3,6 @@
 #include "cli/cli.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,17 +149,7 @@ static int tasks_list(struct cli_ctx *ctx, struct targs *a, const struct who *wh
 	if (db_check_list(db, &cs) != DB_OK)
 		memset(&cs, 0, sizeof(cs));
 	db_close(db);
-	if (a->json) {
-		json_t *arr = json_array();
-		for (size_t i = 0; i < items.n; i++) {
-			json_t *o = item_json(&items.v[i]);
-			json_object_set_new(o, "checks", checks_json(&cs, &items.v[i]));
-			json_array_append_new(arr, o);
-		}
-		rc = print_json(arr);
-	} else {
-		print_table(&items, &cs);
-	}
+	rc = tasks_print_list(&items, &cs, a->json);
 	db_check_states_free(&cs);
 	db_items_free(&items);
 	return rc;
@@ -186,51 +175,7 @@ static int tasks_show(struct cli_ctx *ctx, struct targs *a, const struct who *wh
 		return rc;
 	}
 	db_close(db);
-	if (a->json) {
-		json_t *j = item_json(&it), *journal = json_array();
-		for (size_t i = 0; i < ev.n; i++)
-			json_array_append_new(journal, json_pack("{s:o, s:o, s:o, s:s, s:o}", "at", json_time(ev.v[i].at),
-								 "by", json_str(ev.v[i].who), "from", json_str(ev.v[i].from),
-								 "action", db_action_name(ev.v[i].action),
-								 "text", json_str(ev.v[i].note)));
-		json_object_set_new(j, "journal", journal);
-		rc = print_json(j);
-	} else {
-		char t[32];
-		printf("%lld [%c] ", (long long)it.id, it.done ? 'x' : ' ');
-		put_clean(stdout, it.title);
-		char *links = it.links.n ? strv_join(&it.links, ", ") : xstrdup("-");
-		printf("\nlinks:   ");
-		put_clean(stdout, links);
-		free(links);
-		when(it.created_at, t);
-		char *by = by_text(it.created_by, it.created_from);
-		printf("\nadded:   %s by ", t);
-		put_clean(stdout, by);
-		printf(" (%s)\n", it.source);
-		free(by);
-		if (it.done) {
-			when(it.done_at, t);
-			by = by_text(it.done_by, it.done_from);
-			printf("done:    %s by ", t);
-			put_clean(stdout, by);
-			putchar('\n');
-			free(by);
-		}
-		printf("journal:\n");
-		for (size_t i = 0; i < ev.n; i++) {
-			when(ev.v[i].at, t);
-			by = by_text(ev.v[i].who, ev.v[i].from);
-			printf("  %s  %-7s by ", t, db_action_name(ev.v[i].action));
-			put_clean(stdout, by);
-			free(by);
-			if (ev.v[i].note) {
-				printf(": ");
-				put_clean(stdout, ev.v[i].note);
-			}
-			putchar('\n');
-		}
-	}
+	rc = tasks_print_item(&it, &ev, a->json);
 	db_events_free(&ev);
 	db_item_free(&it);
 	return rc;
@@ -255,7 +200,7 @@ static int tasks_add(struct cli_ctx *ctx, struct targs *a, const struct who *who
 		rc = db_exit(db);
 	} else {
 		printf("added %lld [ ] ", (long long)id);
-		put_clean(stdout, a->pos.v[0]);
+		tasks_put_clean(stdout, a->pos.v[0]);
 		putchar('\n');
 	}
 	db_close(db);
@@ -307,10 +252,10 @@ static int tasks_set(struct cli_ctx *ctx, struct targs *a, const struct who *who
 	} else {
 		printf("%s %lld [%c] ", changed ? (done ? "done" : "reopened") : (done ? "already done" : "already open"),
 		       (long long)id, it.done ? 'x' : ' ');
-		put_clean(stdout, it.title);
+		tasks_put_clean(stdout, it.title);
 		if (changed) {
 			char t[32];
-			when(mcon_now(), t);
+			tasks_when(mcon_now(), t);
 			printf(" (by %s%s%s, %s)", who->user, *who->from ? " from " : "", who->from, t);
 		}
 		if (!changed && a->note && *a->note)
@@ -371,7 +316,7 @@ static int tasks_import(struct cli_ctx *ctx, struct targs *a, const struct who *
 	int rc = EXIT_OK;
 	for (size_t i = 0; i < doc.bad.n; i++) {
 		fprintf(stderr, "mcon: %s: ", file);
-		put_clean(stderr, doc.bad.v[i]);
+		tasks_put_clean(stderr, doc.bad.v[i]);
 		fputs(" (skipped)\n", stderr);
 	}
 	if (!doc.found) {
@@ -396,7 +341,7 @@ static int tasks_import(struct cli_ctx *ctx, struct targs *a, const struct who *
 			putchar('\n');
 			for (size_t i = 0; i < res.kept_done.n; i++) {
 				printf("kept done (open in the file): ");
-				put_clean(stdout, res.kept_done.v[i]);
+				tasks_put_clean(stdout, res.kept_done.v[i]);
 				putchar('\n');
 			}
 			db_import_result_free(&res);

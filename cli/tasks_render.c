@@ -2,6 +2,7 @@
  * details, and their JSON; text from the database is sanitised on the way out. */
 #include "cli/tasks_render.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,21 +12,21 @@
 #include "cli/task_checks.h"
 
 /* Text that came from a database file is still kept off the terminal's control sequences. */
-void put_clean(FILE *out, const char *s)
+void tasks_put_clean(FILE *out, const char *s)
 {
 	char *c = sanitize_line(s, SIZE_MAX);
 	fputs(c, out);
 	free(c);
 }
 
-void when(time_t t, char out[32])
+void tasks_when(time_t t, char out[32])
 {
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(out, 32, "%Y-%m-%d %H:%M UTC", &tm);
 }
 
-char *by_text(const char *user, const char *from)
+static char *by_text(const char *user, const char *from)
 {
 	return from && *from ? xasprintf("%s (%s)", user, from) : xstrdup(user ? user : "?");
 }
@@ -33,7 +34,7 @@ char *by_text(const char *user, const char *from)
 static char *change_text(const struct db_item *it)
 {
 	char t[32];
-	when(it->done ? it->done_at : it->created_at, t);
+	tasks_when(it->done ? it->done_at : it->created_at, t);
 	char *by = it->done ? by_text(it->done_by, it->done_from) : by_text(it->created_by, it->created_from);
 	char *s = xasprintf("%s %s by %s", it->done ? "done" : "added", t, by);
 	free(by);
@@ -71,7 +72,7 @@ static char *checks_text(const struct db_check_states *cs, const struct db_item 
 	return s;
 }
 
-void print_table(const struct db_items *items, const struct db_check_states *cs)
+static void print_table(const struct db_items *items, const struct db_check_states *cs)
 {
 	if (!items->n) {
 		printf("The pending checklist is empty: add an item with mcon tasks add TITLE.\n");
@@ -119,7 +120,7 @@ void print_table(const struct db_items *items, const struct db_check_states *cs)
 	printf("%zu open, %zu done\n", open, items->n - open);
 }
 
-json_t *json_time(time_t t)
+static json_t *json_time(time_t t)
 {
 	if (!t)
 		return json_null();
@@ -130,7 +131,7 @@ json_t *json_time(time_t t)
 
 /* Text from the database file is UTF-8 unless someone wrote it with another tool; such
  * bytes are replaced rather than dropping the whole item from the output. */
-json_t *json_str(const char *s)
+static json_t *json_str(const char *s)
 {
 	if (!s)
 		return json_null();
@@ -140,7 +141,7 @@ json_t *json_str(const char *s)
 	return j;
 }
 
-json_t *item_json(const struct db_item *it)
+static json_t *item_json(const struct db_item *it)
 {
 	json_t *notes = json_array(), *links = json_array();
 	for (size_t i = 0; i < it->notes.n; i++) {
@@ -160,7 +161,7 @@ json_t *item_json(const struct db_item *it)
 }
 
 /* {"state": "green"|"not green"|"no record", "failing": [...]} or null without links. */
-json_t *checks_json(const struct db_check_states *cs, const struct db_item *it)
+static json_t *checks_json(const struct db_check_states *cs, const struct db_item *it)
 {
 	struct task_checks tc;
 	task_checks_eval(cs, &it->links, &tc);
@@ -175,7 +176,7 @@ json_t *checks_json(const struct db_check_states *cs, const struct db_item *it)
 	return o;
 }
 
-int print_json(json_t *j)
+static int print_json(json_t *j)
 {
 	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(j);
@@ -184,4 +185,70 @@ int print_json(json_t *j)
 	puts(s);
 	free(s);
 	return EXIT_OK;
+}
+
+int tasks_print_list(const struct db_items *items, const struct db_check_states *cs, bool json)
+{
+	if (!json) {
+		print_table(items, cs);
+		return EXIT_OK;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < items->n; i++) {
+		json_t *o = item_json(&items->v[i]);
+		json_object_set_new(o, "checks", checks_json(cs, &items->v[i]));
+		json_array_append_new(arr, o);
+	}
+	return print_json(arr);
+}
+
+int tasks_print_item(const struct db_item *it, const struct db_events *ev, bool json)
+{
+	int rc = EXIT_OK;
+	if (json) {
+		json_t *j = item_json(it), *journal = json_array();
+		for (size_t i = 0; i < ev->n; i++)
+			json_array_append_new(journal, json_pack("{s:o, s:o, s:o, s:s, s:o}", "at", json_time(ev->v[i].at),
+								 "by", json_str(ev->v[i].who), "from", json_str(ev->v[i].from),
+								 "action", db_action_name(ev->v[i].action),
+								 "text", json_str(ev->v[i].note)));
+		json_object_set_new(j, "journal", journal);
+		rc = print_json(j);
+	} else {
+		char t[32];
+		printf("%lld [%c] ", (long long)it->id, it->done ? 'x' : ' ');
+		tasks_put_clean(stdout, it->title);
+		char *links = it->links.n ? strv_join(&it->links, ", ") : xstrdup("-");
+		printf("\nlinks:   ");
+		tasks_put_clean(stdout, links);
+		free(links);
+		tasks_when(it->created_at, t);
+		char *by = by_text(it->created_by, it->created_from);
+		printf("\nadded:   %s by ", t);
+		tasks_put_clean(stdout, by);
+		printf(" (%s)\n", it->source);
+		free(by);
+		if (it->done) {
+			tasks_when(it->done_at, t);
+			by = by_text(it->done_by, it->done_from);
+			printf("done:    %s by ", t);
+			tasks_put_clean(stdout, by);
+			putchar('\n');
+			free(by);
+		}
+		printf("journal:\n");
+		for (size_t i = 0; i < ev->n; i++) {
+			tasks_when(ev->v[i].at, t);
+			by = by_text(ev->v[i].who, ev->v[i].from);
+			printf("  %s  %-7s by ", t, db_action_name(ev->v[i].action));
+			tasks_put_clean(stdout, by);
+			free(by);
+			if (ev->v[i].note) {
+				printf(": ");
+				tasks_put_clean(stdout, ev->v[i].note);
+			}
+			putchar('\n');
+		}
+	}
+	return rc;
 }

@@ -3,15 +3,14 @@
 #include "cli/cli.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 #include "core/pending.h"
 #include "core/sanitize.h"
 #include "core/who.h"
 #include "cli/task_checks.h"
+#include "cli/tasks_render.h"
 #include "db/db.h"
 #include "db/db_record.h"
 
@@ -103,188 +102,18 @@ static struct db *tasks_open(struct cli_ctx *ctx, bool write, bool seed, const s
 		*rc = cli_error(EXIT_FAIL, "%s", err.msg);
 		return NULL;
 	}
-	if (seed && db_items_seed(db, who, NULL) != DB_OK) {
+	if (!seed)
+		return db;
+	struct pending_doc runbook;
+	pending_seed(&runbook);
+	int r = db_items_seed(db, who, runbook.items, runbook.n, NULL);
+	pending_doc_free(&runbook);
+	if (r != DB_OK) {
 		*rc = db_exit(db);
 		db_close(db);
 		return NULL;
 	}
 	return db;
-}
-
-/* Text that came from a database file is still kept off the terminal's control sequences. */
-static void put_clean(FILE *out, const char *s)
-{
-	char *c = sanitize_line(s, SIZE_MAX);
-	fputs(c, out);
-	free(c);
-}
-
-static void when(time_t t, char out[32])
-{
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%d %H:%M UTC", &tm);
-}
-
-static char *by_text(const char *user, const char *from)
-{
-	return from && *from ? xasprintf("%s (%s)", user, from) : xstrdup(user ? user : "?");
-}
-
-static char *change_text(const struct db_item *it)
-{
-	char t[32];
-	when(it->done ? it->done_at : it->created_at, t);
-	char *by = it->done ? by_text(it->done_by, it->done_from) : by_text(it->created_by, it->created_from);
-	char *s = xasprintf("%s %s by %s", it->done ? "done" : "added", t, by);
-	free(by);
-	return s;
-}
-
-/* Columns on a terminal: titles may hold accents and symbols, so pad by display width. */
-static int text_width(const char *s)
-{
-	size_t n = mbstowcs(NULL, s, 0);
-	if (n == (size_t)-1)
-		return (int)strlen(s);
-	wchar_t *w = xcalloc(n + 1, sizeof(*w));
-	mbstowcs(w, s, n + 1);
-	int width = wcswidth(w, n);
-	free(w);
-	return width < 0 ? (int)strlen(s) : width;
-}
-
-static void put_padded(const char *s, int width)
-{
-	fputs(s, stdout);
-	for (int i = text_width(s); i < width; i++)
-		putchar(' ');
-}
-
-/* "green", "not green (2)", "no record" or "-" for an item's linked checks. */
-static char *checks_text(const struct db_check_states *cs, const struct db_item *it)
-{
-	struct task_checks tc;
-	task_checks_eval(cs, &it->links, &tc);
-	char *s = tc.state == TASK_CHECKS_FAILING ? xasprintf("%s (%zu)", task_checks_word(&tc), tc.failing)
-						 : xstrdup(task_checks_word(&tc));
-	task_checks_free(&tc);
-	return s;
-}
-
-static void print_table(const struct db_items *items, const struct db_check_states *cs)
-{
-	if (!items->n) {
-		printf("The pending checklist is empty: add an item with mcon tasks add TITLE.\n");
-		return;
-	}
-	enum { C_TITLE, C_CHANGE, C_LINKS, C_CHECKS, NCOLS };
-	char *(*cells)[NCOLS] = xcalloc(items->n, sizeof(*cells));
-	int w[NCOLS] = {5, 11, 5, 6}, wid = 2;
-	size_t open = 0;
-	for (size_t i = 0; i < items->n; i++) {
-		const struct db_item *it = &items->v[i];
-		char idb[24];
-		int n = snprintf(idb, sizeof(idb), "%lld", (long long)it->id);
-		wid = n > wid ? n : wid;
-		char *c = change_text(it);
-		char *l = it->links.n ? strv_join(&it->links, ", ") : xstrdup("-");
-		cells[i][C_TITLE] = sanitize_line(it->title, SIZE_MAX);
-		cells[i][C_CHANGE] = sanitize_line(c, SIZE_MAX);
-		cells[i][C_LINKS] = sanitize_line(l, SIZE_MAX);
-		cells[i][C_CHECKS] = checks_text(cs, it);
-		free(c);
-		free(l);
-		for (int k = 0; k < NCOLS; k++) {
-			int tw = text_width(cells[i][k]);
-			w[k] = tw > w[k] ? tw : w[k];
-		}
-		open += !it->done;
-	}
-	printf("%*s      ", wid, "ID");
-	put_padded("TITLE", w[C_TITLE] + 2);
-	put_padded("LAST CHANGE", w[C_CHANGE] + 2);
-	put_padded("LINKS", w[C_LINKS] + 2);
-	put_padded("CHECKS", w[C_CHECKS] + 2);
-	puts("NOTES");
-	for (size_t i = 0; i < items->n; i++) {
-		const struct db_item *it = &items->v[i];
-		printf("%*lld  [%c] ", wid, (long long)it->id, it->done ? 'x' : ' ');
-		for (int k = 0; k < NCOLS; k++) {
-			put_padded(cells[i][k], w[k] + 2);
-			free(cells[i][k]);
-		}
-		printf("%zu\n", it->notes.n);
-	}
-	free(cells);
-	printf("%zu open, %zu done\n", open, items->n - open);
-}
-
-static json_t *json_time(time_t t)
-{
-	if (!t)
-		return json_null();
-	char s[32];
-	time_rfc3339(t, s);
-	return json_string(s);
-}
-
-/* Text from the database file is UTF-8 unless someone wrote it with another tool; such
- * bytes are replaced rather than dropping the whole item from the output. */
-static json_t *json_str(const char *s)
-{
-	if (!s)
-		return json_null();
-	char *c = sanitize_json(s);
-	json_t *j = json_string(c);
-	free(c);
-	return j;
-}
-
-static json_t *item_json(const struct db_item *it)
-{
-	json_t *notes = json_array(), *links = json_array();
-	for (size_t i = 0; i < it->notes.n; i++) {
-		const struct db_event *e = &it->notes.v[i];
-		json_array_append_new(notes, json_pack("{s:o, s:o, s:o, s:s, s:o}", "at", json_time(e->at),
-						       "by", json_str(e->who), "from", json_str(e->from),
-						       "action", db_action_name(e->action), "text", json_str(e->note)));
-	}
-	for (size_t i = 0; i < it->links.n; i++)
-		json_array_append_new(links, json_str(it->links.v[i]));
-	return json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-			 "id", (json_int_t)it->id, "title", json_str(it->title), "state", it->done ? "done" : "open",
-			 "created_at", json_time(it->created_at), "created_by", json_str(it->created_by),
-			 "created_from", json_str(it->created_from), "done_at", json_time(it->done ? it->done_at : 0),
-			 "done_by", json_str(it->done_by), "done_from", json_str(it->done_from), "notes", notes,
-			 "links", links);
-}
-
-/* {"state": "green"|"not green"|"no record", "failing": [...]} or null without links. */
-static json_t *checks_json(const struct db_check_states *cs, const struct db_item *it)
-{
-	struct task_checks tc;
-	task_checks_eval(cs, &it->links, &tc);
-	json_t *o = json_null();
-	if (tc.state != TASK_CHECKS_NONE) {
-		json_t *f = json_array();
-		for (size_t i = 0; i < tc.failing_list.n; i++)
-			json_array_append_new(f, json_str(tc.failing_list.v[i]));
-		o = json_pack("{s:s, s:o}", "state", task_checks_word(&tc), "failing", f);
-	}
-	task_checks_free(&tc);
-	return o;
-}
-
-static int print_json(json_t *j)
-{
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	if (!s)
-		return cli_error(EXIT_FAIL, "cannot encode JSON");
-	puts(s);
-	free(s);
-	return EXIT_OK;
 }
 
 /* list and export: no arguments, the database opened for reading and its items listed.
@@ -320,17 +149,7 @@ static int tasks_list(struct cli_ctx *ctx, struct targs *a, const struct who *wh
 	if (db_check_list(db, &cs) != DB_OK)
 		memset(&cs, 0, sizeof(cs));
 	db_close(db);
-	if (a->json) {
-		json_t *arr = json_array();
-		for (size_t i = 0; i < items.n; i++) {
-			json_t *o = item_json(&items.v[i]);
-			json_object_set_new(o, "checks", checks_json(&cs, &items.v[i]));
-			json_array_append_new(arr, o);
-		}
-		rc = print_json(arr);
-	} else {
-		print_table(&items, &cs);
-	}
+	rc = tasks_print_list(&items, &cs, a->json);
 	db_check_states_free(&cs);
 	db_items_free(&items);
 	return rc;
@@ -356,51 +175,7 @@ static int tasks_show(struct cli_ctx *ctx, struct targs *a, const struct who *wh
 		return rc;
 	}
 	db_close(db);
-	if (a->json) {
-		json_t *j = item_json(&it), *journal = json_array();
-		for (size_t i = 0; i < ev.n; i++)
-			json_array_append_new(journal, json_pack("{s:o, s:o, s:o, s:s, s:o}", "at", json_time(ev.v[i].at),
-								 "by", json_str(ev.v[i].who), "from", json_str(ev.v[i].from),
-								 "action", db_action_name(ev.v[i].action),
-								 "text", json_str(ev.v[i].note)));
-		json_object_set_new(j, "journal", journal);
-		rc = print_json(j);
-	} else {
-		char t[32];
-		printf("%lld [%c] ", (long long)it.id, it.done ? 'x' : ' ');
-		put_clean(stdout, it.title);
-		char *links = it.links.n ? strv_join(&it.links, ", ") : xstrdup("-");
-		printf("\nlinks:   ");
-		put_clean(stdout, links);
-		free(links);
-		when(it.created_at, t);
-		char *by = by_text(it.created_by, it.created_from);
-		printf("\nadded:   %s by ", t);
-		put_clean(stdout, by);
-		printf(" (%s)\n", it.source);
-		free(by);
-		if (it.done) {
-			when(it.done_at, t);
-			by = by_text(it.done_by, it.done_from);
-			printf("done:    %s by ", t);
-			put_clean(stdout, by);
-			putchar('\n');
-			free(by);
-		}
-		printf("journal:\n");
-		for (size_t i = 0; i < ev.n; i++) {
-			when(ev.v[i].at, t);
-			by = by_text(ev.v[i].who, ev.v[i].from);
-			printf("  %s  %-7s by ", t, db_action_name(ev.v[i].action));
-			put_clean(stdout, by);
-			free(by);
-			if (ev.v[i].note) {
-				printf(": ");
-				put_clean(stdout, ev.v[i].note);
-			}
-			putchar('\n');
-		}
-	}
+	rc = tasks_print_item(&it, &ev, a->json);
 	db_events_free(&ev);
 	db_item_free(&it);
 	return rc;
@@ -425,7 +200,7 @@ static int tasks_add(struct cli_ctx *ctx, struct targs *a, const struct who *who
 		rc = db_exit(db);
 	} else {
 		printf("added %lld [ ] ", (long long)id);
-		put_clean(stdout, a->pos.v[0]);
+		tasks_put_clean(stdout, a->pos.v[0]);
 		putchar('\n');
 	}
 	db_close(db);
@@ -477,10 +252,10 @@ static int tasks_set(struct cli_ctx *ctx, struct targs *a, const struct who *who
 	} else {
 		printf("%s %lld [%c] ", changed ? (done ? "done" : "reopened") : (done ? "already done" : "already open"),
 		       (long long)id, it.done ? 'x' : ' ');
-		put_clean(stdout, it.title);
+		tasks_put_clean(stdout, it.title);
 		if (changed) {
 			char t[32];
-			when(mcon_now(), t);
+			tasks_when(mcon_now(), t);
 			printf(" (by %s%s%s, %s)", who->user, *who->from ? " from " : "", who->from, t);
 		}
 		if (!changed && a->note && *a->note)
@@ -541,7 +316,7 @@ static int tasks_import(struct cli_ctx *ctx, struct targs *a, const struct who *
 	int rc = EXIT_OK;
 	for (size_t i = 0; i < doc.bad.n; i++) {
 		fprintf(stderr, "mcon: %s: ", file);
-		put_clean(stderr, doc.bad.v[i]);
+		tasks_put_clean(stderr, doc.bad.v[i]);
 		fputs(" (skipped)\n", stderr);
 	}
 	if (!doc.found) {
@@ -552,7 +327,11 @@ static int tasks_import(struct cli_ctx *ctx, struct targs *a, const struct who *
 	} else {
 		struct db *db = tasks_open(ctx, true, false, who, &rc);
 		struct db_import_result res;
-		if (db && db_items_import(db, who, &doc, &res) != DB_OK) {
+		struct pending_doc runbook;
+		pending_seed(&runbook);
+		int r = db ? db_items_import(db, who, doc.items, doc.n, runbook.items, runbook.n, &res) : DB_OK;
+		pending_doc_free(&runbook);
+		if (db && r != DB_OK) {
 			rc = db_exit(db);
 		} else if (db) {
 			printf("imported %s: %zu added, %zu ticked, %zu unchanged", file, res.added, res.ticked,
@@ -562,7 +341,7 @@ static int tasks_import(struct cli_ctx *ctx, struct targs *a, const struct who *
 			putchar('\n');
 			for (size_t i = 0; i < res.kept_done.n; i++) {
 				printf("kept done (open in the file): ");
-				put_clean(stdout, res.kept_done.v[i]);
+				tasks_put_clean(stdout, res.kept_done.v[i]);
 				putchar('\n');
 			}
 			db_import_result_free(&res);

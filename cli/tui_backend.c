@@ -15,6 +15,7 @@
 #include "core/onboard.h"
 #include "core/onboard_live.h"
 #include "core/onboard_verify.h"
+#include "core/pending.h"
 #include "db/db.h"
 #include "db/onboard.h"
 
@@ -37,7 +38,11 @@ static struct db *live_db(struct live *l, char **err)
 		return NULL;
 	}
 	/* the runbook's items on first use, as `mcon tasks` does */
-	if (db_items_seed(l->db, &l->who, NULL) != DB_OK) {
+	struct pending_doc runbook;
+	pending_seed(&runbook);
+	int r = db_items_seed(l->db, &l->who, runbook.items, runbook.n, NULL);
+	pending_doc_free(&runbook);
+	if (r != DB_OK) {
 		*err = xstrdup(db_errmsg(l->db));
 		db_close(l->db);
 		l->db = NULL;

@@ -130,7 +130,7 @@ void onboard_outcome_free(struct onboard_outcome *o)
 	memset(o, 0, sizeof(*o));
 }
 
-void dkim_clear(struct onboard_dkim *d)
+void ob_dkim_clear(struct onboard_dkim *d)
 {
 	free(d->selector);
 	free(d->txt);
@@ -150,7 +150,7 @@ static char *url_host(const char *url)
 	return xstrndup(p, strcspn(p, ":/"));
 }
 
-char *sts_id_now(void)
+char *ob_sts_id_now(void)
 {
 	time_t t = mcon_now();
 	struct tm tm;
@@ -203,7 +203,7 @@ struct onboard *onboard_new(const struct config *cfg, const char *domain,
 			ob->relay_selector = xstrdup(cfg->dkim_selectors.v[i]);
 			break;
 		}
-	ob->sts_id = sts_id_now();
+	ob->sts_id = ob_sts_id_now();
 	return ob;
 }
 
@@ -226,19 +226,19 @@ void onboard_free(struct onboard *ob)
 	free(ob->mx_source);
 	free(ob->mailcow_host);
 	free(ob->relay_selector);
-	dkim_clear(&ob->dkim);
+	ob_dkim_clear(&ob->dkim);
 	onboard_checks_free(&ob->last);
 	free(ob->sts_id);
 	free(ob->warnings);
 	free(ob);
 }
 
-const char *msel(const struct onboard *ob)
+const char *ob_msel(const struct onboard *ob)
 {
 	return ob->cfg->dkim_mailcow_selector ? ob->cfg->dkim_mailcow_selector : "dkim";
 }
 
-const char *relay_name(const struct onboard *ob)
+const char *ob_relay_name(const struct onboard *ob)
 {
 	return ob->cfg->relay_name ? ob->cfg->relay_name : "the relay";
 }
@@ -294,7 +294,7 @@ size_t onboard_next(const struct onboard *ob)
 	return ob->steps.n;
 }
 
-void say(struct onboard *ob, const char *fmt, ...)
+void ob_say(struct onboard *ob, const char *fmt, ...)
 {
 	if (!ob->ui.say)
 		return;
@@ -308,14 +308,14 @@ void say(struct onboard *ob, const char *fmt, ...)
 
 /* Shows the warnings MailCow returned with a successful write (takes *w) and keeps them for
  * the step's detail. */
-void warned(struct onboard *ob, char **w)
+void ob_warned(struct onboard *ob, char **w)
 {
 	if (!*w)
 		return;
 	char *c = sanitize_line(*w, SIZE_MAX);
 	free(*w);
 	*w = NULL;
-	say(ob, "MailCow warned: %s", c);
+	ob_say(ob, "MailCow warned: %s", c);
 	if (ob->warnings) {
 		char *both = xasprintf("%s; %s", ob->warnings, c);
 		free(c);
@@ -325,7 +325,7 @@ void warned(struct onboard *ob, char **w)
 	ob->warnings = c;
 }
 
-bool confirm(struct onboard *ob, const char *fmt, ...)
+bool ob_confirm(struct onboard *ob, const char *fmt, ...)
 {
 	if (!ob->ui.confirm)
 		return true;
@@ -339,7 +339,7 @@ bool confirm(struct onboard *ob, const char *fmt, ...)
 }
 
 /* Records a step's new state (takes detail and written) and saves it. */
-enum onboard_state set_state(struct onboard *ob, size_t i, enum onboard_state st, char *detail, char *written)
+enum onboard_state ob_set_state(struct onboard *ob, size_t i, enum onboard_state st, char *detail, char *written)
 {
 	struct onboard_step_run *r = &ob->run[i];
 	r->state = st;
@@ -367,25 +367,25 @@ enum onboard_state set_state(struct onboard *ob, size_t i, enum onboard_state st
 }
 
 /* The state for a failed backend call; takes err. */
-enum onboard_state fail(struct onboard *ob, size_t i, int rc, const char *what, char *err)
+enum onboard_state ob_fail(struct onboard *ob, size_t i, int rc, const char *what, char *err)
 {
 	char *e = sanitize_line(err ? err : "unknown error", SIZE_MAX);
 	free(err);
 	if (rc == OB_RC_READONLY) {
 		free(e);
-		say(ob, "%s", onboard_readonly_message());
-		return set_state(ob, i, OB_NEEDS_RW, xasprintf("%s refused: read-only API key", what), NULL);
+		ob_say(ob, "%s", onboard_readonly_message());
+		return ob_set_state(ob, i, OB_NEEDS_RW, xasprintf("%s refused: read-only API key", what), NULL);
 	}
-	say(ob, "%s failed: %s", what, e);
+	ob_say(ob, "%s failed: %s", what, e);
 	char *d = xasprintf("%s failed: %s", what, e);
 	free(e);
-	return set_state(ob, i, OB_FAILED, d, NULL);
+	return ob_set_state(ob, i, OB_FAILED, d, NULL);
 }
 
-enum onboard_state declined(struct onboard *ob, size_t i, const char *what)
+enum onboard_state ob_declined(struct onboard *ob, size_t i, const char *what)
 {
-	say(ob, "not done: %s declined", what);
-	return set_state(ob, i, OB_DECLINED, xasprintf("%s declined", what), NULL);
+	ob_say(ob, "not done: %s declined", what);
+	return ob_set_state(ob, i, OB_DECLINED, xasprintf("%s declined", what), NULL);
 }
 
 /* Whether every result for the check ids of a step's verify list is ok ("check" any
@@ -436,7 +436,7 @@ static void mark_verified(struct onboard *ob)
 		if (ob->run[i].state == OB_DONE)
 			continue;
 		if (step_verified(ob, d, &ob->last))
-			set_state(ob, i, OB_DONE, xstrdup("verified: its checks pass"), NULL);
+			ob_set_state(ob, i, OB_DONE, xstrdup("verified: its checks pass"), NULL);
 	}
 }
 
@@ -483,40 +483,40 @@ static enum onboard_state run_verify(struct onboard *ob, size_t i)
 	for (int round = 1;; round++) {
 		char *why = NULL;
 		if (onboard_verify(ob, &why) < 0) {
-			say(ob, "verification failed: %s", why);
+			ob_say(ob, "verification failed: %s", why);
 			char *d = xasprintf("the checks could not run: %s", why);
 			free(why);
-			return set_state(ob, i, OB_FAILED, d, NULL);
+			return ob_set_state(ob, i, OB_FAILED, d, NULL);
 		}
 		mark_verified(ob);
 		struct buf missing = {0};
 		if (onboard_checks_green(&ob->last, false, &missing)) {
 			buf_free(&missing);
-			say(ob, "every check of %s passes%s", ob->domain,
+			ob_say(ob, "every check of %s passes%s", ob->domain,
 			    onboard_checks_green(&ob->last, true, NULL) ? "" : " (MTA-STS still in testing mode)");
-			return set_state(ob, i, OB_DONE, xasprintf("every check passed (round %d)", round), NULL);
+			return ob_set_state(ob, i, OB_DONE, xasprintf("every check passed (round %d)", round), NULL);
 		}
 		long left = ob->wait_s - (long)((long long)time(NULL) - start);
 		size_t n = 0;
 		for (const char *p = buf_cstr(&missing); *p; p++)
 			n += *p == '\n';
-		say(ob, "not yet (round %d): %zu check%s of %s not passing:", round, n, n == 1 ? "" : "s", ob->domain);
+		ob_say(ob, "not yet (round %d): %zu check%s of %s not passing:", round, n, n == 1 ? "" : "s", ob->domain);
 		for (char *sv = NULL, *line = strtok_r(missing.data, "\n", &sv); line; line = strtok_r(NULL, "\n", &sv))
-			say(ob, "  %s", line);
+			ob_say(ob, "  %s", line);
 		if (left <= 0) {
 			buf_free(&missing);
-			return set_state(ob, i, OB_PENDING, xasprintf("%zu check%s not passing yet", n, n == 1 ? "" : "s"), NULL);
+			return ob_set_state(ob, i, OB_PENDING, xasprintf("%zu check%s not passing yet", n, n == 1 ? "" : "s"), NULL);
 		}
 		buf_free(&missing);
 		long ms = delay < left * 1000 ? delay : left * 1000;
-		say(ob, "checking again in %lds", (ms + 999) / 1000);
+		ob_say(ob, "checking again in %lds", (ms + 999) / 1000);
 		bool go_on = true;
 		if (ob->ui.wait)
 			go_on = ob->ui.wait(ob->ui.ud, ms);
 		else
 			sleep_ms(ms);
 		if (!go_on)
-			return set_state(ob, i, OB_PENDING, xstrdup("stopped while checks were not passing yet"), NULL);
+			return ob_set_state(ob, i, OB_PENDING, xstrdup("stopped while checks were not passing yet"), NULL);
 		delay = delay * 2 > OB_WAIT_MAX_MS ? OB_WAIT_MAX_MS : delay * 2;
 	}
 }
@@ -525,20 +525,20 @@ static enum onboard_state run_enforce(struct onboard *ob, size_t i)
 {
 	ssize_t v = step_index(ob, OB_ACT_VERIFY);
 	if (v >= 0 && ob->run[v].state != OB_DONE)
-		return set_state(ob, i, OB_PENDING, xstrdup("waits for every check to pass (step h)"), NULL);
-	if (!confirm(ob, "Switch the MTA-STS policy of %s to enforce", ob->domain))
-		return declined(ob, i, "switching MTA-STS to enforce");
+		return ob_set_state(ob, i, OB_PENDING, xstrdup("waits for every check to pass (step h)"), NULL);
+	if (!ob_confirm(ob, "Switch the MTA-STS policy of %s to enforce", ob->domain))
+		return ob_declined(ob, i, "switching MTA-STS to enforce");
 	char *err = NULL;
 	int rc = ob->be->mta_sts_edit(ob->be_ud, ob->domain, "enforce", NULL, &err);
 	if (rc != OB_RC_OK)
-		return fail(ob, i, rc, "edit/mta-sts", err);
-	warned(ob, &err);
+		return ob_fail(ob, i, rc, "edit/mta-sts", err);
+	ob_warned(ob, &err);
 	free(ob->sts_id);
-	ob->sts_id = sts_id_now();
+	ob->sts_id = ob_sts_id_now();
 	ob->onboarded = true;
-	say(ob, "MTA-STS is enforced for %s; %s is onboarded. MailCow gave the policy a new id: update the TXT record to", ob->domain, ob->domain);
-	say(ob, "_mta-sts.%s. %d IN TXT \"v=STSv1; id=%s\"", ob->domain, OB_TTL, ob->sts_id);
-	return set_state(ob, i, OB_DONE, xstrdup("MTA-STS enforced; domain onboarded"),
+	ob_say(ob, "MTA-STS is enforced for %s; %s is onboarded. MailCow gave the policy a new id: update the TXT record to", ob->domain, ob->domain);
+	ob_say(ob, "_mta-sts.%s. %d IN TXT \"v=STSv1; id=%s\"", ob->domain, OB_TTL, ob->sts_id);
+	return ob_set_state(ob, i, OB_DONE, xstrdup("MTA-STS enforced; domain onboarded"),
 	                 xasprintf("edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"version\":\"stsv1\",\"mode\":\"enforce\","
 	                           "\"active\":1}}; _mta-sts id=%s", ob->domain, ob->sts_id));
 }
@@ -548,12 +548,12 @@ static enum onboard_state run_manual(struct onboard *ob, size_t i)
 	struct buf b = {0};
 	onboard_step_describe(ob, i, &b);
 	for (char *sv = NULL, *line = strtok_r(b.data, "\n", &sv); line; line = strtok_r(NULL, "\n", &sv))
-		say(ob, "%s", line);
+		ob_say(ob, "%s", line);
 	buf_free(&b);
 	const char *d = ob->steps.v[i].action == OB_ACT_DNS_PUBLISH
 		? "records shown; done once the checks see them in DNS"
 		: "manual step shown; done once its checks pass";
-	return set_state(ob, i, OB_PENDING, xstrdup(d), NULL);
+	return ob_set_state(ob, i, OB_PENDING, xstrdup(d), NULL);
 }
 
 enum onboard_state onboard_step_run(struct onboard *ob, size_t i)
@@ -563,22 +563,22 @@ enum onboard_state onboard_step_run(struct onboard *ob, size_t i)
 	if (ob->plan_only)
 		return ob->run[i].state;
 	switch (ob->steps.v[i].action) {
-	case OB_ACT_PREFLIGHT: return run_preflight(ob, i);
-	case OB_ACT_ADD_DOMAIN: return run_add_domain(ob, i);
-	case OB_ACT_ADD_ALIAS_CATCHALL: return run_catchall(ob, i);
-	case OB_ACT_ENSURE_DKIM: return run_dkim(ob, i);
+	case OB_ACT_PREFLIGHT: return ob_run_preflight(ob, i);
+	case OB_ACT_ADD_DOMAIN: return ob_run_add_domain(ob, i);
+	case OB_ACT_ADD_ALIAS_CATCHALL: return ob_run_catchall(ob, i);
+	case OB_ACT_ENSURE_DKIM: return ob_run_dkim(ob, i);
 	case OB_ACT_MANUAL_RELAY: return run_manual(ob, i);
 	case OB_ACT_DNS_PUBLISH:
 		/* the zone lines need MailCow's key */
 		if (!ob->dkim.present) {
 			char *err = NULL;
-			dkim_clear(&ob->dkim);
+			ob_dkim_clear(&ob->dkim);
 			if (ob->be->dkim_get(ob->be_ud, ob->domain, &ob->dkim, &err) != OB_RC_OK)
-				dkim_clear(&ob->dkim);
+				ob_dkim_clear(&ob->dkim);
 			free(err);
 		}
 		return run_manual(ob, i);
-	case OB_ACT_ADD_MTA_STS: return run_mta_sts(ob, i);
+	case OB_ACT_ADD_MTA_STS: return ob_run_mta_sts(ob, i);
 	case OB_ACT_VERIFY: return run_verify(ob, i);
 	case OB_ACT_MTA_STS_ENFORCE: return run_enforce(ob, i);
 	case OB_ACT__COUNT: break;
@@ -593,7 +593,7 @@ enum onboard_state onboard_run(struct onboard *ob)
 		const struct onboard_step_run *r = &ob->run[i];
 		if (r->state == OB_DONE || r->state == OB_SKIPPED)
 			continue;
-		say(ob, "== Step %c (%zu of %zu): %s", r->def->letter, i + 1, ob->steps.n, r->def->title);
+		ob_say(ob, "== Step %c (%zu of %zu): %s", r->def->letter, i + 1, ob->steps.n, r->def->title);
 		last = onboard_step_run(ob, i);
 		if (last == OB_FAILED || last == OB_NEEDS_RW || last == OB_DECLINED)
 			break;

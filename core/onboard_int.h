@@ -12,24 +12,24 @@
 #define OB_WAIT_MAX_MS 60000L
 
 /* the walkthrough (onboard.c) */
-const char *msel(const struct onboard *ob);
-const char *relay_name(const struct onboard *ob);
-void say(struct onboard *ob, const char *fmt, ...) ATTR_PRINTF(2, 3);
-bool confirm(struct onboard *ob, const char *fmt, ...) ATTR_PRINTF(2, 3);
-void warned(struct onboard *ob, char **w);
-enum onboard_state set_state(struct onboard *ob, size_t i, enum onboard_state st, char *detail, char *written);
-enum onboard_state fail(struct onboard *ob, size_t i, int rc, const char *what, char *err);
-enum onboard_state declined(struct onboard *ob, size_t i, const char *what);
-void dkim_clear(struct onboard_dkim *d);
-char *sts_id_now(void);
+const char *ob_msel(const struct onboard *ob);
+const char *ob_relay_name(const struct onboard *ob);
+void ob_say(struct onboard *ob, const char *fmt, ...) ATTR_PRINTF(2, 3);
+bool ob_confirm(struct onboard *ob, const char *fmt, ...) ATTR_PRINTF(2, 3);
+void ob_warned(struct onboard *ob, char **w);
+enum onboard_state ob_set_state(struct onboard *ob, size_t i, enum onboard_state st, char *detail, char *written);
+enum onboard_state ob_fail(struct onboard *ob, size_t i, int rc, const char *what, char *err);
+enum onboard_state ob_declined(struct onboard *ob, size_t i, const char *what);
+void ob_dkim_clear(struct onboard_dkim *d);
+char *ob_sts_id_now(void);
 
 /* the actions (onboard_actions.c) */
-int host_is_ip(const char *h);
-char *sts_mx(const struct onboard *ob);
-enum onboard_state run_preflight(struct onboard *ob, size_t i);
-enum onboard_state run_add_domain(struct onboard *ob, size_t i);
-enum onboard_state run_catchall(struct onboard *ob, size_t i);
-enum onboard_state run_dkim(struct onboard *ob, size_t i);
-enum onboard_state run_mta_sts(struct onboard *ob, size_t i);
+int ob_host_is_ip(const char *h);
+char *ob_sts_mx(const struct onboard *ob);
+enum onboard_state ob_run_preflight(struct onboard *ob, size_t i);
+enum onboard_state ob_run_add_domain(struct onboard *ob, size_t i);
+enum onboard_state ob_run_catchall(struct onboard *ob, size_t i);
+enum onboard_state ob_run_dkim(struct onboard *ob, size_t i);
+enum onboard_state ob_run_mta_sts(struct onboard *ob, size_t i);
 
 #endif

@@ -22,11 +22,11 @@ static void put_text(struct onboard *ob, const char *text, const char *indent, s
 				if (n == 6 && !strncmp(p + 1, "domain", n))
 					v = ob->domain;
 				else if (n == 5 && !strncmp(p + 1, "relay", n))
-					v = relay_name(ob);
+					v = ob_relay_name(ob);
 				else if (n == 14 && !strncmp(p + 1, "relay_selector", n))
 					v = ob->relay_selector ? ob->relay_selector : "(none configured)";
 				else if (n == 16 && !strncmp(p + 1, "mailcow_selector", n))
-					v = msel(ob);
+					v = ob_msel(ob);
 				else if (n == 12 && !strncmp(p + 1, "mailcow_host", n))
 					v = ob->mailcow_host;
 				if (v) {
@@ -72,11 +72,11 @@ void onboard_zone_lines(struct onboard *ob, struct buf *out)
 		} else {
 			char *pat = strv_join(&ob->cfg->relay_mx, " or ");
 			buf_printf(out, "; no concrete %s MX host known: pass --mx HOST (repeatable), one matching %s\n",
-			           relay_name(ob), *pat ? pat : "relay.mx");
-			buf_printf(out, "%s. %d IN MX 10 <%s MX host>.\n", d, OB_TTL, relay_name(ob));
+			           ob_relay_name(ob), *pat ? pat : "relay.mx");
+			buf_printf(out, "%s. %d IN MX 10 <%s MX host>.\n", d, OB_TTL, ob_relay_name(ob));
 			free(pat);
 		}
-	} else if (host_is_ip(ob->mailcow_host)) {
+	} else if (ob_host_is_ip(ob->mailcow_host)) {
 		buf_printf(out, "%s. %d IN MX 10 <the MailCow host name>.\n", d, OB_TTL);
 	} else {
 		buf_printf(out, "%s. %d IN MX 10 %s.\n", d, OB_TTL, ob->mailcow_host);
@@ -87,20 +87,20 @@ void onboard_zone_lines(struct onboard *ob, struct buf *out)
 		buf_printf(out, "%s. %d IN TXT \"v=spf1 mx -all\"\n", d, OB_TTL);
 	if (ob->dkim.present && ob->dkim.txt) {
 		char *t = sanitize_line(ob->dkim.txt, SIZE_MAX), *q = onboard_txt_quote(t);
-		buf_printf(out, "%s._domainkey.%s. %d IN TXT %s\n", msel(ob), d, OB_TTL, q);
+		buf_printf(out, "%s._domainkey.%s. %d IN TXT %s\n", ob_msel(ob), d, OB_TTL, q);
 		free(t);
 		free(q);
 	} else {
 		buf_printf(out, "%s._domainkey.%s. %d IN TXT \"<the key MailCow generates at step b, shown at step d>\"\n",
-		           msel(ob), d, OB_TTL);
+		           ob_msel(ob), d, OB_TTL);
 	}
 	if (ob->relay_selector)
 		buf_printf(out, "%s._domainkey.%s. %d IN TXT \"<the DKIM record %s shows for selector %s>\"\n",
-		           ob->relay_selector, d, OB_TTL, relay_name(ob), ob->relay_selector);
+		           ob->relay_selector, d, OB_TTL, ob_relay_name(ob), ob->relay_selector);
 	buf_printf(out, "_dmarc.%s. %d IN TXT \"v=DMARC1; p=quarantine; rua=mailto:postmaster@%s\"\n", d, OB_TTL, d);
 	buf_printf(out, "_mta-sts.%s. %d IN TXT \"v=STSv1; id=%s\"\n", d, OB_TTL, ob->sts_id);
 	/* mailcow.url by address (a lab): the policy host gets the address itself */
-	int ip = host_is_ip(ob->mailcow_host);
+	int ip = ob_host_is_ip(ob->mailcow_host);
 	if (ip)
 		buf_printf(out, "mta-sts.%s. %d IN %s %s\n", d, OB_TTL, ip == 4 ? "A" : "AAAA", ob->mailcow_host);
 	else
@@ -125,7 +125,7 @@ void onboard_step_describe(struct onboard *ob, size_t i, struct buf *out)
 			buf_puts(out, "  -> exists: adopted, nothing written\n");
 		else
 			buf_printf(out, "  -> add/domain {\"domain\":\"%s\",\"active\":1,\"dkim_selector\":\"%s\",\"key_size\":%d%s}%s\n",
-			           d, msel(ob), OB_KEY_BITS, ob->restart_sogo ? ",\"restart_sogo\":1" : "",
+			           d, ob_msel(ob), OB_KEY_BITS, ob->restart_sogo ? ",\"restart_sogo\":1" : "",
 			           ob->restart_sogo ? ": MailCow then restarts the sogo-mailcow container" : "");
 		break;
 	case OB_ACT_ADD_ALIAS_CATCHALL:
@@ -140,15 +140,15 @@ void onboard_step_describe(struct onboard *ob, size_t i, struct buf *out)
 		if (ob->dkim.present) {
 			char *s = sanitize_line(ob->dkim.selector, SIZE_MAX);
 			buf_printf(out, "  -> MailCow holds a %d-bit key with selector %s%s\n", ob->dkim.bits, s,
-			           strcmp(s, msel(ob)) ? ": NOT the configured selector" : "");
+			           strcmp(s, ob_msel(ob)) ? ": NOT the configured selector" : "");
 			free(s);
 		} else {
 			buf_printf(out, "  -> add/dkim {\"domains\":\"%s\",\"dkim_selector\":\"%s\",\"key_size\":%d} if add/domain made none\n",
-			           d, msel(ob), OB_KEY_BITS);
+			           d, ob_msel(ob), OB_KEY_BITS);
 		}
 		break;
 	case OB_ACT_MANUAL_RELAY:
-		buf_printf(out, "  -> manual: at %s, add %s and copy the DKIM record for selector %s\n", relay_name(ob), d,
+		buf_printf(out, "  -> manual: at %s, add %s and copy the DKIM record for selector %s\n", ob_relay_name(ob), d,
 		           ob->relay_selector ? ob->relay_selector : "(none configured)");
 		break;
 	case OB_ACT_DNS_PUBLISH: {
@@ -161,7 +161,7 @@ void onboard_step_describe(struct onboard *ob, size_t i, struct buf *out)
 		break;
 	}
 	case OB_ACT_ADD_MTA_STS: {
-		char *mx = sts_mx(ob);
+		char *mx = ob_sts_mx(ob);
 		buf_printf(out, "  -> add/mta-sts {\"domain\":\"%s\",\"version\":\"stsv1\",\"mode\":\"testing\",\"mx\":\"%s\",\"max_age\":%ld,\"active\":1}\n",
 		           d, mx, OB_STS_MAX_AGE);
 		free(mx);
@@ -197,9 +197,9 @@ void onboard_plan(struct onboard *ob, struct buf *out)
 	if (reachable) {
 		ob->domain_exists = exists;
 		if (exists) {
-			dkim_clear(&ob->dkim);
+			ob_dkim_clear(&ob->dkim);
 			if (ob->be->dkim_get(ob->be_ud, ob->domain, &ob->dkim, &err) != OB_RC_OK) {
-				dkim_clear(&ob->dkim);
+				ob_dkim_clear(&ob->dkim);
 				free(err);
 				err = NULL;
 			}
@@ -208,7 +208,7 @@ void onboard_plan(struct onboard *ob, struct buf *out)
 	buf_printf(out, "Onboarding %s", ob->domain);
 	if (strcmp(ob->display, ob->domain) != 0)
 		buf_printf(out, " (%s)", ob->display);
-	buf_printf(out, ": %zu steps, relay %s, MailCow host %s\n", ob->steps.n, relay_name(ob), ob->mailcow_host);
+	buf_printf(out, ": %zu steps, relay %s, MailCow host %s\n", ob->steps.n, ob_relay_name(ob), ob->mailcow_host);
 	if (!reachable) {
 		char *e = sanitize_line(err, SIZE_MAX);
 		buf_printf(out, "MailCow could not be read (%s): the plan assumes a new domain\n", e);

@@ -2,6 +2,7 @@
  * line based and forgiving (it imports what it understands and names the rest) because
  * its input is hand-edited wiki text. */
 #include "core/pending.h"
+#include "core/assets.h"
 #include "core/sanitize.h"
 
 #include <ctype.h>
@@ -346,6 +347,12 @@ void pending_doc_free(struct pending_doc *doc)
 	free(doc->items);
 	strv_free(&doc->bad);
 	memset(doc, 0, sizeof(*doc));
+}
+
+void pending_seed(struct pending_doc *doc)
+{
+	const struct asset *a = asset_find("pending.md");
+	pending_parse(a ? a->data : "", doc);
 }
 
 void pending_format(struct buf *out, const struct pending_item *items, size_t n)

@@ -31,6 +31,9 @@ struct pending_doc {
  * lines, deeper headings and HTML comments are skipped; every other line is named in bad. */
 void pending_parse(const char *text, struct pending_doc *doc);
 void pending_doc_free(struct pending_doc *doc);
+/* The embedded runbook's section (asset pending.md): the items a fresh list is seeded with and
+ * whose check links an imported item of the same title gets. */
+void pending_seed(struct pending_doc *doc);
 
 /* Writes the section: "## Pending", a blank line, then "- [ ] title" / "- [x] title" lines.
  * Links are left out, so the result pastes into the wiki unchanged. */

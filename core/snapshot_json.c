@@ -1,8 +1,9 @@
 /* snapshot_json: the snapshot as one JSON object, for `mcon snapshot --json`. The model
  * holds no secrets (relayhost passwords and DKIM private keys are dropped at parse time,
- * the API key never enters it), so nothing here needs masking. Text from the network is
- * made valid UTF-8 (jansson escapes control characters). */
+ * the API key never enters it), so nothing here needs masking. Every text goes through
+ * core/sanitize's JSON form, so no control or bidi character reaches the reader. */
 #include "core/dns.h"
+#include "core/sanitize.h"
 #include "core/snapshot.h"
 #include "core/util.h"
 
@@ -10,39 +11,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0. */
-static size_t utf8_seq(const unsigned char *p)
-{
-	if (p[0] < 0x80)
-		return 1;
-	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
+/* Text from the network, the files or MailCow: the JSON form of the one sanitiser (one line,
+ * no C0, DEL, C1 or bidi controls, valid UTF-8). */
 static json_t *jstr(const char *s)
 {
 	if (!s)
 		return json_null();
-	json_t *v = json_string(s);
-	if (v)
-		return v;
-	/* Not UTF-8 (a TXT record can hold any bytes): replace what does not decode. */
-	struct buf b = {0};
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n = utf8_seq(p);
-		if (n) {
-			buf_append(&b, p, n);
-			p += n;
-		} else {
-			buf_puts(&b, "\xef\xbf\xbd");
-			p++;
-		}
-	}
-	v = json_string(buf_cstr(&b));
-	buf_free(&b);
+	char *c = sanitize_json(s);
+	json_t *v = json_string(c);
+	free(c);
+	return v ? v : json_string("");
+}
+
+/* Multi-line text (an MTA-STS policy, a health probe's output): the same with its line
+ * breaks kept (CRLF as LF). */
+static json_t *jtext(const char *s)
+{
+	if (!s)
+		return json_null();
+	struct buf lf = {0};
+	for (const char *p = s; *p; p++)
+		if (!(p[0] == '\r' && p[1] == '\n'))
+			buf_putc(&lf, *p);
+	char *c = sanitize_str(buf_cstr(&lf), (size_t)-1, SAN_KEEP_NEWLINE);
+	buf_free(&lf);
+	json_t *v = json_string(c);
+	free(c);
 	return v ? v : json_string("");
 }
 
@@ -115,7 +109,7 @@ static json_t *jdocker(const struct docker_state *d)
 				      "id", jstr(c->id), "name", jstr(c->name), "service", jstr(c->service), "image",
 				      jstr(c->image), "state", jstr(c->state), "status", jstr(c->status_text),
 				      "exit_code", c->exit_code, "health", health_name(c->health), "failing_streak",
-				      c->failing_streak, "health_output", jstr(c->health_output), "restart_count",
+				      c->failing_streak, "health_output", jtext(c->health_output), "restart_count",
 				      (json_int_t)c->restart_count, "started_at", jtime(c->started_at), "finished_at",
 				      jtime(c->finished_at), "tty", c->tty, "inspected", c->inspected, "networks", nets);
 		json_array_append_new(cs, o);
@@ -206,7 +200,7 @@ static json_t *jdomain(const struct snap_domain *d)
 	const struct mta_sts_policy *p = &d->policy;
 	json_t *pol = json_pack("{s:b, s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "fetched", p->fetched, "http_status",
 				(int)p->http_status, "version", jstr(p->version), "mode", jstr(p->mode), "mx",
-				jstrv(&p->mx), "max_age", jnum_or_null(p->max_age), "raw", jstr(p->raw), "error",
+				jstrv(&p->mx), "max_age", jnum_or_null(p->max_age), "raw", jtext(p->raw), "error",
 				jerr(&p->err));
 	json_t *o = json_pack("{s:o, s:b}", "name", jstr(d->name), "in_mailcow", d->mc != NULL);
 	json_object_set_new(o, "active", d->mc ? json_boolean(d->mc->active) : json_null());

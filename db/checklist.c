@@ -6,7 +6,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include "core/assets.h"
 #include "core/pending.h"
 
 #define NOTE_MAX 2000
@@ -499,24 +498,18 @@ void db_items_free(struct db_items *items)
 
 /* ---- Import and seed ---- */
 
-/* The items of the embedded seed, whose marker links are also applied to an imported item
- * of the same title (so importing the runbook page links its items like seeding does). */
-static void seed_doc(struct pending_doc *doc)
+/* The seed item of this title, whose marker links are also applied to a new imported item
+ * (so importing the runbook page links its items like seeding does); NULL when none. */
+static const struct pending_item *seed_find(const struct pending_item *seed, size_t seed_n, const char *title)
 {
-	const struct asset *a = asset_find("pending.md");
-	pending_parse(a ? a->data : "", doc);
-}
-
-static const struct pending_item *doc_find(const struct pending_doc *doc, const char *title)
-{
-	for (size_t i = 0; i < doc->n; i++)
-		if (strcmp(doc->items[i].title, title) == 0)
-			return &doc->items[i];
+	for (size_t i = 0; i < seed_n; i++)
+		if (strcmp(seed[i].title, title) == 0)
+			return &seed[i];
 	return NULL;
 }
 
 static int import_one(struct db *db, const struct who *who, time_t at, const struct pending_item *pi,
-		      const struct pending_doc *seed, struct db_import_result *res)
+		      const struct pending_item *seed, size_t seed_n, struct db_import_result *res)
 {
 	int64_t id = find_title(db, pi->title);
 	if (id < 0)
@@ -525,7 +518,7 @@ static int import_one(struct db *db, const struct who *who, time_t at, const str
 		struct strv links = {0};
 		for (size_t i = 0; i < pi->links.n; i++)
 			strv_push(&links, pi->links.v[i]);
-		const struct pending_item *s = doc_find(seed, pi->title);
+		const struct pending_item *s = seed_find(seed, seed_n, pi->title);
 		for (size_t i = 0; s && i < s->links.n; i++)
 			if (!strv_contains(&links, s->links.v[i]))
 				strv_push(&links, s->links.v[i]);
@@ -552,19 +545,16 @@ static int import_one(struct db *db, const struct who *who, time_t at, const str
 	return DB_OK;
 }
 
-int db_items_import(struct db *db, const struct who *who, const struct pending_doc *doc,
-		    struct db_import_result *res)
+int db_items_import(struct db *db, const struct who *who, const struct pending_item *items, size_t n,
+		    const struct pending_item *seed, size_t seed_n, struct db_import_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	int r = db_tx_begin(db);
 	if (r)
 		return r;
-	struct pending_doc seed;
-	seed_doc(&seed);
 	time_t at = mcon_now();
-	for (size_t i = 0; !r && i < doc->n; i++)
-		r = import_one(db, who, at, &doc->items[i], &seed, res);
-	pending_doc_free(&seed);
+	for (size_t i = 0; !r && i < n; i++)
+		r = import_one(db, who, at, &items[i], seed, seed_n, res);
 	if (!r)
 		r = db_meta_put(db, "seeded", "import");
 	r = db_tx_end(db, r);
@@ -580,7 +570,8 @@ void db_import_result_free(struct db_import_result *res)
 	strv_free(&res->kept_done);
 }
 
-int db_items_seed(struct db *db, const struct who *who, bool *seeded)
+int db_items_seed(struct db *db, const struct who *who, const struct pending_item *seed, size_t seed_n,
+		  bool *seeded)
 {
 	if (seeded)
 		*seeded = false;
@@ -597,18 +588,15 @@ int db_items_seed(struct db *db, const struct who *who, bool *seeded)
 		return r;
 	r = db_meta_get(db, "seeded", &mark);
 	if (!r && !mark) {
-		struct pending_doc doc;
-		seed_doc(&doc);
 		time_t at = mcon_now();
-		for (size_t i = 0; !r && i < doc.n; i++) {
-			int64_t id = find_title(db, doc.items[i].title);
+		for (size_t i = 0; !r && i < seed_n; i++) {
+			int64_t id = find_title(db, seed[i].title);
 			if (id < 0)
 				r = db->err.status;
 			else if (id == 0)
-				r = insert_item(db, who, at, doc.items[i].title, doc.items[i].done, "seed",
-						&doc.items[i].links, DB_ACT_IMPORT, NULL, NULL);
+				r = insert_item(db, who, at, seed[i].title, seed[i].done, "seed", &seed[i].links,
+						DB_ACT_IMPORT, NULL, NULL);
 		}
-		pending_doc_free(&doc);
 		if (!r)
 			r = db_meta_put(db, "seeded", "asset");
 		if (!r && seeded)

@@ -132,22 +132,24 @@ int db_item_note(struct db *db, const struct who *who, int64_t id, const char *t
 int db_events_list(struct db *db, int64_t item_id, struct db_events *out);
 void db_events_free(struct db_events *ev);
 
-/* Merges the items of a parsed `## Pending` section (core/pending.h) by title: new ones are
- * added, a done state ticks an open item; both journaled as "import". The item order of a
- * fresh list follows the file. Also marks the list seeded. */
-struct pending_doc;
+/* Merges items (of a `## Pending` section parsed by core/pending.h) by title: new ones are
+ * added, a done state ticks an open item; both journaled as "import". A new item also gets
+ * the check links of the seed item (the runbook's, pending_seed) of the same title. The item
+ * order of a fresh list follows the items. Also marks the list seeded. */
+struct pending_item;
 struct db_import_result {
 	size_t added, ticked, unchanged;
 	struct strv kept_done;   /* titles done here but open in the file: left done */
 };
-int db_items_import(struct db *db, const struct who *who, const struct pending_doc *doc,
-		    struct db_import_result *res);
+int db_items_import(struct db *db, const struct who *who, const struct pending_item *items, size_t n,
+		    const struct pending_item *seed, size_t seed_n, struct db_import_result *res);
 void db_import_result_free(struct db_import_result *res);
 
-/* On first use, fills the list from the embedded asset pending.md (the runbook's items
- * and their check links). Runs once per database: later calls, and calls after an import,
- * do nothing. *seeded (may be NULL) says whether it did something now. Read-only: DB_OK. */
-int db_items_seed(struct db *db, const struct who *who, bool *seeded);
+/* On first use, fills the list with the seed items (the runbook's items and their check
+ * links, pending_seed). Runs once per database: later calls, and calls after an import, do
+ * nothing. *seeded (may be NULL) says whether it did something now. Read-only: DB_OK. */
+int db_items_seed(struct db *db, const struct who *who, const struct pending_item *seed, size_t seed_n,
+		  bool *seeded);
 
 /* ---- History (filled by `record` and the checks) ---- */
 

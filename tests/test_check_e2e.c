@@ -16,6 +16,7 @@
 
 #include "core/assets.h"
 #include "core/checks.h"
+#include "core/pending.h"
 #include "tests/support/simproc.h"
 #include "tests/support/trun.h"
 
@@ -324,4 +325,89 @@ Test(check_e2e, record_and_history_see_a_change)
 	json_decref(h);
 	free(out);
 	sim_stop(s);
+}
+
+/* None of a hostile TXT record's bytes (ESC, a raw C1 byte, U+202E, 0xFF) reaches any output:
+ * the text is valid UTF-8 and holds no ESC, no U+0085 and no bidi override, escaped or not. */
+static void expect_inert(const char *what, const char *text)
+{
+	cr_expect(pending_utf8_valid(text), "%s: not UTF-8", what);
+	static const char *const hostile[] = {"\x1b", "\xc2\x85", "\xe2\x80\xae", "\\u001b", "\\u0085", "\\u202e",
+					      "\\u202E"};
+	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++)
+		cr_expect(!strstr(text, hostile[i]), "%s holds hostile text %zu: %s", what, i, text);
+}
+
+Test(check_e2e, hostile_txt_is_inert_in_every_output)
+{
+	char *path = healthy_scenario();
+	struct simproc *s = sim_start(path);
+	/* ESC, the C1 byte 0x85, U+202E (RIGHT-TO-LEFT OVERRIDE) and 0xFF, as DNS \DDD escapes */
+	sim_ctl(s, "dns del _dmarc.florosafd.org TXT");
+	sim_ctl(s, "dns add _dmarc.florosafd.org TXT \"v=DMARC1; p=\\027[31m\\133\\226\\128\\174\\255x\"");
+	/* the same text after the sanitiser: controls and the override as '?', bad bytes as U+FFFD */
+	const char *clean = "v=DMARC1; p=?[31m\xef\xbf\xbd?\xef\xbf\xbdx";
+	char *want = xasprintf("DMARC of florosafd.org has no valid p= tag: \"%s\"", clean);
+
+	char *out;
+	cr_expect_eq(mcon(s, "check", &out), 2);
+	expect_inert("nagios", out);
+	char *line = xasprintf("; dmarc.record florosafd.org: %s | ", want);
+	cr_expect(str_starts_with(out, "MCON CRITICAL: 1 critical, 0 warning, 0 unknown, "), "%s", out);
+	cr_expect(strstr(out, line), "nagios status line lacks %s: %s", line, out);
+	free(line);
+	line = xasprintf("\nCRITICAL dmarc.record florosafd.org: %s -- Replace it with e.g. _dmarc.florosafd.org. TXT "
+			 "\"v=DMARC1; p=quarantine; rua=mailto:postmaster@florosafd.org\"\n", want);
+	cr_expect(strstr(out, line), "nagios long output lacks %s: %s", line, out);
+	free(line);
+	free(out);
+
+	char *prom_dir = simproc_tmpdir("hostile-prom");
+	char *prom = xasprintf("%s/mcon.prom", prom_dir);
+	char *args = xasprintf("check --json --prom %s", prom);
+	cr_expect_eq(mcon(s, args, &out), 2);
+	free(args);
+	expect_inert("check --json", out);
+	json_t *r = json_loads(out, 0, NULL);
+	cr_assert(r, "check --json is not JSON: %s", out);
+	bool found = false;
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(r, "results"), i, x) {
+		if (strcmp(json_string_value(json_object_get(x, "check")), "dmarc.record") != 0 ||
+		    strcmp(json_string_value(json_object_get(x, "target")), "florosafd.org") != 0)
+			continue;
+		found = true;
+		cr_expect_str_eq(json_string_value(json_object_get(x, "status")), "critical");
+		const char *summary = json_string_value(json_object_get(x, "summary"));
+		cr_assert(summary, "the summary key is present");
+		cr_expect_str_eq(summary, want);
+	}
+	cr_expect(found, "no dmarc.record result for florosafd.org: %s", out);
+	json_decref(r);
+	free(out);
+	char *text = file_read(prom, 1 << 22, NULL);
+	cr_assert(text, "no %s", prom);
+	expect_inert("--prom", text);
+	cr_expect(strstr(text, "mcon_check_status{check=\"dmarc.record\",target=\"florosafd.org\"} 2\n"), "%s", text);
+	free(text);
+	free(prom);
+	free(prom_dir);
+
+	cr_expect_eq(mcon(s, "snapshot --json", &out), 0);
+	expect_inert("snapshot --json", out);
+	r = json_loads(out, 0, NULL);
+	cr_assert(r, "snapshot --json is not JSON: %.300s", out);
+	const char *value = NULL;
+	json_array_foreach(json_object_get(r, "domains"), i, x)
+		if (strcmp(json_string_value(json_object_get(x, "name")), "florosafd.org") == 0)
+			value = json_string_value(json_object_get(json_array_get(
+			    json_object_get(json_object_get(json_object_get(x, "dns"), "dmarc"), "records"), 0), "value"));
+	cr_assert(value, "the record is in the snapshot: %.300s", out);
+	cr_expect_str_eq(value, clean);
+	json_decref(r);
+	free(out);
+	free(want);
+	sim_stop(s);
+	free(path);
 }

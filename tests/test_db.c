@@ -67,6 +67,26 @@ static struct who alice(void)
 
 TestSuite(db, .init = setup, .fini = teardown);
 
+/* The store takes parsed items: the runbook's seed, as the commands pass it. */
+static int seed_runbook(struct db *db, const struct who *who, bool *seeded)
+{
+	struct pending_doc runbook;
+	pending_seed(&runbook);
+	int r = db_items_seed(db, who, runbook.items, runbook.n, seeded);
+	pending_doc_free(&runbook);
+	return r;
+}
+
+static int import_items(struct db *db, const struct who *who, const struct pending_doc *doc,
+			struct db_import_result *res)
+{
+	struct pending_doc runbook;
+	pending_seed(&runbook);
+	int r = db_items_import(db, who, doc->items, doc->n, runbook.items, runbook.n, res);
+	pending_doc_free(&runbook);
+	return r;
+}
+
 Test(db, creates_directory_and_file_private_in_wal_mode)
 {
 	char *deep = xasprintf("%s/state/mcon/mcon.db", dir);
@@ -226,7 +246,7 @@ Test(db, seeds_the_runbook_items_once)
 	struct db *db = open_ok(path, 0);
 	struct who a = alice();
 	bool seeded = false;
-	cr_assert_eq(db_items_seed(db, &a, &seeded), DB_OK);
+	cr_assert_eq(seed_runbook(db, &a, &seeded), DB_OK);
 	cr_assert(seeded);
 	struct db_items items;
 	cr_assert_eq(db_items_list(db, &items), DB_OK);
@@ -250,7 +270,7 @@ Test(db, seeds_the_runbook_items_once)
 	cr_assert_eq(db_item_set_done(db, &a, first, true, NULL, NULL), DB_OK);
 	db_close(db);
 	db = open_ok(path, 0);
-	cr_assert_eq(db_items_seed(db, &a, &seeded), DB_OK);
+	cr_assert_eq(seed_runbook(db, &a, &seeded), DB_OK);
 	cr_assert_not(seeded, "a second first use");
 	cr_assert_eq(db_items_list(db, &items), DB_OK);
 	cr_assert_eq(items.n, 3);
@@ -275,10 +295,10 @@ Test(db, import_is_idempotent_and_ticks_done_items)
 	parse_file("tests/data/MailCow-Overview.md", &doc);
 	cr_assert_eq(doc.n, 3);
 	struct db_import_result res;
-	cr_assert_eq(db_items_import(db, &a, &doc, &res), DB_OK);
+	cr_assert_eq(import_items(db, &a, &doc, &res), DB_OK);
 	cr_assert_eq(res.added, 3);
 	db_import_result_free(&res);
-	cr_assert_eq(db_items_import(db, &a, &doc, &res), DB_OK);
+	cr_assert_eq(import_items(db, &a, &doc, &res), DB_OK);
 	cr_assert_eq(res.added, 0);
 	cr_assert_eq(res.unchanged, 3);
 	db_import_result_free(&res);
@@ -286,19 +306,19 @@ Test(db, import_is_idempotent_and_ticks_done_items)
 
 	/* An import counts as first use: seeding adds nothing after it. */
 	bool seeded = true;
-	cr_assert_eq(db_items_seed(db, &a, &seeded), DB_OK);
+	cr_assert_eq(seed_runbook(db, &a, &seeded), DB_OK);
 	cr_assert_not(seeded);
 
 	pending_parse("## Pending\n\n- [X] Second   DKIM selector (`mxroute`) validation\n"
 		      "- [ ] A new one <!-- mcon-link: spf.record -->\n", &doc);
-	cr_assert_eq(db_items_import(db, &a, &doc, &res), DB_OK);
+	cr_assert_eq(import_items(db, &a, &doc, &res), DB_OK);
 	cr_assert_eq(res.added, 1);
 	cr_assert_eq(res.ticked, 1);
 	db_import_result_free(&res);
 	pending_doc_free(&doc);
 
 	pending_parse("## Pending\n- [ ] Second DKIM selector (`mxroute`) validation\n", &doc);
-	cr_assert_eq(db_items_import(db, &a, &doc, &res), DB_OK);
+	cr_assert_eq(import_items(db, &a, &doc, &res), DB_OK);
 	cr_assert_eq(res.kept_done.n, 1, "done here, open in the file: stays done");
 	db_import_result_free(&res);
 	pending_doc_free(&doc);
@@ -546,7 +566,7 @@ Test(db, read_only_open_reads_and_refuses_writes)
 	struct db *db = open_ok(path, 0);
 	struct who a = alice();
 	bool seeded;
-	cr_assert_eq(db_items_seed(db, &a, &seeded), DB_OK);
+	cr_assert_eq(seed_runbook(db, &a, &seeded), DB_OK);
 	db_close(db);
 	db = open_ok(path, DB_OPEN_READONLY);
 	cr_assert(db_is_readonly(db));
@@ -558,7 +578,7 @@ Test(db, read_only_open_reads_and_refuses_writes)
 	cr_assert(strstr(db_errmsg(db), "cannot be written"), "%s", db_errmsg(db));
 	cr_assert_eq(db_item_set_done(db, &a, 1, true, NULL, NULL), DB_ERR_READONLY);
 	cr_assert_eq(db_history_add(db, 1, "k", "t", NULL, NULL, NULL), DB_ERR_READONLY);
-	cr_assert_eq(db_items_seed(db, &a, &seeded), DB_OK, "seeding is skipped on a read-only database");
+	cr_assert_eq(seed_runbook(db, &a, &seeded), DB_OK, "seeding is skipped on a read-only database");
 	db_close(db);
 
 	char *missing = xasprintf("%s/missing.db", dir);

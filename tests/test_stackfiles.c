@@ -121,6 +121,56 @@ Test(stack_ucl, syntax)
 	free(err);
 }
 
+/* n sections "s3cret {" one per line, then "v = 1;" and the closing braces. */
+static char *ucl_nested(int n)
+{
+	struct buf b = {0};
+	for (int i = 0; i < n; i++)
+		buf_puts(&b, "s3cret {\n");
+	buf_puts(&b, "v = 1;\n");
+	for (int i = 0; i < n; i++)
+		buf_putc(&b, '}');
+	buf_putc(&b, '\n');
+	return buf_steal(&b);
+}
+
+Test(stack_ucl, nesting_depth)
+{
+	char *v = NULL, *err = NULL;
+	int line = 0;
+	char *t = ucl_nested(64);
+	struct buf path = {0};
+	for (int i = 0; i < 64; i++)
+		buf_puts(&path, "s3cret.");
+	buf_puts(&path, "v");
+	char *want = buf_steal(&path);
+	cr_assert_eq(stackfiles_ucl_get(t, want, &v, &line, &err), 1, "64 levels are read: %s", err ? err : "");
+	cr_assert_str_eq(v, "1");
+	cr_assert_eq(line, 65);
+	free(v);
+	free(want);
+	free(t);
+
+	t = ucl_nested(65);
+	cr_assert_eq(stackfiles_ucl_get(t, "v", &v, &line, &err), -1, "65 levels are refused");
+	cr_assert_str_eq(err, "line 65, column 8: sections nested deeper than 64 levels");
+	cr_assert_null(v);
+	free(err);
+	free(t);
+
+	/* a hostile file: half a million opening braces, refused at once without exhausting the stack */
+	size_t n = 500000;
+	char *deep = malloc(2 * n + 1);
+	for (size_t i = 0; i < n; i++)
+		memcpy(deep + 2 * i, "a{", 2);
+	deep[2 * n] = '\0';
+	err = NULL;
+	cr_assert_eq(stackfiles_ucl_get(deep, "a", &v, &line, &err), -1);
+	cr_assert_str_eq(err, "line 1, column 130: sections nested deeper than 64 levels");
+	free(err);
+	free(deep);
+}
+
 Test(stack_clamd, syntax)
 {
 	const char *t = "#StreamMaxLength 400M\n"
@@ -382,4 +432,55 @@ Test(stack_collect, missing_and_bad_files_are_named)
 	free(gone);
 	rm_rf(dir);
 	free(dir);
+}
+
+/* "<?php\n$config['imap_host'] = 'h';\n$config['x'] = " then n arrays, "[" or "array(" each. */
+static char *php_nested(int n, bool long_form)
+{
+	struct buf b = {0};
+	buf_puts(&b, "<?php\n$config['imap_host'] = 'h';\n$config['x'] = ");
+	for (int i = 0; i < n; i++)
+		buf_puts(&b, long_form ? "array(" : "[");
+	for (int i = 0; i < n; i++)
+		buf_puts(&b, long_form ? ")" : "]");
+	buf_puts(&b, ";\n");
+	return buf_steal(&b);
+}
+
+Test(stack_roundcube, nesting_depth)
+{
+	for (int long_form = 0; long_form <= 1; long_form++) {
+		char *t = php_nested(64, long_form);
+		struct roundcube_info rc = rc_parse(t);
+		cr_assert_str_eq(rc.imap_host, "h", "64 levels are read");
+		roundcube_info_free(&rc);
+		free(t);
+
+		t = php_nested(65, long_form);
+		char *err = NULL;
+		rc = (struct roundcube_info){0};
+		cr_assert_eq(stackfiles_parse_roundcube(t, &rc, &err), -1, "65 levels are refused");
+		/* "$config['x'] = " is 15 columns; the 65th array opens after 64 of 1 or 6 columns */
+		cr_assert_str_eq(err, long_form ? "line 3, column 400: arrays nested deeper than 64 levels"
+		                                : "line 3, column 80: arrays nested deeper than 64 levels");
+		free(err);
+		roundcube_info_free(&rc);
+		free(t);
+	}
+
+	/* a hostile file: a million opening brackets, refused at once without exhausting the stack */
+	size_t n = 1000000;
+	const char *head = "<?php $config['imap_host'] = ";
+	size_t hl = strlen(head);
+	char *deep = malloc(hl + n + 1);
+	memcpy(deep, head, hl);
+	memset(deep + hl, '[', n);
+	deep[hl + n] = '\0';
+	char *err = NULL;
+	struct roundcube_info rc = {0};
+	cr_assert_eq(stackfiles_parse_roundcube(deep, &rc, &err), -1);
+	cr_assert_str_eq(err, "line 1, column 94: arrays nested deeper than 64 levels");
+	free(err);
+	roundcube_info_free(&rc);
+	free(deep);
 }

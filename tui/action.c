@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const struct action_info table[] = {
-#define ACTION_ROW(id, group, help, ...) {ACT_##id, group, help, {__VA_ARGS__, 0}},
+#define ACTION_ROW(id, group, word, help, ...) {ACT_##id, group, word, help, {__VA_ARGS__, 0}},
 	ACTION_INFO(ACTION_ROW)
 #undef ACTION_ROW
 };
@@ -14,6 +14,14 @@ const struct action_info *action_table(size_t *n)
 {
 	*n = ARRAY_SIZE(table);
 	return table;
+}
+
+const struct action_info *action_info(enum action a)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if (table[i].id == a)
+			return &table[i];
+	return NULL;
 }
 
 enum action action_for_key(int key)

@@ -76,6 +76,8 @@ void console_prompt(struct console *c, const char *label, const char *initial, p
 		    prompt_done_fn *change, void *ud, void (*ud_free)(void *ud));
 /* Re-ingests the model into every pane and marks the screen dirty. */
 void console_model_changed(struct console *c);
+/* Re-ingests the panes that show one of these parts of the model (enum pane_source). */
+void console_source_changed(struct console *c, unsigned sources);
 /* Opens a details view (the console owns tv afterwards). */
 void console_open_view(struct console *c, struct textview *tv);
 /* Fetches a container's last 200 log lines on a worker; they are appended to the open

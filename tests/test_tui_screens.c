@@ -1,10 +1,11 @@
 /* The console on a pty through libvterm, against the fake backend (the runbook's site with
  * planted problems): every pane, details, help, filter, ticking and undo, resize, NO_COLOR,
- * ASCII, and inert escape sequences. Fixed clock, size (80x24), locale and TZ; golden
+ * ASCII, inert escape sequences, and die() giving the terminal back. Fixed clock, size (80x24), locale and TZ; golden
  * screens in tests/golden/ (MCON_UPDATE_GOLDEN=1 rewrites them after a deliberate change). */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include "tests/support/tui_run.h"
 
 #define WAIT 5000
@@ -380,4 +381,23 @@ Test(tui_screens, mouse_only_with_the_option)
 	click(6, 10);
 	cr_expect(vt_wait(run.vt, "3/16", WAIT));
 	stop();
+}
+
+/* die() on a worker thread (here the collect worker) ends curses first: the terminal is back
+ * in its normal mode (line editing and echo) and the message is on the screen. */
+Test(tui_screens, die_on_a_worker_restores_the_terminal)
+{
+	start(0, NULL);
+	struct termios before;
+	cr_assert_eq(tcgetattr(run.vt->fd, &before), 0);
+	cr_expect_eq(before.c_lflag & (ICANON | ECHO), 0, "the console did not put the terminal in raw mode");
+	console_ctl(&run, "die the collect worker gave up");
+	press('r');
+	cr_assert(vt_wait(run.vt, "mcon: the collect worker gave up", WAIT), "no message from die()");
+	struct termios after;
+	cr_assert_eq(tcgetattr(run.vt->fd, &after), 0);
+	cr_expect_eq(after.c_lflag & (ICANON | ECHO), (tcflag_t)(ICANON | ECHO), "die() left the terminal raw");
+	/* the process ends without freeing: its leak report says nothing here */
+	int rc = console_stop(&run, NULL);
+	cr_expect_eq(rc, 1, "exit status %d after die()", rc);
 }

@@ -386,9 +386,11 @@ static void read_keys(struct console *c)
 {
 	wint_t ch;
 	int r;
+	disp_lock();
 	while (!c->quit && (r = wget_wch(c->disp.input, &ch)) != ERR)
 		handle_key(c, ch, r == KEY_CODE_YES);
 	untouchwin(c->disp.input);
+	disp_unlock();
 }
 
 int tui_run(struct tui_backend *be, const struct tui_opts *opts)
@@ -447,7 +449,9 @@ int tui_run(struct tui_backend *be, const struct tui_opts *opts)
 	while (!c->quit && !got_signal) {
 		long long now = console_now_ms();
 		run_timers(c, now);
+		disp_lock();
 		console_draw(c);
+		disp_unlock();
 		struct pollfd pfd[2] = {
 			{.fd = STDIN_FILENO, .events = POLLIN},
 			{.fd = c->mb.fd[0], .events = POLLIN},
@@ -488,8 +492,11 @@ int tui_run(struct tui_backend *be, const struct tui_opts *opts)
 	onboard_view_end(c);
 	if (c->events_started)
 		pthread_join(c->events_thread, NULL);
-	if (c->disp.screen)
+	if (c->disp.screen) {
+		disp_lock();
 		disp_end(&c->disp);
+		disp_unlock();
+	}
 	if (c->prompt.active)
 		console_prompt_close(c);
 	if (c->view)

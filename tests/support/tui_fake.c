@@ -435,6 +435,7 @@ struct tui_fake {
 	int ctl_fd;
 	pthread_mutex_t lock;
 	long delay_ms;
+	char *die_msg;          /* the next collect dies with it (on the collect worker) */
 	char *fail_src, *fail_why;
 	struct tui_task *tasks;
 	size_t n_tasks;
@@ -449,6 +450,12 @@ static void fake_collect(struct tui_backend *be, const struct snapshot *prev, in
 	pthread_mutex_lock(&f->lock);
 	long delay = f->delay_ms;
 	char *src = xstrdup(f->fail_src), *why = xstrdup(f->fail_why);
+	if (f->die_msg) {
+		char *m = f->die_msg;
+		f->die_msg = NULL;
+		pthread_mutex_unlock(&f->lock);
+		die("%s", m);
+	}
 	pthread_mutex_unlock(&f->lock);
 	if (delay > 0) {
 		struct pollfd p = {.fd = cancel_fd, .events = POLLIN};
@@ -693,6 +700,9 @@ static int fake_events(struct tui_backend *be, int cancel_fd, void (*on_event)(c
 			free(f->fail_why);
 			f->fail_src = xstrdup(arg);
 			f->fail_why = xstrdup(why ? why : "failed");
+		} else if (strcmp(line, "die") == 0) {
+			free(f->die_msg);
+			f->die_msg = xstrdup(arg);
 		} else if (strcmp(line, "heal") == 0) {
 			free(f->fail_src);
 			free(f->fail_why);
@@ -779,6 +789,7 @@ void tui_fake_free(struct tui_fake *f)
 	strv_free(&f->pending_tasks);
 	free(f->fail_src);
 	free(f->fail_why);
+	free(f->die_msg);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }

@@ -22,6 +22,7 @@ struct tui_fake;
  *   delay <ms>                        every later collect takes that long (cancellable)
  *   fail <source> <reason...>         later collects report that source failed (docker, mailcow, dns, files)
  *   heal                              later collects succeed again
+ *   die <message...>                  the next collect calls die() on its worker thread
  *   task <title...>                   another admin adds an item to the shared checklist */
 struct tui_fake *tui_fake_new(unsigned flags, int ctl_fd);
 struct tui_backend *tui_fake_backend(struct tui_fake *f);

@@ -489,7 +489,7 @@ int tui_run(struct tui_backend *be, const struct tui_opts *opts)
 	workq_free(c->q_collect);
 	workq_free(c->q_db);
 	workq_free(c->q_logs);
-	onboard_view_end(c);
+	onboard_view_free(c);
 	if (c->events_started)
 		pthread_join(c->events_thread, NULL);
 	if (c->disp.screen) {

@@ -8,7 +8,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 #include "core/onboard.h"
 #include "tui/console.h"
@@ -399,7 +398,7 @@ static void confirm_done(struct console *c, const char *text, void *ud)
 	struct onboard_session *s = c->onboard;
 	if (!s || s->busy)
 		return;
-	if (text && (strcasecmp(text, "y") == 0 || strcasecmp(text, "yes") == 0)) {
+	if (text && strcmp(text, "y") == 0) {
 		submit(c, s, OBJ_STEP, s->cursor);
 		c->dirty_body = true;
 	} else {
@@ -438,9 +437,9 @@ bool onboard_view_action(struct console *c, enum action a)
 		} else if (s->busy) {
 			console_message(c, TS_NONE, "the step is still running...");
 		} else if (s->writes) {
-			char *q = xasprintf("Step %zu of %zu changes MailCow (%s). Go ahead? [y/N]", s->cursor + 1, s->n,
+			char *q = xasprintf("Step %zu of %zu changes MailCow (%s). Go ahead?", s->cursor + 1, s->n,
 					    s->title ? s->title : "");
-			console_prompt(c, q, "", confirm_done, NULL, NULL, NULL);
+			console_confirm(c, q, confirm_done, NULL, NULL);
 			free(q);
 		} else {
 			submit(c, s, OBJ_STEP, s->cursor);

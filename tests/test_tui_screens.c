@@ -401,3 +401,26 @@ Test(tui_screens, die_on_a_worker_restores_the_terminal)
 	int rc = console_stop(&run, NULL);
 	cr_expect_eq(rc, 1, "exit status %d after die()", rc);
 }
+
+/* Columns take the width their content needs while the line has room: at 120 columns the
+ * containers pane shows postfix-tlspol-mailcow in full and the checks pane its longest
+ * targets; at 80 the columns give that room back to the networks and summaries. */
+Test(tui_screens, columns_fit_their_content_at_120_and_narrow_at_80)
+{
+	bool ok = console_start(&run, FAKE_LONG, 24, 120, NULL, NULL);
+	cr_assert(ok, "the console did not show its first refresh");
+	press('2');
+	cr_assert(vt_wait(run.vt, "[2 Containers]", WAIT));
+	cr_expect(vt_wait(run.vt, "postfix-tlspol-mailcow ", WAIT), "the long service name is cut at 120 columns");
+	golden("containers_long_120");
+	press('5');
+	cr_assert(vt_wait(run.vt, "[5 Checks]", WAIT));
+	cr_expect(vt_wait(run.vt, "pncharrisenterprises.com/mailcow", WAIT), "a long target is cut at 120 columns");
+	golden("checks_120");
+	vt_resize(run.vt, 24, 80);
+	press('2');
+	cr_assert(vt_wait(run.vt, "[2 Containers]", WAIT));
+	cr_expect(vt_wait(run.vt, "postfix-tlspol-m\xe2\x80\xa6", WAIT), "at 80 columns the service column keeps its width");
+	golden("containers_long_80");
+	stop();
+}

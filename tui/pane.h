@@ -19,8 +19,9 @@ struct textview;
 /* A column of a pane's list. The engine draws the headers and lays the columns out: a
  * fixed column is width wide; a COL_FIT column grows to its widest cell (measured over every
  * row) while the line has room, and gives the room back, down to width, when the terminal is
- * narrow; COL_FILL takes what the others leave; the last column, COL_REST, runs to the end of
- * the line (width is then the room it keeps when another column fills). */
+ * narrow; COL_FILL takes what the others leave, at least width; the last column, COL_REST,
+ * runs to the end of the line and keeps at least width (the fitted columns grow into the
+ * rest only beyond that). */
 enum { COL_FIT = 1, COL_FILL = 2, COL_REST = 4 };
 
 #define PANE_MAX_COLUMNS 12

@@ -93,7 +93,7 @@ static void checks_done(struct pane *p)
 }
 
 static const struct pane_column checks_columns[] = {
-	{"STATUS", 6, 0}, {"CHECK", 19, 0}, {"TARGET", 23, 0}, {"SUMMARY", 0, COL_REST},
+	{"STATUS", 6, 0}, {"CHECK", 19, COL_FIT}, {"TARGET", 23, COL_FIT}, {"SUMMARY", 29, COL_REST},
 };
 
 const struct pane_ops checks_ops = {

@@ -276,8 +276,8 @@ static void containers_done(struct pane *p)
 }
 
 static const struct pane_column containers_columns[] = {
-	{"STATUS", 6, 0}, {"SERVICE", 17, 0}, {"STATE", 10, 0}, {"HEALTH", 9, 0}, {"RST", 3, 0},
-	{"UPTIME", 6, 0}, {"NETWORKS", 0, COL_REST},
+	{"STATUS", 6, 0}, {"SERVICE", 17, COL_FIT}, {"STATE", 10, COL_FIT}, {"HEALTH", 9, 0}, {"RST", 3, COL_FIT},
+	{"UPTIME", 6, COL_FIT}, {"NETWORKS", 23, COL_REST},
 };
 
 const struct pane_ops containers_ops = {

@@ -131,7 +131,7 @@ static void dkim_done(struct pane *p)
 }
 
 static const struct pane_column dkim_columns[] = {
-	{"STATUS", 6, 0}, {"DOMAIN", 0, COL_FILL}, {"SELECTOR", 10, 0}, {"DNS", 4, 0}, {"BITS", 5, 0},
+	{"STATUS", 6, 0}, {"DOMAIN", 20, COL_FILL}, {"SELECTOR", 10, COL_FIT}, {"DNS", 4, 0}, {"BITS", 5, 0},
 	{"SAME AS MAILCOW", 16, COL_REST},
 };
 

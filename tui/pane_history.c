@@ -66,7 +66,7 @@ static void history_details(struct pane *p, size_t row, struct textview *tv, str
 }
 
 static const struct pane_column history_columns[] = {
-	{"WHEN", 14, 0}, {"WHAT", 18, 0}, {"TARGET", 22, 0}, {"CHANGE", 0, COL_REST},
+	{"WHEN", 14, 0}, {"WHAT", 18, COL_FIT}, {"TARGET", 22, COL_FIT}, {"CHANGE", 23, COL_REST},
 };
 
 const struct pane_ops history_ops = {

@@ -242,7 +242,8 @@ static bool pending_on_action(struct pane *p, struct console *c, enum action a, 
 }
 
 static const struct pane_column pending_columns[] = {
-	{"", 3, 0}, {"ID", 4, 0}, {"ITEM", 0, COL_FILL}, {"EVIDENCE", 11, 0}, {"WHO / WHEN", 23, COL_REST},
+	{"", 3, 0}, {"ID", 4, COL_FIT}, {"ITEM", 20, COL_FILL}, {"EVIDENCE", 11, COL_FIT},
+	{"WHO / WHEN", 23, COL_REST},
 };
 
 static const enum action pending_actions[] = {ACT_TICK, ACT_UNDO, ACT_ADD, ACT_NOTE, ACT_NONE};

@@ -13,6 +13,7 @@ enum {
 	FAKE_EVIL = 1 << 0,         /* escape sequences planted in a description, a label and logs */
 	FAKE_TLS_OFF = 1 << 1,      /* mailcow.tls_verify = false */
 	FAKE_MANY = 1 << 2,         /* 1000 domains (benchmarks) */
+	FAKE_LONG = 1 << 3,         /* one more container with a long name (postfix-tlspol-mailcow) */
 };
 
 struct tui_fake;

@@ -424,3 +424,14 @@ Test(tui_screens, columns_fit_their_content_at_120_and_narrow_at_80)
 	golden("containers_long_80");
 	stop();
 }
+
+/* A pane's own key pressed in another pane says where it works, named from the registry. */
+Test(tui_screens, a_pane_key_elsewhere_names_its_pane)
+{
+	start(0, NULL);
+	press(' ');
+	cr_expect(vt_wait(run.vt, "tick works in the pending pane (4)", WAIT));
+	press('a');
+	cr_expect(vt_wait(run.vt, "add works in the pending pane (4)", WAIT));
+	stop();
+}

@@ -206,10 +206,17 @@ static void layout(const struct pane *p, int width, int *w)
 	}
 }
 
-/* Measures every row's cells, once per ingest, for the COL_FIT columns. */
+/* Measures every row's cells, once per ingest, for the COL_FIT columns (a pane without
+ * one is not measured). */
 static void measure(struct pane *p, const struct display *d)
 {
 	memset(p->fit, 0, sizeof(p->fit));
+	p->measured = true;
+	bool any = false;
+	for (size_t i = 0; i < p->ops->n_columns; i++)
+		any |= (p->ops->columns[i].flags & COL_FIT) != 0;
+	if (!any)
+		return;
 	for (size_t i = 0; i < p->ops->n_columns; i++)
 		if (p->ops->columns[i].head)
 			p->fit[i] = (int)strlen(p->ops->columns[i].head);
@@ -218,7 +225,6 @@ static void measure(struct pane *p, const struct display *d)
 		dc.x = dc.col = 0;
 		p->ops->draw_row(p, &dc, r);
 	}
-	p->measured = true;
 }
 
 /* The cell of the current column: its width, or the rest of the line for the last. */

@@ -37,7 +37,8 @@ void action_key_name(int key, char out[16])
 {
 	static const struct { int key; const char *name; } names[] = {
 		{KEY_DOWN, "Down"}, {KEY_UP, "Up"}, {KEY_NPAGE, "PgDn"}, {KEY_PPAGE, "PgUp"},
-		{KEY_HOME, "Home"}, {KEY_END, "End"}, {KEY_LEFT, "Left"}, {KEY_RIGHT, "Right"}, {KEY_BTAB, "Shift-Tab"}, {KEY_TAB, "Tab"},
+		{KEY_HOME, "Home"}, {KEY_END, "End"}, {KEY_LEFT, "Left"}, {KEY_RIGHT, "Right"},
+		{KEY_BTAB, "Shift-Tab"}, {KEY_TAB, "Tab"},
 		{'\n', "Enter"}, {KEY_ESC, "Esc"}, {' ', "Space"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)

@@ -2,7 +2,13 @@
  * refresh, scrolling, column layout) and the table of operations one pane file provides:
  * its title, key, help line, own actions, columns and callbacks. The registry PANE_INFO
  * lists the panes once; it makes the PANE_* enum and the pane array. A new pane is its file
- * and one PANE_INFO line; the engine (console.c, draw.c, jobs.c) names no pane. */
+ * and one PANE_INFO line; the engine (console.c, draw.c, jobs.c) names no pane:
+ *   tui/pane_queue.c: ingest() adds each row with pane_row_add(p, key, filter text);
+ *     draw_row() writes one dc_text/dc_status cell per column; and
+ *     const struct pane_ops queue_ops = {.name = "queue", .title = "Queue", .key = '7',
+ *         .help = "queue: ...", .sources = SRC_SNAPSHOT, .columns = ..., .n_columns = ...,
+ *         .ingest = ..., .draw_row = ...};
+ *   tui/pane.h: _(QUEUE, queue) in PANE_INFO. */
 #ifndef MCON_TUI_PANE_H
 #define MCON_TUI_PANE_H
 

@@ -151,6 +151,19 @@ static void man_console(FILE *out)
 			if (strcmp(t[i].group, groups[g]) != 0)
 				continue;
 			char keys[64];
+			int key;
+			const char *help;
+			if (t[i].id == ACT_PANE) {
+				for (size_t p = 0; action_pane_at(p, &key, &help); p++) {
+					action_key_name(key, keys);
+					fputs(".TP\n", out);
+					roff_font(out, "B", keys);
+					fputc('\n', out);
+					roff_text(out, help);
+					fputc('\n', out);
+				}
+				continue;
+			}
 			action_keys_text(t[i].id, keys, sizeof(keys));
 			fputs(".TP\n", out);
 			roff_font(out, "B", keys);

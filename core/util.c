@@ -6,14 +6,27 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+typedef void die_hook_fn(void);
+static _Atomic(die_hook_fn *) die_hook;
+
+die_hook_fn *die_set_hook(die_hook_fn *hook)
+{
+	return atomic_exchange(&die_hook, hook);
+}
+
 void die(const char *fmt, ...)
 {
+	/* taken, not read: a second thread dying at the same time does not run it again */
+	die_hook_fn *hook = atomic_exchange(&die_hook, NULL);
+	if (hook)
+		hook();
 	va_list ap;
 	va_start(ap, fmt);
 	fputs("mcon: ", stderr);

@@ -21,7 +21,12 @@ char *xstrdup(const char *s);            /* NULL stays NULL */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) ATTR_PRINTF(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) ATTR_PRINTF(1, 0);
+/* Prints "mcon: message" and exits with 1, from any thread. The hook (die_set_hook) runs
+ * first, once, on the thread that dies: the console ends curses there, so that the terminal
+ * is not left raw and the message shows. */
 void die(const char *fmt, ...) ATTR_PRINTF(1, 2) ATTR_NORETURN;
+/* Sets the hook (NULL removes it); returns the previous one. */
+void (*die_set_hook(void (*hook)(void)))(void);
 
 /* A growable byte buffer, always NUL-terminated when len > 0 or after buf_cstr(). */
 struct buf {

@@ -177,7 +177,8 @@ Test(docs, man1_has_every_command_option_key_and_variable)
 	/* every key of the console */
 	const struct action_info *t = action_table(&n);
 	for (size_t i = 0; i < n; i++)
-		cr_expect(strstr(text, t[i].help), "mcon(1) lacks the key for '%s'", t[i].help);
+		if (t[i].id != ACT_PANE) /* the PANE row stands for the panes, listed above */
+			cr_expect(strstr(text, t[i].help), "mcon(1) lacks the key for '%s'", t[i].help);
 	free(text);
 	tdir_remove(dir);
 	free(dir);

@@ -22,6 +22,7 @@
 static struct simproc *sp;
 static char *dir, *state_db;
 static struct vt *t;
+static bool slow_mailcow;       /* MailCow requests may take 15 s (a slow API) */
 
 static void setup(void)
 {
@@ -30,6 +31,16 @@ static void setup(void)
 	cr_assert_not_null(sc, "healthy-scenario.json: %s", je.text);
 	/* nothing is published by itself: the admin publishes the records */
 	json_object_set_new(json_object_get(sc, "dns"), "auto_publish", json_false());
+	if (slow_mailcow) {
+		json_t *conf = json_object_get(sc, "config");
+		if (!conf) {
+			conf = json_object();
+			json_object_set_new(sc, "config", conf);
+		}
+		json_object_set_new(conf, "mailcow.timeout_ms", json_string("15000"));
+		/* the console's own refresh stays out of the way (held requests are the round's) */
+		json_object_set_new(conf, "ui.refresh_s", json_string("3600"));
+	}
 	dir = tdir_make("tui-onboard", 0700);
 	char *path = xasprintf("%s/scenario.json", dir);
 	cr_assert_eq(json_dump_file(sc, path, JSON_INDENT(1)), 0);
@@ -52,7 +63,15 @@ static void teardown(void)
 	dir = state_db = NULL;
 }
 
+static void setup_slow_mailcow(void)
+{
+	slow_mailcow = true;
+	setup();
+}
+
 TestSuite(tui_onboard, .init = setup, .fini = teardown);
+/* The same against a MailCow that may take 15 s to answer. */
+TestSuite(tui_onboard_slow, .init = setup_slow_mailcow, .fini = teardown);
 
 static int run_mcon(void *ud)
 {
@@ -70,6 +89,11 @@ static bool wait_for(const char *needle, int ms)
 		free(s);
 	}
 	return ok;
+}
+
+static bool wait_for_gone(const char *needle, int ms)
+{
+	return vt_wait_gone(t, needle, ms);
 }
 
 static void start_with(const char *api_key)
@@ -146,7 +170,7 @@ static void open_walkthrough(void)
 	cr_assert(wait_for("Onboarding " DOMAIN, WAIT));
 }
 
-/* Enter on the current step n; a writing step asks and gets answer. */
+/* Enter on the current step n; a writing step asks and gets answer (one key). */
 static void run_step(int n, const char *answer)
 {
 	char q[64];
@@ -156,8 +180,7 @@ static void run_step(int n, const char *answer)
 	if (answer) {
 		cr_assert(wait_for("changes MailCow", WAIT));
 		cr_assert(wait_for("Go ahead? [y/N]", WAIT));
-		vt_type(t, answer);
-		vt_key(t, VTERM_KEY_ENTER);
+		vt_type(t, answer);     /* one key answers, without Enter */
 	}
 }
 
@@ -189,6 +212,17 @@ Test(tui_onboard, declining_a_write_writes_nothing)
 	run_step(2, "n");
 	cr_assert(wait_for("declined: nothing was written to MailCow", WAIT));
 	cr_expect(vt_contains(t, "Step 2 of 9"), "a declined step moved on");
+	/* the question takes only an answer: another key leaves it open, Esc says no */
+	vt_pump(t, 100, 50);
+	vt_key(t, VTERM_KEY_ENTER);
+	cr_assert(wait_for("Go ahead? [y/N]", WAIT));
+	vt_char(t, 'x');
+	vt_char(t, 'j');
+	vt_pump(t, 200, 100);
+	cr_expect(vt_contains(t, "Go ahead? [y/N]"), "a key other than y or n answered the question");
+	vt_key(t, VTERM_KEY_ESCAPE);
+	cr_assert(wait_for_gone("Go ahead? [y/N]", WAIT), "Esc did not answer the question");
+	cr_expect(vt_contains(t, "declined: nothing was written to MailCow"));
 	/* the write probe of the preflight is the only request that is a POST */
 	cr_expect_eq(posts(), before + 1, "declining wrote to MailCow");
 	cr_expect(!domain_exists(), "the domain was created although the admin declined");
@@ -302,5 +336,44 @@ Test(tui_onboard, walkthrough_from_nothing_to_green)
 	run_step(9, "y");                       /* MTA-STS enforce */
 	cr_assert(wait_for("All 9 steps are done: the domain is onboarded", 30000));
 	cr_expect_eq(step_state("verify"), OB_DONE);
+	stop();
+}
+
+/* o while a verification round waits on a slow MailCow: the round's collect cannot be cut
+ * short, so the console leaves it to finish on the session's worker instead of waiting for
+ * it; the prompt for the next domain shows at once, not when the 15 s request times out. */
+Test(tui_onboard_slow, o_during_a_verification_round_does_not_freeze)
+{
+	start();
+	open_walkthrough();
+	run_step(1, NULL);
+	run_step(2, "y");
+	run_step(3, "y");
+	run_step(4, "y");
+	run_step(5, NULL);
+	run_step(6, NULL);
+	run_step(7, "y");
+	cr_assert(wait_for("Step 8 of 9", WAIT));
+	cr_assert(simproc_ctl_ok(sp, "fault mailcow slow 20000"));
+	vt_key(t, VTERM_KEY_ENTER);             /* a verification round, now */
+	cr_assert(wait_for("verifying now...", WAIT));
+	/* the round is waiting for MailCow */
+	bool held = false;
+	for (int i = 0; i < 1000 && !held; i++) {
+		char *n = simproc_ctl(sp, "held mailcow");
+		held = n && strcmp(n, "ok 0") != 0 && str_starts_with(n, "ok ");
+		free(n);
+		if (!held)
+			vt_pump(t, 10, 0);
+	}
+	cr_assert(held, "the verification round did not reach MailCow");
+	vt_char(t, 'o');
+	cr_expect(wait_for("onboard which domain:", 5000), "the console froze until the round ended");
+	vt_key(t, VTERM_KEY_ESCAPE);
+	cr_assert(wait_for("onboarding cancelled", WAIT));
+	cr_assert(simproc_ctl_ok(sp, "fault mailcow off"));
+	/* quitting waits for the round's worker (at most the 15 s MailCow timeout) */
+	vt_char(t, 'q');
+	cr_assert(vt_wait_exit(t, 30000), "the console did not quit");
 	stop();
 }

@@ -1,10 +1,11 @@
 /* The console on a pty through libvterm, against the fake backend (the runbook's site with
  * planted problems): every pane, details, help, filter, ticking and undo, resize, NO_COLOR,
- * ASCII, and inert escape sequences. Fixed clock, size (80x24), locale and TZ; golden
+ * ASCII, inert escape sequences, and die() giving the terminal back. Fixed clock, size (80x24), locale and TZ; golden
  * screens in tests/golden/ (MCON_UPDATE_GOLDEN=1 rewrites them after a deliberate change). */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include "tests/support/tui_run.h"
 
 #define WAIT 5000
@@ -379,5 +380,58 @@ Test(tui_screens, mouse_only_with_the_option)
 	/* a click on a row selects it */
 	click(6, 10);
 	cr_expect(vt_wait(run.vt, "3/16", WAIT));
+	stop();
+}
+
+/* die() on a worker thread (here the collect worker) ends curses first: the terminal is back
+ * in its normal mode (line editing and echo) and the message is on the screen. */
+Test(tui_screens, die_on_a_worker_restores_the_terminal)
+{
+	start(0, NULL);
+	struct termios before;
+	cr_assert_eq(tcgetattr(run.vt->fd, &before), 0);
+	cr_expect_eq(before.c_lflag & (ICANON | ECHO), 0, "the console did not put the terminal in raw mode");
+	console_ctl(&run, "die the collect worker gave up");
+	press('r');
+	cr_assert(vt_wait(run.vt, "mcon: the collect worker gave up", WAIT), "no message from die()");
+	struct termios after;
+	cr_assert_eq(tcgetattr(run.vt->fd, &after), 0);
+	cr_expect_eq(after.c_lflag & (ICANON | ECHO), (tcflag_t)(ICANON | ECHO), "die() left the terminal raw");
+	/* the process ends without freeing: its leak report says nothing here */
+	int rc = console_stop(&run, NULL);
+	cr_expect_eq(rc, 1, "exit status %d after die()", rc);
+}
+
+/* Columns take the width their content needs while the line has room: at 120 columns the
+ * containers pane shows postfix-tlspol-mailcow in full and the checks pane its longest
+ * targets; at 80 the columns give that room back to the networks and summaries. */
+Test(tui_screens, columns_fit_their_content_at_120_and_narrow_at_80)
+{
+	bool ok = console_start(&run, FAKE_LONG, 24, 120, NULL, NULL);
+	cr_assert(ok, "the console did not show its first refresh");
+	press('2');
+	cr_assert(vt_wait(run.vt, "[2 Containers]", WAIT));
+	cr_expect(vt_wait(run.vt, "postfix-tlspol-mailcow ", WAIT), "the long service name is cut at 120 columns");
+	golden("containers_long_120");
+	press('5');
+	cr_assert(vt_wait(run.vt, "[5 Checks]", WAIT));
+	cr_expect(vt_wait(run.vt, "pncharrisenterprises.com/mailcow", WAIT), "a long target is cut at 120 columns");
+	golden("checks_120");
+	vt_resize(run.vt, 24, 80);
+	press('2');
+	cr_assert(vt_wait(run.vt, "[2 Containers]", WAIT));
+	cr_expect(vt_wait(run.vt, "postfix-tlspol-m\xe2\x80\xa6", WAIT), "at 80 columns the service column keeps its width");
+	golden("containers_long_80");
+	stop();
+}
+
+/* A pane's own key pressed in another pane says where it works, named from the registry. */
+Test(tui_screens, a_pane_key_elsewhere_names_its_pane)
+{
+	start(0, NULL);
+	press(' ');
+	cr_expect(vt_wait(run.vt, "tick works in the pending pane (4)", WAIT));
+	press('a');
+	cr_expect(vt_wait(run.vt, "add works in the pending pane (4)", WAIT));
 	stop();
 }

@@ -1,11 +1,14 @@
-/* Pure parts of the console: the action table (one action per key, help for each), DKIM key
+/* Pure parts of the console: the action table (one action per key, help for each) and the pane
+ * registry (a key and a help line per pane), DKIM key
  * sizes and tags, TXT splitting, Docker events laid over a snapshot, result folding. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "tests/support/tui_fake.h"
 #include "tui/action.h"
 #include "tui/model.h"
+#include "tui/pane.h"
 #include "tui/records.h"
 
 Test(tui_unit, every_key_is_bound_once_and_has_help)
@@ -15,7 +18,8 @@ Test(tui_unit, every_key_is_bound_once_and_has_help)
 	cr_assert_eq(n, ACT__COUNT - 1);
 	for (size_t i = 0; i < n; i++) {
 		cr_expect(t[i].help && *t[i].help);
-		cr_expect(t[i].keys[0] != 0, "action %zu has no key", i);
+		/* the pane keys are the panes' own (below) */
+		cr_expect(t[i].keys[0] != 0 || t[i].id == ACT_PANE, "action %zu has no key", i);
 		for (const int *k = t[i].keys; *k; k++)
 			cr_expect_eq(action_for_key(*k), t[i].id, "key %d is bound to two actions", *k);
 	}
@@ -28,6 +32,21 @@ Test(tui_unit, every_key_is_bound_once_and_has_help)
 	cr_expect_eq(action_for_key('?'), ACT_HELP);
 	cr_expect_eq(action_for_key('/'), ACT_FILTER);
 	cr_expect_eq(action_for_key('r'), ACT_REFRESH);
+	/* every pane has its own key, bound to no action, and a help line; the contract's order */
+	static const char *const panes[] = {"domains", "containers", "dkim", "pending", "checks", "history"};
+	cr_assert_eq(PANE__COUNT, ARRAY_SIZE(panes));
+	for (int i = 0; i < PANE__COUNT; i++) {
+		const struct pane_ops *o = pane_registry[i];
+		cr_expect_str_eq(o->name, panes[i]);
+		cr_expect_eq(o->key, '1' + i, "pane %s", o->name);
+		cr_expect_eq(action_for_key(o->key), ACT_NONE, "pane %s's key is an action's too", o->name);
+		cr_expect_eq(pane_for_key(o->key), i);
+		cr_expect(o->help && strncasecmp(o->help, o->name, strlen(o->name)) == 0, "pane %s: help", o->name);
+		cr_expect(o->n_columns > 0 && o->n_columns <= PANE_MAX_COLUMNS);
+		cr_expect(o->columns[o->n_columns - 1].flags & COL_REST, "pane %s: its last column runs on", o->name);
+	}
+	cr_expect_eq(pane_for_action(ACT_TICK), 3);
+	cr_expect_eq(pane_for_action(ACT_HELP), -1);
 	char k[48];
 	action_keys_text(ACT_ENTER, k, sizeof(k));
 	cr_expect_str_eq(k, "Enter");

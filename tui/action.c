@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const struct action_info table[] = {
-#define ACTION_ROW(id, group, help, ...) {ACT_##id, group, help, {__VA_ARGS__, 0}},
+#define ACTION_ROW(id, group, word, help, ...) {ACT_##id, group, word, help, {__VA_ARGS__, 0}},
 	ACTION_INFO(ACTION_ROW)
 #undef ACTION_ROW
 };
@@ -14,6 +14,14 @@ const struct action_info *action_table(size_t *n)
 {
 	*n = ARRAY_SIZE(table);
 	return table;
+}
+
+const struct action_info *action_info(enum action a)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if (table[i].id == a)
+			return &table[i];
+	return NULL;
 }
 
 enum action action_for_key(int key)
@@ -29,7 +37,8 @@ void action_key_name(int key, char out[16])
 {
 	static const struct { int key; const char *name; } names[] = {
 		{KEY_DOWN, "Down"}, {KEY_UP, "Up"}, {KEY_NPAGE, "PgDn"}, {KEY_PPAGE, "PgUp"},
-		{KEY_HOME, "Home"}, {KEY_END, "End"}, {KEY_LEFT, "Left"}, {KEY_RIGHT, "Right"}, {KEY_BTAB, "Shift-Tab"}, {KEY_TAB, "Tab"},
+		{KEY_HOME, "Home"}, {KEY_END, "End"}, {KEY_LEFT, "Left"}, {KEY_RIGHT, "Right"},
+		{KEY_BTAB, "Shift-Tab"}, {KEY_TAB, "Tab"},
 		{'\n', "Enter"}, {KEY_ESC, "Esc"}, {' ', "Space"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)

@@ -53,6 +53,14 @@ void console_model_changed(struct console *c)
 	c->dirty_head = c->dirty_body = c->dirty_status = true;
 }
 
+void console_source_changed(struct console *c, unsigned sources)
+{
+	for (int i = 0; i < PANE__COUNT; i++)
+		if (c->panes[i].ops->sources & sources)
+			pane_update(&c->panes[i], &c->model);
+	c->dirty_body = true;
+}
+
 void console_open_view(struct console *c, struct textview *tv)
 {
 	if (c->view) {
@@ -86,6 +94,13 @@ static void open_help(struct console *c)
 			tv_add(tv, "%s", group);
 		}
 		char keys[48];
+		if (t[i].id == ACT_PANE) {
+			for (int p = 0; p < PANE__COUNT; p++) {
+				action_key_name(pane_registry[p]->key, keys);
+				tv_add(tv, "  %-16s %s", keys, pane_registry[p]->help);
+			}
+			continue;
+		}
 		action_keys_text(t[i].id, keys, sizeof(keys));
 		const char *help = t[i].help;
 		if (t[i].id == ACT_ONBOARD && !(c->be->ops->can_onboard && c->be->ops->can_onboard(c->be)))
@@ -151,9 +166,6 @@ static void view_action(struct console *c, enum action a)
 	case ACT_BACK: case ACT_QUIT: close_view(c); break;
 	case ACT_HELP: open_help(c); break;
 	case ACT_REFRESH: console_refresh(c); break;
-	case ACT_PANE1: case ACT_PANE2: case ACT_PANE3: case ACT_PANE4: case ACT_PANE5: case ACT_PANE6:
-		switch_pane(c, a - ACT_PANE1);
-		break;
 	default: return;
 	}
 	c->dirty_body = true;
@@ -178,9 +190,6 @@ static void pane_action(struct console *c, enum action a)
 	case ACT_PAGE_UP: pane_move(p, -page); break;
 	case ACT_FIRST: pane_move_to(p, 0); break;
 	case ACT_LAST: pane_move_to(p, p->n_vis ? p->n_vis - 1 : 0); break;
-	case ACT_PANE1: case ACT_PANE2: case ACT_PANE3: case ACT_PANE4: case ACT_PANE5: case ACT_PANE6:
-		switch_pane(c, a - ACT_PANE1);
-		break;
 	case ACT_NEXT_PANE: switch_pane(c, c->cur + 1); break;
 	case ACT_PREV_PANE: switch_pane(c, c->cur - 1); break;
 	case ACT_ENTER:
@@ -190,7 +199,7 @@ static void pane_action(struct console *c, enum action a)
 		}
 		{
 			struct textview *tv = xcalloc(1, sizeof(*tv));
-			tv_init(tv, p->ops->title, p->ops->row_key ? p->ops->row_key(p, row) : "details");
+			tv_init(tv, p->ops->title, pane_row_key(p, row));
 			console_open_view(c, tv);
 			p->ops->details(p, row, tv, c);
 		}
@@ -216,13 +225,9 @@ static void pane_action(struct console *c, enum action a)
 		break;
 	case ACT_HELP: open_help(c); break;
 	case ACT_QUIT: c->quit = true; break;
-	case ACT_TICK: case ACT_UNDO: case ACT_ADD: case ACT_NOTE:
-		if (a == ACT_UNDO) {
-			console_task_undo(c);
-			break;
-		}
-		console_message(c, STATUS_NONE, "%s works in the pending pane (4)",
-				a == ACT_TICK ? "ticking" : a == ACT_ADD ? "adding items" : "notes");
+	case ACT_UNDO:
+		/* the last tick is undone from any pane */
+		console_task_undo(c);
 		break;
 	case ACT_ONBOARD:
 		if (c->be->ops->can_onboard && c->be->ops->can_onboard(c->be) && c->be->ops->onboard_open)
@@ -230,7 +235,18 @@ static void pane_action(struct console *c, enum action a)
 		else
 			console_message(c, STATUS_WARNING, "onboarding is not in the console yet: run mcon onboard DOMAIN --plan, then --apply");
 		break;
-	default: return;
+	default: {
+		/* another pane's own action: say where it works */
+		int owner = pane_for_action(a);
+		const struct action_info *ai = action_info(a);
+		if (owner < 0 || !ai)
+			return;
+		char key[16];
+		action_key_name(pane_registry[owner]->key, key);
+		console_message(c, STATUS_NONE, "%s works in the %s pane (%s)", ai->word ? ai->word : ai->help,
+				pane_registry[owner]->name, key);
+		break;
+	}
 	}
 	c->dirty_body = c->dirty_head = true;
 }
@@ -293,6 +309,11 @@ static void handle_key(struct console *c, wint_t ch, bool fkey)
 	if (c->disp.too_small) {
 		if (a == ACT_QUIT)
 			c->quit = true;
+		return;
+	}
+	int target = a == ACT_NONE ? pane_for_key(key) : -1;
+	if (target >= 0) {
+		switch_pane(c, target);
 		return;
 	}
 	if (a == ACT_NONE)
@@ -365,9 +386,11 @@ static void read_keys(struct console *c)
 {
 	wint_t ch;
 	int r;
+	disp_lock();
 	while (!c->quit && (r = wget_wch(c->disp.input, &ch)) != ERR)
 		handle_key(c, ch, r == KEY_CODE_YES);
 	untouchwin(c->disp.input);
+	disp_unlock();
 }
 
 int tui_run(struct tui_backend *be, const struct tui_opts *opts)
@@ -426,7 +449,9 @@ int tui_run(struct tui_backend *be, const struct tui_opts *opts)
 	while (!c->quit && !got_signal) {
 		long long now = console_now_ms();
 		run_timers(c, now);
+		disp_lock();
 		console_draw(c);
+		disp_unlock();
 		struct pollfd pfd[2] = {
 			{.fd = STDIN_FILENO, .events = POLLIN},
 			{.fd = c->mb.fd[0], .events = POLLIN},
@@ -464,11 +489,14 @@ int tui_run(struct tui_backend *be, const struct tui_opts *opts)
 	workq_free(c->q_collect);
 	workq_free(c->q_db);
 	workq_free(c->q_logs);
-	onboard_view_end(c);
+	onboard_view_free(c);
 	if (c->events_started)
 		pthread_join(c->events_thread, NULL);
-	if (c->disp.screen)
+	if (c->disp.screen) {
+		disp_lock();
 		disp_end(&c->disp);
+		disp_unlock();
+	}
 	if (c->prompt.active)
 		console_prompt_close(c);
 	if (c->view)

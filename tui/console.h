@@ -20,6 +20,7 @@ struct prompt {
 	char *label;
 	struct buf text;
 	prompt_done_fn *done;   /* called with the text on Enter, with NULL on Esc */
+	bool one_key;           /* a confirmation: done gets "y" for y, NULL for n, Esc or Enter */
 	prompt_done_fn *change; /* optional: called on every edit (live filter) */
 	void *ud;
 	void (*ud_free)(void *ud);
@@ -76,6 +77,12 @@ void console_prompt(struct console *c, const char *label, const char *initial, p
 		    prompt_done_fn *change, void *ud, void (*ud_free)(void *ud));
 /* Re-ingests the model into every pane and marks the screen dirty. */
 void console_model_changed(struct console *c);
+/* Asks "question [y/N]" on the status line; one key answers: done gets "y" for y, NULL for
+ * n, Esc or Enter. */
+void console_confirm(struct console *c, const char *question, prompt_done_fn *done, void *ud,
+		     void (*ud_free)(void *ud));
+/* Re-ingests the panes that show one of these parts of the model (enum pane_source). */
+void console_source_changed(struct console *c, unsigned sources);
 /* Opens a details view (the console owns tv afterwards). */
 void console_open_view(struct console *c, struct textview *tv);
 /* Fetches a container's last 200 log lines on a worker; they are appended to the open

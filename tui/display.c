@@ -2,6 +2,8 @@
 #include "tui/display.h"
 
 #include <langinfo.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/sanitize.h"
@@ -12,6 +14,30 @@ static bool env_set(const char *name)
 {
 	const char *v = getenv(name);
 	return v && *v;
+}
+
+/* Held by the UI thread while it uses curses; recursive, so that die() on the UI thread
+ * itself (inside a draw) does not wait for itself. */
+static pthread_mutex_t disp_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+void disp_lock(void)
+{
+	pthread_mutex_lock(&disp_mutex);
+}
+
+void disp_unlock(void)
+{
+	pthread_mutex_unlock(&disp_mutex);
+}
+
+/* die() on any thread ends curses first, so the terminal is usable and the message shows.
+ * The lock is kept: the UI thread draws nothing more (which would make the terminal raw
+ * again) while the process ends. */
+static void disp_die_hook(void)
+{
+	pthread_mutex_lock(&disp_mutex);
+	endwin();
+	fflush(stdout);
 }
 
 int disp_init(struct display *d, bool mouse, bool tls_warning)
@@ -46,11 +72,13 @@ int disp_init(struct display *d, bool mouse, bool tls_warning)
 	if (mouse)
 		mousemask(BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	disp_layout(d, tls_warning);
+	die_set_hook(disp_die_hook);
 	return 0;
 }
 
 void disp_end(struct display *d)
 {
+	die_set_hook(NULL);
 	if (d->head)
 		delwin(d->head);
 	if (d->body)

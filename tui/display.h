@@ -41,6 +41,10 @@ struct display {
 
 int disp_init(struct display *d, bool mouse, bool tls_warning);
 void disp_end(struct display *d);
+/* Around every use of curses on the UI thread: die() on another thread waits for the draw
+ * in progress, then ends curses for good. */
+void disp_lock(void);
+void disp_unlock(void);
 /* Recreates the windows for the current terminal size (after KEY_RESIZE). */
 void disp_layout(struct display *d, bool tls_warning);
 

@@ -106,11 +106,7 @@ static void draw_body(struct console *c)
 		tv_draw(c->view, d, d->body, console_spinner(c));
 	} else {
 		struct pane *p = &c->panes[c->cur];
-		const char *err = NULL;
-		if (c->cur == PANE_PENDING && c->model.tasks_err)
-			err = c->model.tasks_err;
-		if (c->cur == PANE_HISTORY && c->model.history_err)
-			err = c->model.history_err;
+		const char *err = p->ops->error ? p->ops->error(&c->model) : NULL;
 		if (err) {
 			char *m = xasprintf("%s %s", disp_glyph(d, G_CRIT), err);
 			disp_put(d, d->body, 0, 0, d->cols, m, ST_CRIT);
@@ -123,33 +119,32 @@ static void draw_body(struct console *c)
 	wnoutrefresh(d->body);
 }
 
+/* The keys of the moment: a pane with actions of its own hints them first and leaves out
+ * the pane keys and refresh to make room. */
 static void status_hints(struct console *c, struct buf *b)
 {
 	static const enum action common[] = {ACT_ENTER, ACT_FILTER, ACT_REFRESH, ACT_HELP, ACT_QUIT};
-	static const enum action pending[] = {ACT_TICK, ACT_UNDO, ACT_ADD, ACT_NOTE};
-	static const char *words[ACT__COUNT] = {
-		[ACT_ENTER] = "details", [ACT_FILTER] = "filter", [ACT_REFRESH] = "refresh",
-		[ACT_HELP] = "help", [ACT_QUIT] = "quit", [ACT_TICK] = "tick", [ACT_UNDO] = "undo",
-		[ACT_ADD] = "add", [ACT_NOTE] = "note",
-	};
+	struct pane *p = &c->panes[c->cur];
+	const enum action *own = c->view ? NULL : p->ops->actions;
 	char k[48];
-	bool pend = c->cur == PANE_PENDING && !c->view;
-	if (!pend)
-		buf_puts(b, " 1-6 panes");
-	if (pend)
-		for (size_t i = 0; i < ARRAY_SIZE(pending); i++) {
-			action_keys_text(pending[i], k, sizeof(k));
-			buf_printf(b, "  %s %s", k, words[pending[i]]);
-		}
+	if (!own) {
+		char first[16], last[16];
+		action_key_name(pane_registry[0]->key, first);
+		action_key_name(pane_registry[PANE__COUNT - 1]->key, last);
+		buf_printf(b, " %s-%s %s", first, last, action_info(ACT_PANE)->word);
+	}
+	for (; own && *own != ACT_NONE; own++) {
+		action_keys_text(*own, k, sizeof(k));
+		buf_printf(b, "  %s %s", k, action_info(*own)->word);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(common); i++) {
-		if ((c->view && common[i] != ACT_HELP) || (pend && common[i] == ACT_REFRESH))
+		if ((c->view && common[i] != ACT_HELP) || (p->ops->actions && !c->view && common[i] == ACT_REFRESH))
 			continue;
 		action_keys_text(common[i], k, sizeof(k));
-		buf_printf(b, "  %s %s", k, words[common[i]]);
+		buf_printf(b, "  %s %s", k, action_info(common[i])->word);
 	}
 	if (c->view)
 		buf_puts(b, "  Esc/q close  h/l scroll sideways");
-	struct pane *p = &c->panes[c->cur];
 	if (!c->view && p->filter)
 		buf_printf(b, "  [filter: %s%s]", p->invert ? "!" : "", p->filter);
 }

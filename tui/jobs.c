@@ -206,10 +206,8 @@ static void tasks_done(struct job *j, struct console *c)
 		m->tasks_loaded = true;
 		changed = true;
 	}
-	if (changed) {
-		pane_update(&c->panes[PANE_PENDING], m);
-		c->dirty_body = true;
-	}
+	if (changed)
+		console_source_changed(c, SRC_TASKS);
 }
 
 static void submit_tasks(struct console *c, struct tasks_job *t)
@@ -313,8 +311,7 @@ static void history_done(struct job *j, struct console *c)
 		m->history_err = xstrdup(h->err ? h->err : "cannot read the history");
 	}
 	m->history_loaded = true;
-	pane_update(&c->panes[PANE_HISTORY], m);
-	c->dirty_body = true;
+	console_source_changed(c, SRC_HISTORY);
 }
 
 void console_history_reload(struct console *c)
@@ -423,10 +420,8 @@ static void event_done(struct job *j, struct console *c)
 		console_message(c, STATUS_WARNING, "docker events: %s (retrying)", e->error);
 		return;
 	}
-	if (model_apply_event(&c->model, e->ev)) {
-		pane_update(&c->panes[PANE_CONTAINERS], &c->model);
-		c->dirty_body = true;
-	}
+	if (model_apply_event(&c->model, e->ev))
+		console_source_changed(c, SRC_EVENTS);
 }
 
 static void event_noop(struct job *j)

@@ -8,7 +8,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 #include "core/onboard.h"
 #include "tui/console.h"
@@ -35,7 +34,11 @@ struct onboard_session {
 	bool writes, verifying, finished;
 	char *title;                    /* the current step's title */
 	struct strv lines;              /* the view's text */
+	struct onboard_session *next;   /* ended sessions whose worker may still run */
 };
+
+/* Sessions ended while their worker was busy, until it stops (UI thread only). */
+static struct onboard_session *ended;
 
 enum ob_job_kind { OBJ_OPEN, OBJ_STEP, OBJ_VERIFY_LATER };
 
@@ -226,6 +229,7 @@ static bool view_is_ours(const struct console *c)
 }
 
 static void submit(struct console *c, struct onboard_session *s, enum ob_job_kind kind, size_t step);
+static void reap(bool wait);
 
 static void ob_job_done(struct job *job, struct console *c)
 {
@@ -234,6 +238,7 @@ static void ob_job_done(struct job *job, struct console *c)
 	if (!s || s->serial != j->serial)
 		return;
 	s->busy = false;
+	reap(false);
 	if (j->err || !j->opened) {
 		if (j->kind == OBJ_OPEN) {
 			console_message(c, STATUS_CRITICAL, "onboarding %s: %s", s->domain, j->err ? j->err : "cannot start");
@@ -290,16 +295,10 @@ static void submit(struct console *c, struct onboard_session *s, enum ob_job_kin
 	workq_submit(s->q, &j->j);
 }
 
-void onboard_view_end(struct console *c)
+/* After its worker stopped (workq_free joins). */
+static void session_free(struct onboard_session *s)
 {
-	struct onboard_session *s = c->onboard;
-	if (!s)
-		return;
-	c->onboard = NULL;
-	atomic_store(&s->stopping, true);
-	ssize_t w = write(s->wake[1], "s", 1);
-	(void)w;
-	workq_free(s->q);       /* joins: nothing else uses the engine afterwards */
+	workq_free(s->q);
 	if (s->ob)
 		s->be->ops->onboard_close(s->be, s->ob);
 	close(s->wake[0]);
@@ -310,6 +309,42 @@ void onboard_view_end(struct console *c)
 	free(s->domain);
 	free(s->catchall);
 	free(s);
+}
+
+/* Frees the ended sessions whose worker has stopped; with wait, all of them. */
+static void reap(bool wait)
+{
+	for (struct onboard_session **pp = &ended; *pp;) {
+		struct onboard_session *s = *pp;
+		if (!wait && !workq_ended(s->q)) {
+			pp = &s->next;
+			continue;
+		}
+		*pp = s->next;
+		session_free(s);
+	}
+}
+
+void onboard_view_end(struct console *c)
+{
+	struct onboard_session *s = c->onboard;
+	if (s) {
+		c->onboard = NULL;
+		atomic_store(&s->stopping, true);
+		ssize_t w = write(s->wake[1], "s", 1);  /* cuts the wait before a round */
+		(void)w;
+		/* no join here: a verification round's collect runs to its own deadline */
+		workq_stop(s->q);
+		s->next = ended;
+		ended = s;
+	}
+	reap(false);
+}
+
+void onboard_view_free(struct console *c)
+{
+	onboard_view_end(c);
+	reap(true);
 }
 
 static void start_session(struct console *c, const char *domain, const char *catchall)
@@ -363,7 +398,7 @@ static void confirm_done(struct console *c, const char *text, void *ud)
 	struct onboard_session *s = c->onboard;
 	if (!s || s->busy)
 		return;
-	if (text && (strcasecmp(text, "y") == 0 || strcasecmp(text, "yes") == 0)) {
+	if (text && strcmp(text, "y") == 0) {
 		submit(c, s, OBJ_STEP, s->cursor);
 		c->dirty_body = true;
 	} else {
@@ -402,9 +437,9 @@ bool onboard_view_action(struct console *c, enum action a)
 		} else if (s->busy) {
 			console_message(c, STATUS_NONE, "the step is still running...");
 		} else if (s->writes) {
-			char *q = xasprintf("Step %zu of %zu changes MailCow (%s). Go ahead? [y/N]", s->cursor + 1, s->n,
+			char *q = xasprintf("Step %zu of %zu changes MailCow (%s). Go ahead?", s->cursor + 1, s->n,
 					    s->title ? s->title : "");
-			console_prompt(c, q, "", confirm_done, NULL, NULL, NULL);
+			console_confirm(c, q, confirm_done, NULL, NULL);
 			free(q);
 		} else {
 			submit(c, s, OBJ_STEP, s->cursor);

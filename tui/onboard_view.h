@@ -14,7 +14,11 @@ struct console;
 void onboard_view_open(struct console *c);
 /* A key while the walkthrough's view is open; false when the view does not take it. */
 bool onboard_view_action(struct console *c, enum action a);
-/* Ends the session (stops its worker); called when the console quits. */
+/* Ends the session without waiting for it: a step or verification round in progress (its
+ * collect cannot be cancelled) finishes on the session's worker, unseen, and the session is
+ * freed later. */
 void onboard_view_end(struct console *c);
+/* Ends the session and waits for every ended one's worker; called when the console quits. */
+void onboard_view_free(struct console *c);
 
 #endif

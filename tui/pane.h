@@ -1,6 +1,14 @@
 /* pane: the list engine every pane shares (rows, filter, selection that survives a
- * refresh, scrolling) and the small table of operations one pane file provides. The
- * registry PANE_INFO lists the panes once; it makes the PANE_* enum and the pane array. */
+ * refresh, scrolling, column layout) and the table of operations one pane file provides:
+ * its title, key, help line, own actions, columns and callbacks. The registry PANE_INFO
+ * lists the panes once; it makes the PANE_* enum and the pane array. A new pane is its file
+ * and one PANE_INFO line; the engine (console.c, draw.c, jobs.c) names no pane:
+ *   tui/pane_queue.c: ingest() adds each row with pane_row_add(p, key, filter text);
+ *     draw_row() writes one dc_text/dc_status cell per column; and
+ *     const struct pane_ops queue_ops = {.name = "queue", .title = "Queue", .key = '7',
+ *         .help = "queue: ...", .sources = SRC_SNAPSHOT, .columns = ..., .n_columns = ...,
+ *         .ingest = ..., .draw_row = ...};
+ *   tui/pane.h: _(QUEUE, queue) in PANE_INFO. */
 #ifndef MCON_TUI_PANE_H
 #define MCON_TUI_PANE_H
 
@@ -14,28 +22,64 @@ struct console;
 struct pane;
 struct textview;
 
-/* Where a row is drawn. */
+/* A column of a pane's list. The engine draws the headers and lays the columns out: a
+ * fixed column is width wide; a COL_FIT column grows to its widest cell (measured over every
+ * row) while the line has room, and gives the room back, down to width, when the terminal is
+ * narrow; COL_FILL takes what the others leave, at least width; the last column, COL_REST,
+ * runs to the end of the line and keeps at least width (the fitted columns grow into the
+ * rest only beyond that). */
+enum { COL_FIT = 1, COL_FILL = 2, COL_REST = 4 };
+
+#define PANE_MAX_COLUMNS 12
+
+struct pane_column {
+	const char *head;       /* "SERVICE"; NULL: the pane's column_head names it */
+	int width;
+	unsigned flags;
+};
+
+/* Where a row is drawn: draw_row writes its cells in column order with dc_text/dc_status. */
 struct drawctx {
 	const struct display *d;
 	WINDOW *w;
 	int y, width;
 	bool selected;
+	struct pane *p;
+	int x, col;             /* the next cell */
+	int colw[PANE_MAX_COLUMNS];     /* the layout's column widths */
+	bool measure;           /* only record each cell's width (the layout pass) */
+};
+
+/* What a pane shows: when one of these parts of the model changes, the engine re-ingests the
+ * panes that show it. */
+enum pane_source {
+	SRC_SNAPSHOT = 1,       /* a refresh's snapshot and results */
+	SRC_EVENTS = 2,         /* Docker events between refreshes */
+	SRC_TASKS = 4,          /* the shared checklist */
+	SRC_HISTORY = 8,        /* the history store */
 };
 
 struct pane_ops {
 	const char *name;       /* "domains": the help and the golden files use it */
 	const char *title;      /* "Domains": the tab */
+	int key;                /* '1': the key that opens it */
+	const char *help;       /* its line in the `?` help, under the action table's PANE row */
+	/* Its own actions (ACT_NONE ends the list): the status line hints them, and the engine
+	 * names this pane when one is pressed elsewhere. */
+	const enum action *actions;
+	unsigned sources;       /* enum pane_source bits */
 	size_t private_size;    /* allocated (zeroed) by the engine as pane->priv */
 	const char *empty;      /* shown when there are no rows */
-	/* Rebuilds the rows from the model; returns the row count. */
-	size_t (*ingest)(struct pane *p, const struct tui_model *m);
-	/* Column headers, then one row. */
-	void (*draw_head)(struct pane *p, struct drawctx *dc);
+	const struct pane_column *columns;      /* COL_REST last */
+	size_t n_columns;
+	/* Optional: the header of column i when its head is NULL. */
+	const char *(*column_head)(size_t i);
+	/* Optional: an error reading what the pane shows, drawn above the list. */
+	const char *(*error)(const struct tui_model *m);
+	/* Rebuilds the rows from the model, adding each with pane_row_add(). */
+	void (*ingest)(struct pane *p, const struct tui_model *m);
+	/* One row, a cell per column. */
 	void (*draw_row)(struct pane *p, struct drawctx *dc, size_t row);
-	/* The row's text for the filter, and a stable key that keeps the selection on the
-	 * same item across refreshes (borrowed). */
-	const char *(*row_text)(struct pane *p, size_t row);
-	const char *(*row_key)(struct pane *p, size_t row);
 	/* Optional: the line under the list for the selected row (a hint, a summary). */
 	void (*footer)(struct pane *p, size_t row, struct buf *out);
 	/* Optional: Enter. Fills the details view. */
@@ -50,6 +94,10 @@ struct pane {
 	void *priv;
 	const struct tui_model *model;
 	size_t n_rows;
+	struct strv row_text;   /* per row: what the filter searches */
+	struct strv row_key;    /* per row: keeps the selection on the same item across refreshes */
+	int fit[PANE_MAX_COLUMNS];      /* the widest cell per column, once measured */
+	bool measured;
 	size_t *vis;            /* rows passing the filter, in order */
 	size_t n_vis;
 	size_t sel;             /* index into vis */
@@ -93,10 +141,18 @@ void pane_move_to(struct pane *p, size_t idx);
 /* Draws the pane into rows [y0, y0+h) of w. */
 void pane_draw(struct pane *p, const struct display *d, WINDOW *w, int y0, int h);
 
-/* Column helpers for draw_head/draw_row: writes a cell and a one-column gap. */
-void dc_text(struct drawctx *dc, int *x, int width, const char *text, enum disp_style st);
-void dc_status(struct drawctx *dc, int *x, int width, enum status s);
-/* The rest of the line. */
-void dc_rest(struct drawctx *dc, int *x, const char *text, enum disp_style st);
+/* ingest: adds a row with its stable key and the text the filter searches (both copied). */
+void pane_row_add(struct pane *p, const char *key, const char *text);
+const char *pane_row_key(const struct pane *p, size_t row);
+/* The pane whose key is key, or -1. */
+int pane_for_key(int key);
+/* The pane that owns an action (lists it in its actions), or -1. */
+int pane_for_action(enum action a);
+
+/* draw_row: writes the next column's cell and its one-column gap. */
+void dc_text(struct drawctx *dc, const char *text, enum disp_style st);
+void dc_status(struct drawctx *dc, enum status s);
+/* The rest of the line from here, over the columns left. */
+void dc_rest(struct drawctx *dc, const char *text, enum disp_style st);
 
 #endif

@@ -7,7 +7,6 @@
 
 struct checks {
 	size_t *order;          /* indexes into model->results */
-	struct strv text, keys;
 };
 
 static const struct check_result *sort_base;
@@ -23,15 +22,13 @@ static int result_cmp(const void *a, const void *b)
 	return strcmp(x->target ? x->target : "", y->target ? y->target : "");
 }
 
-static size_t checks_ingest(struct pane *p, const struct tui_model *m)
+static void checks_ingest(struct pane *p, const struct tui_model *m)
 {
 	struct checks *cp = p->priv;
 	free(cp->order);
 	cp->order = NULL;
-	strv_free(&cp->text);
-	strv_free(&cp->keys);
 	if (!m->n_results)
-		return 0;
+		return;
 	cp->order = xmalloc(m->n_results * sizeof(*cp->order));
 	for (size_t i = 0; i < m->n_results; i++)
 		cp->order[i] = i;
@@ -39,11 +36,13 @@ static size_t checks_ingest(struct pane *p, const struct tui_model *m)
 	qsort(cp->order, m->n_results, sizeof(*cp->order), result_cmp);
 	for (size_t i = 0; i < m->n_results; i++) {
 		const struct check_result *r = &m->results[cp->order[i]];
-		strv_push_owned(&cp->text, xasprintf("%s %s %s %s", status_word(r->status), r->check,
-						     r->target ? r->target : "", r->summary ? r->summary : ""));
-		strv_push_owned(&cp->keys, xasprintf("%s %s", r->check, r->target ? r->target : ""));
+		char *key = xasprintf("%s %s", r->check, r->target ? r->target : "");
+		char *text = xasprintf("%s %s %s %s", status_word(r->status), r->check, r->target ? r->target : "",
+				       r->summary ? r->summary : "");
+		pane_row_add(p, key, text);
+		free(key);
+		free(text);
 	}
-	return m->n_results;
 }
 
 static const struct check_result *result_at(struct pane *p, size_t row)
@@ -51,34 +50,13 @@ static const struct check_result *result_at(struct pane *p, size_t row)
 	return &p->model->results[((struct checks *)p->priv)->order[row]];
 }
 
-static const char *checks_row_text(struct pane *p, size_t row)
-{
-	return ((struct checks *)p->priv)->text.v[row];
-}
-
-static const char *checks_row_key(struct pane *p, size_t row)
-{
-	return ((struct checks *)p->priv)->keys.v[row];
-}
-
-static void checks_draw_head(struct pane *p, struct drawctx *dc)
-{
-	(void)p;
-	int x = 0;
-	dc_text(dc, &x, 6, "STATUS", ST_HEAD);
-	dc_text(dc, &x, 19, "CHECK", ST_HEAD);
-	dc_text(dc, &x, 23, "TARGET", ST_HEAD);
-	dc_rest(dc, &x, "SUMMARY", ST_HEAD);
-}
-
 static void checks_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 {
 	const struct check_result *r = result_at(p, row);
-	int x = 0;
-	dc_status(dc, &x, 6, r->status);
-	dc_text(dc, &x, 19, r->check, ST_NORMAL);
-	dc_text(dc, &x, 23, r->target ? r->target : "", ST_NORMAL);
-	dc_rest(dc, &x, r->summary ? r->summary : "", ST_NORMAL);
+	dc_status(dc, r->status);
+	dc_text(dc, r->check, ST_NORMAL);
+	dc_text(dc, r->target ? r->target : "", ST_NORMAL);
+	dc_text(dc, r->summary ? r->summary : "", ST_NORMAL);
 }
 
 static void checks_footer(struct pane *p, size_t row, struct buf *out)
@@ -112,20 +90,24 @@ static void checks_done(struct pane *p)
 {
 	struct checks *cp = p->priv;
 	free(cp->order);
-	strv_free(&cp->text);
-	strv_free(&cp->keys);
 }
+
+static const struct pane_column checks_columns[] = {
+	{"STATUS", 6, 0}, {"CHECK", 19, COL_FIT}, {"TARGET", 23, COL_FIT}, {"SUMMARY", 29, COL_REST},
+};
 
 const struct pane_ops checks_ops = {
 	.name = "checks",
 	.title = "Checks",
+	.key = '5',
+	.help = "checks: every non-OK result first",
+	.sources = SRC_SNAPSHOT,
+	.columns = checks_columns,
+	.n_columns = ARRAY_SIZE(checks_columns),
 	.private_size = sizeof(struct checks),
 	.empty = "(no results yet: waiting for the first refresh)",
 	.ingest = checks_ingest,
-	.draw_head = checks_draw_head,
 	.draw_row = checks_draw_row,
-	.row_text = checks_row_text,
-	.row_key = checks_row_key,
 	.footer = checks_footer,
 	.details = checks_details,
 	.done = checks_done,

@@ -14,7 +14,6 @@ struct crow {
 struct containers {
 	struct crow *rows;
 	size_t n;
-	struct strv text;
 };
 
 static int crow_cmp(const void *a, const void *b)
@@ -91,15 +90,14 @@ static enum status row_status(const struct tui_model *m, const struct crow *r)
 	return s;
 }
 
-static size_t containers_ingest(struct pane *p, const struct tui_model *m)
+static void containers_ingest(struct pane *p, const struct tui_model *m)
 {
 	struct containers *cp = p->priv;
 	free(cp->rows);
 	cp->rows = NULL;
 	cp->n = 0;
-	strv_free(&cp->text);
 	if (!m->snap)
-		return 0;
+		return;
 	const struct docker_state *ds = &m->snap->docker;
 	size_t cap = ds->n_containers + m->cfg->docker_expected.n;
 	cp->rows = cap ? xcalloc(cap, sizeof(*cp->rows)) : NULL;
@@ -131,62 +129,38 @@ static size_t containers_ingest(struct pane *p, const struct tui_model *m)
 		} else {
 			buf_puts(&b, " missing");
 		}
-		strv_push_owned(&cp->text, buf_steal(&b));
+		pane_row_add(p, r->service, buf_cstr(&b));
+		buf_free(&b);
 	}
-	return cp->n;
-}
-
-static const char *containers_row_text(struct pane *p, size_t row)
-{
-	return ((struct containers *)p->priv)->text.v[row];
-}
-
-static const char *containers_row_key(struct pane *p, size_t row)
-{
-	return ((struct containers *)p->priv)->rows[row].service;
-}
-
-static void containers_draw_head(struct pane *p, struct drawctx *dc)
-{
-	(void)p;
-	int x = 0;
-	dc_text(dc, &x, 6, "STATUS", ST_HEAD);
-	dc_text(dc, &x, 17, "SERVICE", ST_HEAD);
-	dc_text(dc, &x, 10, "STATE", ST_HEAD);
-	dc_text(dc, &x, 9, "HEALTH", ST_HEAD);
-	dc_text(dc, &x, 3, "RST", ST_HEAD);
-	dc_text(dc, &x, 6, "UPTIME", ST_HEAD);
-	dc_rest(dc, &x, "NETWORKS", ST_HEAD);
 }
 
 static void containers_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 {
 	const struct tui_model *m = p->model;
 	const struct crow *r = &((struct containers *)p->priv)->rows[row];
-	int x = 0;
 	enum status st = row_status(m, r);
-	dc_status(dc, &x, 6, st);
-	dc_text(dc, &x, 17, r->service, ST_NORMAL);
+	dc_status(dc, st);
+	dc_text(dc, r->service, ST_NORMAL);
 	if (!r->c) {
-		dc_text(dc, &x, 10, "MISSING", ST_CRIT);
-		dc_rest(dc, &x, "expected (docker.expected) but no container exists", ST_DIM);
+		dc_text(dc, "MISSING", ST_CRIT);
+		dc_rest(dc, "expected (docker.expected) but no container exists", ST_DIM);
 		return;
 	}
 	struct container v;
 	bool gone, missing;
 	model_container_view(m, r->c, &v, &gone);
 	bool running = v.state && strcmp(v.state, "running") == 0;
-	dc_text(dc, &x, 10, v.state ? v.state : "?", running ? ST_NORMAL : ST_CRIT);
-	dc_text(dc, &x, 9, v.health == HEALTH_NONE ? "-" : health_name(v.health),
+	dc_text(dc, v.state ? v.state : "?", running ? ST_NORMAL : ST_CRIT);
+	dc_text(dc, v.health == HEALTH_NONE ? "-" : health_name(v.health),
 		v.health == HEALTH_UNHEALTHY ? ST_CRIT : v.health == HEALTH_STARTING ? ST_WARN : ST_NORMAL);
 	char rst[16], up[32] = "-";
 	snprintf(rst, sizeof(rst), "%ld", v.restart_count);
-	dc_text(dc, &x, 3, rst, v.restart_count ? ST_WARN : ST_NORMAL);
+	dc_text(dc, rst, v.restart_count ? ST_WARN : ST_NORMAL);
 	if (running && v.started_at > 0) {
 		long secs = (long)(mcon_now() - v.started_at);
 		duration_format(secs < 0 ? 0 : secs, up);
 	}
-	dc_text(dc, &x, 6, up, ST_NORMAL);
+	dc_text(dc, up, ST_NORMAL);
 	struct strv nets = {0};
 	nets_of(m, r->c, &nets);
 	for (size_t i = 1; i < nets.n; i++)
@@ -212,7 +186,7 @@ static void containers_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 			n += pl + 1;
 		buf_printf(&b, "%s%s", k++ ? "," : "", n);
 	}
-	dc_rest(dc, &x, buf_cstr(&b), bad ? ST_ALERT : missing ? ST_WARN : ST_NORMAL);
+	dc_text(dc, buf_cstr(&b), bad ? ST_ALERT : missing ? ST_WARN : ST_NORMAL);
 	buf_free(&b);
 	strv_free(&nets);
 }
@@ -299,19 +273,25 @@ static void containers_done(struct pane *p)
 {
 	struct containers *cp = p->priv;
 	free(cp->rows);
-	strv_free(&cp->text);
 }
+
+static const struct pane_column containers_columns[] = {
+	{"STATUS", 6, 0}, {"SERVICE", 17, COL_FIT}, {"STATE", 10, COL_FIT}, {"HEALTH", 9, 0}, {"RST", 3, COL_FIT},
+	{"UPTIME", 6, COL_FIT}, {"NETWORKS", 23, COL_REST},
+};
 
 const struct pane_ops containers_ops = {
 	.name = "containers",
 	.title = "Containers",
+	.key = '2',
+	.help = "containers: state, health, networks",
+	.sources = SRC_SNAPSHOT | SRC_EVENTS,
+	.columns = containers_columns,
+	.n_columns = ARRAY_SIZE(containers_columns),
 	.private_size = sizeof(struct containers),
 	.empty = "(no containers: waiting for the first refresh, or Docker is unreachable; see the header)",
 	.ingest = containers_ingest,
-	.draw_head = containers_draw_head,
 	.draw_row = containers_draw_row,
-	.row_text = containers_row_text,
-	.row_key = containers_row_key,
 	.footer = containers_footer,
 	.details = containers_details,
 	.done = containers_done,

@@ -12,7 +12,7 @@ struct drow {
 	int bits;
 	int match;      /* 1 yes, 0 no, -1 not applicable, -2 MailCow holds no key */
 	enum status status;
-	char *key, *text;
+	char *key;              /* "domain/selector" */
 };
 
 struct dkim {
@@ -24,7 +24,6 @@ static void rows_free(struct dkim *dp)
 {
 	for (size_t i = 0; i < dp->n; i++) {
 		free(dp->rows[i].key);
-		free(dp->rows[i].text);
 	}
 	free(dp->rows);
 	dp->rows = NULL;
@@ -41,12 +40,12 @@ static const char *dkim_record(const struct dns_answer *a)
 	return NULL;
 }
 
-static size_t dkim_ingest(struct pane *p, const struct tui_model *m)
+static void dkim_ingest(struct pane *p, const struct tui_model *m)
 {
 	struct dkim *dp = p->priv;
 	rows_free(dp);
 	if (!m->snap)
-		return 0;
+		return;
 	const struct config *cfg = m->cfg;
 	size_t cap = m->snap->n_domains * cfg->dkim_selectors.n;
 	dp->rows = cap ? xcalloc(cap, sizeof(*dp->rows)) : NULL;
@@ -79,56 +78,29 @@ static size_t dkim_ingest(struct pane *p, const struct tui_model *m)
 			r->status = model_check_status(m, "dkim.selector", r->key);
 			if (mc)
 				r->status = status_worse(r->status, model_check_status(m, "dkim.mailcow", d->name));
-			r->text = xasprintf("%s %s %s %s", r->key, r->published ? "published" : "missing",
-					    status_word(r->status), r->match == 0 ? "mismatch" : "");
+			char *text = xasprintf("%s %s %s %s", r->key, r->published ? "published" : "missing",
+					       status_word(r->status), r->match == 0 ? "mismatch" : "");
+			pane_row_add(p, r->key, text);
+			free(text);
 		}
 	}
-	return dp->n;
-}
-
-static const char *dkim_row_text(struct pane *p, size_t row)
-{
-	return ((struct dkim *)p->priv)->rows[row].text;
-}
-
-static const char *dkim_row_key(struct pane *p, size_t row)
-{
-	return ((struct dkim *)p->priv)->rows[row].key;
-}
-
-static int domain_width(int width)
-{
-	return width - (6 + 1) - (10 + 1) - (4 + 1) - (5 + 1) - 17;
-}
-
-static void dkim_draw_head(struct pane *p, struct drawctx *dc)
-{
-	(void)p;
-	int x = 0;
-	dc_text(dc, &x, 6, "STATUS", ST_HEAD);
-	dc_text(dc, &x, domain_width(dc->width), "DOMAIN", ST_HEAD);
-	dc_text(dc, &x, 10, "SELECTOR", ST_HEAD);
-	dc_text(dc, &x, 4, "DNS", ST_HEAD);
-	dc_text(dc, &x, 5, "BITS", ST_HEAD);
-	dc_rest(dc, &x, "SAME AS MAILCOW", ST_HEAD);
 }
 
 static void dkim_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 {
 	const struct drow *r = &((struct dkim *)p->priv)->rows[row];
 	const struct snap_domain *d = &p->model->snap->domains[r->domain];
-	int x = 0;
-	dc_status(dc, &x, 6, r->status);
-	dc_text(dc, &x, domain_width(dc->width), d->name, ST_NORMAL);
-	dc_text(dc, &x, 10, p->model->cfg->dkim_selectors.v[r->sel], ST_NORMAL);
-	dc_text(dc, &x, 4, r->published ? "yes" : "NO", r->published ? ST_NORMAL : ST_CRIT);
+	dc_status(dc, r->status);
+	dc_text(dc, d->name, ST_NORMAL);
+	dc_text(dc, p->model->cfg->dkim_selectors.v[r->sel], ST_NORMAL);
+	dc_text(dc, r->published ? "yes" : "NO", r->published ? ST_NORMAL : ST_CRIT);
 	char bits[16] = "-";
 	if (r->bits)
 		snprintf(bits, sizeof(bits), "%d", r->bits);
-	dc_text(dc, &x, 5, bits, r->bits && r->bits < p->model->cfg->dkim_min_bits ? ST_WARN : ST_NORMAL);
+	dc_text(dc, bits, r->bits && r->bits < p->model->cfg->dkim_min_bits ? ST_WARN : ST_NORMAL);
 	const char *mt = r->match == 1 ? "yes" : r->match == 0 ? "NO: DNS differs"
 		       : r->match == -2 ? "NO KEY in MailCow" : "n/a (DNS only)";
-	dc_rest(dc, &x, mt, r->match == 0 || r->match == -2 ? ST_CRIT : ST_NORMAL);
+	dc_text(dc, mt, r->match == 0 || r->match == -2 ? ST_CRIT : ST_NORMAL);
 }
 
 static void dkim_footer(struct pane *p, size_t row, struct buf *out)
@@ -158,16 +130,23 @@ static void dkim_done(struct pane *p)
 	rows_free(p->priv);
 }
 
+static const struct pane_column dkim_columns[] = {
+	{"STATUS", 6, 0}, {"DOMAIN", 20, COL_FILL}, {"SELECTOR", 10, COL_FIT}, {"DNS", 4, 0}, {"BITS", 5, 0},
+	{"SAME AS MAILCOW", 16, COL_REST},
+};
+
 const struct pane_ops dkim_ops = {
 	.name = "dkim",
 	.title = "DKIM",
+	.key = '3',
+	.help = "DKIM: every domain and selector",
+	.sources = SRC_SNAPSHOT,
+	.columns = dkim_columns,
+	.n_columns = ARRAY_SIZE(dkim_columns),
 	.private_size = sizeof(struct dkim),
 	.empty = "(no DKIM rows yet: waiting for the first refresh)",
 	.ingest = dkim_ingest,
-	.draw_head = dkim_draw_head,
 	.draw_row = dkim_draw_row,
-	.row_text = dkim_row_text,
-	.row_key = dkim_row_key,
 	.footer = dkim_footer,
 	.details = dkim_details,
 	.done = dkim_done,

@@ -6,66 +6,32 @@
 #include "tui/console.h"
 #include "tui/records.h"
 
-#define CELL_W 6
-
-struct domains {
-	struct strv text;       /* per row: for the filter */
-};
-
-static size_t domains_ingest(struct pane *p, const struct tui_model *m)
+static void domains_ingest(struct pane *p, const struct tui_model *m)
 {
-	struct domains *dp = p->priv;
-	strv_free(&dp->text);
 	if (!m->snap)
-		return 0;
+		return;
 	for (size_t i = 0; i < m->snap->n_domains; i++) {
 		const struct snap_domain *d = &m->snap->domains[i];
 		struct buf b = {0};
 		buf_printf(&b, "%s %s", d->name, d->mc && d->mc->description ? d->mc->description : "");
 		for (int f = 0; f < FAM__COUNT; f++)
 			buf_printf(&b, " %s", status_word(model_domain_status(m, d->name, f)));
-		strv_push_owned(&dp->text, buf_steal(&b));
+		pane_row_add(p, d->name, buf_cstr(&b));
+		buf_free(&b);
 	}
-	return m->snap->n_domains;
-}
-
-static const char *domains_row_text(struct pane *p, size_t row)
-{
-	return ((struct domains *)p->priv)->text.v[row];
-}
-
-static const char *domains_row_key(struct pane *p, size_t row)
-{
-	return p->model->snap->domains[row].name;
-}
-
-static int name_width(int width)
-{
-	return width - FAM__COUNT * (CELL_W + 1) - 1;
-}
-
-static void domains_draw_head(struct pane *p, struct drawctx *dc)
-{
-	(void)p;
-	int x = 0;
-	dc_text(dc, &x, name_width(dc->width), "DOMAIN", ST_HEAD);
-	for (int f = 0; f < FAM__COUNT; f++)
-		dc_text(dc, &x, CELL_W, family_title(f), ST_HEAD);
-	dc_rest(dc, &x, "", ST_HEAD);
 }
 
 static void domains_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 {
 	const struct snap_domain *d = &p->model->snap->domains[row];
-	int x = 0;
 	char *name = d->mc && d->mc->description && *d->mc->description
 			     ? xasprintf("%s (%s)", d->name, d->mc->description)
 			     : xstrdup(d->name);
-	dc_text(dc, &x, name_width(dc->width), name, ST_NORMAL);
+	dc_text(dc, name, ST_NORMAL);
 	free(name);
 	for (int f = 0; f < FAM__COUNT; f++)
-		dc_status(dc, &x, CELL_W, model_domain_status(p->model, d->name, f));
-	dc_rest(dc, &x, "", ST_NORMAL);
+		dc_status(dc, model_domain_status(p->model, d->name, f));
+	dc_text(dc, "", ST_NORMAL);
 }
 
 /* The worst result of the domain, for the footer. */
@@ -104,22 +70,31 @@ static void domains_details(struct pane *p, size_t row, struct textview *tv, str
 	records_domain_details(p->model, &p->model->snap->domains[row], tv);
 }
 
-static void domains_done(struct pane *p)
+/* The domain, a status cell per check family, and nothing after them. */
+#define CELL {NULL, 6, 0}
+static const struct pane_column domains_columns[] = {
+	{"DOMAIN", 0, COL_FILL}, CELL, CELL, CELL, CELL, CELL, CELL, CELL, {"", 0, COL_REST},
+};
+#undef CELL
+_Static_assert(ARRAY_SIZE(domains_columns) == FAM__COUNT + 2, "a status cell per check family");
+
+static const char *domains_column_head(size_t i)
 {
-	strv_free(&((struct domains *)p->priv)->text);
+	return family_title((enum family)(i - 1));
 }
 
 const struct pane_ops domains_ops = {
 	.name = "domains",
 	.title = "Domains",
-	.private_size = sizeof(struct domains),
+	.key = '1',
+	.help = "domains: a status cell per check family",
+	.sources = SRC_SNAPSHOT,
+	.columns = domains_columns,
+	.n_columns = ARRAY_SIZE(domains_columns),
+	.column_head = domains_column_head,
 	.empty = "(no domains yet: waiting for the first refresh, or MailCow lists none; see the header)",
 	.ingest = domains_ingest,
-	.draw_head = domains_draw_head,
 	.draw_row = domains_draw_row,
-	.row_text = domains_row_text,
-	.row_key = domains_row_key,
 	.footer = domains_footer,
 	.details = domains_details,
-	.done = domains_done,
 };

@@ -5,60 +5,38 @@
 #include <string.h>
 #include "tui/console.h"
 
-struct history {
-	struct strv text, keys;
-};
-
-static size_t history_ingest(struct pane *p, const struct tui_model *m)
+static void history_ingest(struct pane *p, const struct tui_model *m)
 {
-	struct history *hp = p->priv;
-	strv_free(&hp->text);
-	strv_free(&hp->keys);
 	for (size_t i = 0; i < m->n_changes; i++) {
 		const struct tui_change *c = &m->changes[i];
-		strv_push_owned(&hp->text, xasprintf("%s %s %s %s %s", c->kind ? c->kind : "", c->target ? c->target : "",
-						     c->from ? c->from : "", c->to ? c->to : "", c->detail ? c->detail : ""));
-		strv_push_owned(&hp->keys, xasprintf("%lld %s %s", (long long)c->at, c->kind ? c->kind : "",
-						     c->target ? c->target : ""));
+		char *key = xasprintf("%lld %s %s", (long long)c->at, c->kind ? c->kind : "", c->target ? c->target : "");
+		char *text = xasprintf("%s %s %s %s %s", c->kind ? c->kind : "", c->target ? c->target : "",
+				       c->from ? c->from : "", c->to ? c->to : "", c->detail ? c->detail : "");
+		pane_row_add(p, key, text);
+		free(key);
+		free(text);
 	}
-	return m->n_changes;
 }
 
-static const char *history_row_text(struct pane *p, size_t row)
+static const char *history_error(const struct tui_model *m)
 {
-	return ((struct history *)p->priv)->text.v[row];
-}
-
-static const char *history_row_key(struct pane *p, size_t row)
-{
-	return ((struct history *)p->priv)->keys.v[row];
-}
-
-static void history_draw_head(struct pane *p, struct drawctx *dc)
-{
-	(void)p;
-	int x = 0;
-	dc_text(dc, &x, 14, "WHEN", ST_HEAD);
-	dc_text(dc, &x, 18, "WHAT", ST_HEAD);
-	dc_text(dc, &x, 22, "TARGET", ST_HEAD);
-	dc_rest(dc, &x, "CHANGE", ST_HEAD);
+	return m->history_err;
 }
 
 static void history_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 {
 	const struct tui_change *c = &p->model->changes[row];
-	int x = 0;
 	char when[32];
 	struct tm tm;
 	localtime_r(&c->at, &tm);
 	strftime(when, sizeof(when), "%m-%d %H:%M:%S", &tm);
-	dc_text(dc, &x, 14, when, ST_NORMAL);
-	dc_text(dc, &x, 18, c->kind ? c->kind : "", ST_NORMAL);
-	dc_text(dc, &x, 22, c->target ? c->target : "", ST_NORMAL);
+	dc_text(dc, when, ST_NORMAL);
+	dc_text(dc, c->kind ? c->kind : "", ST_NORMAL);
+	dc_text(dc, c->target ? c->target : "", ST_NORMAL);
 	char *ch = xasprintf("%s %s %s", c->from && *c->from ? c->from : "(none)", disp_glyph(dc->d, G_ARROW),
 			     c->to && *c->to ? c->to : "(none)");
 	enum status to = status_parse(c->to);
-	dc_rest(dc, &x, ch, status_bad(to) ? disp_status_style(to) : ST_NORMAL);
+	dc_text(dc, ch, status_bad(to) ? disp_status_style(to) : ST_NORMAL);
 	free(ch);
 }
 
@@ -87,24 +65,22 @@ static void history_details(struct pane *p, size_t row, struct textview *tv, str
 	}
 }
 
-static void history_done(struct pane *p)
-{
-	struct history *hp = p->priv;
-	strv_free(&hp->text);
-	strv_free(&hp->keys);
-}
+static const struct pane_column history_columns[] = {
+	{"WHEN", 14, 0}, {"WHAT", 18, COL_FIT}, {"TARGET", 22, COL_FIT}, {"CHANGE", 23, COL_REST},
+};
 
 const struct pane_ops history_ops = {
 	.name = "history",
 	.title = "History",
-	.private_size = sizeof(struct history),
+	.key = '6',
+	.help = "history: what changed",
+	.sources = SRC_HISTORY,
+	.columns = history_columns,
+	.n_columns = ARRAY_SIZE(history_columns),
+	.error = history_error,
 	.empty = "(no changes recorded in the last 7 days: `mcon record` from a timer fills this)",
 	.ingest = history_ingest,
-	.draw_head = history_draw_head,
 	.draw_row = history_draw_row,
-	.row_text = history_row_text,
-	.row_key = history_row_key,
 	.footer = history_footer,
 	.details = history_details,
-	.done = history_done,
 };

@@ -7,34 +7,24 @@
 #include <string.h>
 #include "tui/console.h"
 
-struct pending {
-	struct strv text, keys;
-};
-
-static size_t pending_ingest(struct pane *p, const struct tui_model *m)
+static void pending_ingest(struct pane *p, const struct tui_model *m)
 {
-	struct pending *pp = p->priv;
-	strv_free(&pp->text);
-	strv_free(&pp->keys);
 	for (size_t i = 0; i < m->n_tasks; i++) {
 		const struct tui_task *t = &m->tasks[i];
 		char *links = strv_join(&t->links, " ");
-		strv_push_owned(&pp->text, xasprintf("#%ld %s %s %s %s", t->id, t->done ? "done" : "open",
-						     t->title, links, t->done_by ? t->done_by : ""));
-		strv_push_owned(&pp->keys, xasprintf("%ld", t->id));
+		char key[32];
+		snprintf(key, sizeof(key), "%ld", t->id);
+		char *text = xasprintf("#%ld %s %s %s %s", t->id, t->done ? "done" : "open", t->title, links,
+				       t->done_by ? t->done_by : "");
+		pane_row_add(p, key, text);
+		free(text);
 		free(links);
 	}
-	return m->n_tasks;
 }
 
-static const char *pending_row_text(struct pane *p, size_t row)
+static const char *pending_error(const struct tui_model *m)
 {
-	return ((struct pending *)p->priv)->text.v[row];
-}
-
-static const char *pending_row_key(struct pane *p, size_t row)
-{
-	return ((struct pending *)p->priv)->keys.v[row];
+	return m->tasks_err;
 }
 
 /* The worst status of the item's linked checks (STATUS_NONE without links or results). */
@@ -51,22 +41,6 @@ static enum status evidence(const struct tui_model *m, const struct tui_task *t,
 	return w;
 }
 
-static int title_width(int width)
-{
-	return width - (3 + 1) - (4 + 1) - (11 + 1) - 23 - 1;
-}
-
-static void pending_draw_head(struct pane *p, struct drawctx *dc)
-{
-	(void)p;
-	int x = 0;
-	dc_text(dc, &x, 3, "", ST_HEAD);
-	dc_text(dc, &x, 4, "ID", ST_HEAD);
-	dc_text(dc, &x, title_width(dc->width), "ITEM", ST_HEAD);
-	dc_text(dc, &x, 11, "EVIDENCE", ST_HEAD);
-	dc_rest(dc, &x, "WHO / WHEN", ST_HEAD);
-}
-
 static void short_time(time_t t, char out[32])
 {
 	struct tm tm;
@@ -77,14 +51,13 @@ static void short_time(time_t t, char out[32])
 static void pending_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 {
 	const struct tui_task *t = &p->model->tasks[row];
-	int x = 0;
 	char id[16], when[32], who[96];
-	dc_text(dc, &x, 3, disp_glyph(dc->d, t->done ? G_TICKED : G_OPEN), t->done ? ST_OK : ST_NORMAL);
+	dc_text(dc, disp_glyph(dc->d, t->done ? G_TICKED : G_OPEN), t->done ? ST_OK : ST_NORMAL);
 	snprintf(id, sizeof(id), "#%ld", t->id);
-	dc_text(dc, &x, 4, id, ST_NORMAL);
+	dc_text(dc, id, ST_NORMAL);
 	char *title = t->notes.n ? xasprintf("%s (%zu note%s)", t->title, t->notes.n, t->notes.n > 1 ? "s" : "")
 				 : xstrdup(t->title);
-	dc_text(dc, &x, title_width(dc->width), title, ST_NORMAL);
+	dc_text(dc, title, ST_NORMAL);
 	free(title);
 	const char *wc;
 	enum status ev = evidence(p->model, t, &wc);
@@ -97,7 +70,7 @@ static void pending_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 		snprintf(evtxt, sizeof(evtxt), "%s %s %zu", disp_status_symbol(dc->d, ev),
 			 status_word(ev), t->links.n);
 	(void)wc;
-	dc_text(dc, &x, 11, evtxt, disp_status_style(ev));
+	dc_text(dc, evtxt, disp_status_style(ev));
 	if (t->done) {
 		short_time(t->done_at, when);
 		snprintf(who, sizeof(who), "%s %s", t->done_by ? t->done_by : "?", when);
@@ -105,7 +78,7 @@ static void pending_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 		short_time(t->created_at, when);
 		snprintf(who, sizeof(who), "since %s", when);
 	}
-	dc_rest(dc, &x, who, ST_NORMAL);
+	dc_text(dc, who, ST_NORMAL);
 }
 
 static void pending_footer(struct pane *p, size_t row, struct buf *out)
@@ -268,25 +241,27 @@ static bool pending_on_action(struct pane *p, struct console *c, enum action a, 
 	}
 }
 
-static void pending_done(struct pane *p)
-{
-	struct pending *pp = p->priv;
-	strv_free(&pp->text);
-	strv_free(&pp->keys);
-}
+static const struct pane_column pending_columns[] = {
+	{"", 3, 0}, {"ID", 4, COL_FIT}, {"ITEM", 20, COL_FILL}, {"EVIDENCE", 11, COL_FIT},
+	{"WHO / WHEN", 23, COL_REST},
+};
+
+static const enum action pending_actions[] = {ACT_TICK, ACT_UNDO, ACT_ADD, ACT_NOTE, ACT_NONE};
 
 const struct pane_ops pending_ops = {
 	.name = "pending",
 	.title = "Pending",
-	.private_size = sizeof(struct pending),
+	.key = '4',
+	.help = "pending: the shared checklist",
+	.actions = pending_actions,
+	.sources = SRC_TASKS,
+	.columns = pending_columns,
+	.n_columns = ARRAY_SIZE(pending_columns),
+	.error = pending_error,
 	.empty = "(the checklist is empty: a adds an item)",
 	.ingest = pending_ingest,
-	.draw_head = pending_draw_head,
 	.draw_row = pending_draw_row,
-	.row_text = pending_row_text,
-	.row_key = pending_row_key,
 	.footer = pending_footer,
 	.details = pending_details,
 	.on_action = pending_on_action,
-	.done = pending_done,
 };

@@ -1,5 +1,6 @@
 /* prompt: the one-line input on the status line (notes, new items, the filter): UTF-8
- * editing, Enter hands the text to the caller, Esc cancels. */
+ * editing, Enter hands the text to the caller, Esc cancels; and the one-key confirmation
+ * (y, or n, Esc or Enter for no). */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,15 +37,32 @@ void console_prompt(struct console *c, const char *label, const char *initial, p
 	c->dirty_status = true;
 }
 
+void console_confirm(struct console *c, const char *question, prompt_done_fn *done, void *ud,
+		     void (*ud_free)(void *ud))
+{
+	char *label = xasprintf("%s [y/N]", question);
+	console_prompt(c, label, NULL, done, NULL, ud, ud_free);
+	free(label);
+	c->prompt.one_key = true;
+	curs_set(0);
+}
+
 void console_prompt_key(struct console *c, wint_t ch, bool fkey)
 {
 	struct prompt *p = &c->prompt;
 	bool changed = false;
 	bool enter = (!fkey && (ch == '\n' || ch == '\r')) || (fkey && ch == KEY_ENTER);
-	if (enter || (!fkey && ch == KEY_ESC)) {
+	bool yes = false;
+	if (p->one_key) {
+		yes = !fkey && (ch == 'y' || ch == 'Y');
+		bool no = enter || (!fkey && (ch == 'n' || ch == 'N' || ch == KEY_ESC));
+		if (!yes && !no)
+			return;         /* only an answer ends the question */
+	}
+	if (p->one_key || enter || (!fkey && ch == KEY_ESC)) {
 		/* done() may open another prompt, so the prompt is reset before it runs;
 		 * ud is freed after done() either way */
-		char *text = enter ? xstrdup(buf_cstr(&p->text)) : NULL;
+		char *text = p->one_key ? (yes ? xstrdup("y") : NULL) : enter ? xstrdup(buf_cstr(&p->text)) : NULL;
 		prompt_done_fn *done = p->done;
 		void *ud = p->ud;
 		void (*ud_free)(void *) = p->ud_free;

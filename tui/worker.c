@@ -63,6 +63,7 @@ struct workq {
 	struct job *head, *tail;
 	int pending;
 	bool stop;
+	bool ended;             /* the thread left its loop: workq_free does not wait */
 	struct mailbox *mb;
 };
 
@@ -89,6 +90,7 @@ static void *workq_main(void *arg)
 		}
 		mailbox_post(q->mb, j);
 	}
+	q->ended = true;
 	pthread_mutex_unlock(&q->lock);
 	return NULL;
 }
@@ -127,14 +129,27 @@ int workq_pending(struct workq *q)
 	return n;
 }
 
-void workq_free(struct workq *q)
+void workq_stop(struct workq *q)
 {
-	if (!q)
-		return;
 	pthread_mutex_lock(&q->lock);
 	q->stop = true;
 	pthread_cond_signal(&q->cond);
 	pthread_mutex_unlock(&q->lock);
+}
+
+bool workq_ended(struct workq *q)
+{
+	pthread_mutex_lock(&q->lock);
+	bool e = q->ended;
+	pthread_mutex_unlock(&q->lock);
+	return e;
+}
+
+void workq_free(struct workq *q)
+{
+	if (!q)
+		return;
+	workq_stop(q);
 	pthread_join(q->thread, NULL);
 	struct job *j = q->head;
 	while (j) {

@@ -34,7 +34,13 @@ struct workq *workq_new(struct mailbox *mb, const char *name);
 void workq_submit(struct workq *q, struct job *j);
 /* Jobs queued or running. */
 int workq_pending(struct workq *q);
-/* Stops the thread after the running job, discards the queue (freeing the jobs). */
+/* Asks the thread to stop after the running job, without waiting: that job is freed, not
+ * posted, and the queue is discarded. */
+void workq_stop(struct workq *q);
+/* Whether the thread has stopped (workq_free returns at once then). */
+bool workq_ended(struct workq *q);
+/* Stops the thread after the running job and waits for it, discards the queue (freeing the
+ * jobs). */
 void workq_free(struct workq *q);
 
 #endif

@@ -64,9 +64,16 @@ static void control_exec(char *line, struct buf *out)
 	} else if (strcmp(w[0], "ping") == 0) {
 		buf_puts(out, "ok pong");
 	} else if (strcmp(w[0], "help") == 0) {
-		buf_puts(out, "ok commands: ping, show, fault BACKEND KIND [VALUE] [match=PREFIX], fault BACKEND off, "
+		buf_puts(out, "ok commands: ping, show, held BACKEND, fault BACKEND KIND [VALUE] [match=PREFIX], fault BACKEND off, "
 			      "container SERVICE ACTION [NETWORK], dns add NAME TYPE DATA, dns del NAME [TYPE [DATA]], "
 			      "mailq deferred N, mailq clear (see mcon-sim --help)");
+	} else if (strcmp(w[0], "held") == 0 && n == 2) {
+		int held = 0;
+		const char *err = fault_held(w[1], &held);
+		if (err)
+			buf_printf(out, "error: %s", err);
+		else
+			buf_printf(out, "ok %d", held);
 	} else if (strcmp(w[0], "show") == 0) {
 		pthread_mutex_lock(&sim.lock);
 		buf_puts(out, "ok ");

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +212,18 @@ struct fault *fault_match(enum backend be, const char *subject, enum fault_kind 
 	return NULL;
 }
 
+/* HTTP requests a slow fault holds right now, per backend. */
+static atomic_int held[BE_COUNT];
+
+const char *fault_held(const char *backend, int *n)
+{
+	enum backend be;
+	if (!backend_parse(backend, &be) || be == BE_DNS)
+		return "held takes an HTTP backend (docker, mailcow, mta-sts)";
+	*n = atomic_load(&held[be]);
+	return NULL;
+}
+
 long fault_delay_ms(enum backend be, const char *subject)
 {
 	long ms = sim.latency_ms;
@@ -360,8 +373,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 
 	if (delay > 0) {
 		/* sleep in slices so that a shutdown is not held up */
+		atomic_fetch_add(&held[s->be], 1);
 		for (long left = delay; left > 0 && !sim.stopping && !s->stopping; left -= 50)
 			usleep((useconds_t)(left < 50 ? left : 50) * 1000);
+		atomic_fetch_sub(&held[s->be], 1);
 	}
 	if (reset || sim.stopping)
 		return MHD_NO;

@@ -270,6 +270,9 @@ const char *fault_parse(const char *const *argv, int argc, bool *cleared);
 void fault_describe(struct buf *out);
 struct fault *fault_match(enum backend be, const char *subject, enum fault_kind kind);
 long fault_delay_ms(enum backend be, const char *subject);
+/* How many requests to an HTTP backend a slow fault holds now (ctl "held BACKEND"); an error
+ * text for a name that is not an HTTP backend. */
+const char *fault_held(const char *backend, int *n);
 void fault_free_all(void);
 /* Stops or restarts the HTTP backends whose 'down' fault changed (without sim.lock held). */
 void faults_apply_down(void);

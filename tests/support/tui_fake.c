@@ -156,34 +156,36 @@ struct snapshot *tui_fake_snapshot(const struct config *cfg, unsigned flags)
 	s->docker.api_version = fs("1.47");
 	s->docker.server_version = fs("28.2.2");
 	s->docker.postfix_size_live = -1;
-	s->docker.n_containers = ARRAY_SIZE(services);
-	s->docker.containers = xcalloc(ARRAY_SIZE(services), sizeof(struct container));
-	for (size_t i = 0; i < ARRAY_SIZE(services); i++) {
+	size_t n_svc = ARRAY_SIZE(services) + ((flags & FAKE_LONG) ? 1 : 0);
+	s->docker.n_containers = n_svc;
+	s->docker.containers = xcalloc(n_svc, sizeof(struct container));
+	for (size_t i = 0; i < n_svc; i++) {
 		struct container *c = &s->docker.containers[i];
+		const char *svc = i < ARRAY_SIZE(services) ? services[i] : "postfix-tlspol-mailcow";
 		char buf[128];
 		snprintf(buf, sizeof(buf), "%064zx", i + 0xabc);
 		c->id = fs(buf);
-		snprintf(buf, sizeof(buf), "mailcowdockerized-%.*s-1", (int)(strlen(services[i]) - 8), services[i]);
+		snprintf(buf, sizeof(buf), "mailcowdockerized-%.*s-1", (int)(strlen(svc) - 8), svc);
 		c->name = fs(buf);
-		c->service = fs(services[i]);
-		snprintf(buf, sizeof(buf), "ghcr.io/mailcow/%.*s:1.%zu", (int)(strlen(services[i]) - 8), services[i], 90 + i);
+		c->service = fs(svc);
+		snprintf(buf, sizeof(buf), "ghcr.io/mailcow/%.*s:1.%zu", (int)(strlen(svc) - 8), svc, 90 + i);
 		c->image = fs(buf);
 		c->state = fs("running");
 		c->started_at = now - 86400 * 3 - 3600 * (long)i;
 		c->inspected = true;
-		bool hc = strcmp(services[i], "clamd-mailcow") == 0 || strcmp(services[i], "dovecot-mailcow") == 0 ||
-			  strcmp(services[i], "postfix-mailcow") == 0 || strcmp(services[i], "mysql-mailcow") == 0;
+		bool hc = strcmp(svc, "clamd-mailcow") == 0 || strcmp(svc, "dovecot-mailcow") == 0 ||
+			  strcmp(svc, "postfix-mailcow") == 0 || strcmp(svc, "mysql-mailcow") == 0;
 		c->health = hc ? HEALTH_HEALTHY : HEALTH_NONE;
-		if (strcmp(services[i], "watchdog-mailcow") == 0)
+		if (strcmp(svc, "watchdog-mailcow") == 0)
 			c->restart_count = 3;
 		c->status_text = fs(hc ? "Up 3 days (healthy)" : "Up 3 days");
 		if (hc)
-			c->health_output = fs((flags & FAKE_EVIL) && strcmp(services[i], "clamd-mailcow") == 0
+			c->health_output = fs((flags & FAKE_EVIL) && strcmp(svc, "clamd-mailcow") == 0
 						      ? "probe ok \x1b[2J\x1b]0;owned\x07 done"
 						      : "OK");
 		snprintf(buf, sizeof(buf), "172.22.1.%zu", 10 + i);
 		net(c, "mailcowdockerized_mailcow-network", buf, "bridge");
-		if (strcmp(services[i], "nginx-mailcow") == 0 || strcmp(services[i], "postfix-mailcow") == 0) {
+		if (strcmp(svc, "nginx-mailcow") == 0 || strcmp(svc, "postfix-mailcow") == 0) {
 			snprintf(buf, sizeof(buf), "10.0.9.%zu", 20 + i);
 			net(c, "netgrimoire", buf, "overlay");
 		}
@@ -436,6 +438,7 @@ struct tui_fake {
 	int ctl_fd;
 	pthread_mutex_t lock;
 	long delay_ms;
+	char *die_msg;          /* the next collect dies with it (on the collect worker) */
 	char *fail_src, *fail_why;
 	struct tui_task *tasks;
 	size_t n_tasks;
@@ -450,6 +453,12 @@ static void fake_collect(struct tui_backend *be, const struct snapshot *prev, in
 	pthread_mutex_lock(&f->lock);
 	long delay = f->delay_ms;
 	char *src = xstrdup(f->fail_src), *why = xstrdup(f->fail_why);
+	if (f->die_msg) {
+		char *m = f->die_msg;
+		f->die_msg = NULL;
+		pthread_mutex_unlock(&f->lock);
+		die("%s", m);
+	}
 	pthread_mutex_unlock(&f->lock);
 	if (delay > 0) {
 		struct pollfd p = {.fd = cancel_fd, .events = POLLIN};
@@ -694,6 +703,9 @@ static int fake_events(struct tui_backend *be, int cancel_fd, void (*on_event)(c
 			free(f->fail_why);
 			f->fail_src = xstrdup(arg);
 			f->fail_why = xstrdup(why ? why : "failed");
+		} else if (strcmp(line, "die") == 0) {
+			free(f->die_msg);
+			f->die_msg = xstrdup(arg);
 		} else if (strcmp(line, "heal") == 0) {
 			free(f->fail_src);
 			free(f->fail_why);
@@ -780,6 +792,7 @@ void tui_fake_free(struct tui_fake *f)
 	strv_free(&f->pending_tasks);
 	free(f->fail_src);
 	free(f->fail_why);
+	free(f->die_msg);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }

@@ -13,6 +13,7 @@ enum {
 	FAKE_EVIL = 1 << 0,         /* escape sequences planted in a description, a label and logs */
 	FAKE_TLS_OFF = 1 << 1,      /* mailcow.tls_verify = false */
 	FAKE_MANY = 1 << 2,         /* 1000 domains (benchmarks) */
+	FAKE_LONG = 1 << 3,         /* one more container with a long name (postfix-tlspol-mailcow) */
 };
 
 struct tui_fake;
@@ -22,6 +23,7 @@ struct tui_fake;
  *   delay <ms>                        every later collect takes that long (cancellable)
  *   fail <source> <reason...>         later collects report that source failed (docker, mailcow, dns, files)
  *   heal                              later collects succeed again
+ *   die <message...>                  the next collect calls die() on its worker thread
  *   task <title...>                   another admin adds an item to the shared checklist */
 struct tui_fake *tui_fake_new(unsigned flags, int ctl_fd);
 struct tui_backend *tui_fake_backend(struct tui_fake *f);

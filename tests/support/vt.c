@@ -313,12 +313,27 @@ char *vt_golden(struct vt *t, const char *name, int timeout_ms)
 	return msg;
 }
 
+bool vt_wait_exit(struct vt *t, int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+	while (!t->exited) {
+		if (waitpid(t->pid, &t->status, WNOHANG) == t->pid) {
+			t->exited = true;
+			break;
+		}
+		if (now_ms() >= end)
+			return false;
+		vt_pump(t, 20, 0);
+	}
+	return true;
+}
+
 int vt_close(struct vt *t, char **leak_report)
 {
-	int status = -1;
+	int status = t->exited ? t->status : -1;
 	if (leak_report)
 		*leak_report = NULL;
-	if (t->pid > 0) {
+	if (t->pid > 0 && !t->exited) {
 		/* Esc closes a prompt or details, then q quits */
 		vt_key(t, VTERM_KEY_ESCAPE);
 		vt_pump(t, 80, 0);

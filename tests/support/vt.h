@@ -19,6 +19,8 @@ struct vt {
 	char title[256];        /* the last title an escape sequence set ("" if none) */
 	int title_sets;
 	char report[512];       /* sanitizer report path of the child */
+	bool exited;            /* vt_wait_exit reaped the child */
+	int status;             /* its wait status then */
 };
 
 /* Starts fn(ud) in a child on a rows x cols pty with TERM=xterm-256color, LANG/LC_ALL=C.UTF-8
@@ -51,6 +53,9 @@ bool vt_cell(struct vt *t, int row, int col, VTermScreenCell *cell);
 /* Compares the screen with tests/golden/<name>.txt, waiting up to timeout_ms for it to
  * match; returns NULL on a match, else a message with both screens (caller frees). */
 char *vt_golden(struct vt *t, const char *name, int timeout_ms);
+/* Waits up to timeout_ms for the child to exit by itself (after a q the test sent) and reaps
+ * it; vt_close then reports its status. */
+bool vt_wait_exit(struct vt *t, int timeout_ms);
 /* Sends q (or kills after timeout) and reaps the child; returns its exit status, or -1.
  * *leak_report receives the child's sanitizer report when it holds an error or a leak, and
  * the last screen when the child failed (caller frees). */

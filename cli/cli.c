@@ -66,7 +66,7 @@ static const struct cli_command commands[] = {
 	 "`mcon check` does). Exits 1 when a part does not answer or is not configured.\n\n"
 	 "  --offline  only say what is in use; ask nothing"},
 	{"onboard", cmd_onboard, true,
-	 "onboard DOMAIN [--plan] [--apply] [--yes] [--wait DURATION] [--catchall-to ADDRESS] [--mx HOST]",
+	 "onboard DOMAIN [--plan] [--apply] [--yes] [--wait DURATION] [--catchall-to ADDRESS] [--mx HOST] [--restart-sogo]",
 	 "The new-domain walkthrough (steps a..i of assets/onboarding.ini): preflight, create the\n"
 	 "domain in MailCow (DKIM selector dkim.mailcow_selector, 2048 bits) or adopt it, the active\n"
 	 "catch-all @DOMAIN, MailCow's DKIM key, the relay side (manual), the DNS records to publish,\n"
@@ -80,7 +80,9 @@ static const struct cli_command commands[] = {
 	 "  --wait DURATION       keep verifying with backoff (5s doubling to 60s) up to DURATION\n"
 	 "  --catchall-to ADDRESS the mailbox the catch-all delivers to (asked when missing)\n"
 	 "  --mx HOST             a concrete MX host of the relay for the zone lines (repeatable);\n"
-	 "                        by default the live MX of a domain already behind the relay\n\n"
+	 "                        by default the live MX of a domain already behind the relay\n"
+	 "  --restart-sogo        let add/domain restart the sogo-mailcow container so that SOGo\n"
+	 "                        sees the new domain at once (off: at SOGo's next restart)\n\n"
 	 "Each step's outcome (who, when, result, what was written) is stored in the database;\n"
 	 "a rerun resumes at the first step not done and never repeats a done one. Manual steps\n"
 	 "(the relay, DNS) are shown and stay pending until the checks see their records.\n"

@@ -1,5 +1,5 @@
 /* cmd_onboard: `mcon onboard DOMAIN [--plan] [--apply] [--yes] [--wait DURATION]
- * [--catchall-to ADDRESS] [--mx HOST]...`, the walkthrough headless. The engine is
+ * [--catchall-to ADDRESS] [--mx HOST]... [--restart-sogo]`, the walkthrough headless. The engine is
  * core/onboard.c; this file wires it to the terminal, the database and the live backend. */
 #include "cli/cli.h"
 
@@ -102,7 +102,7 @@ static int usage_error(const char *msg)
 
 int cmd_onboard(struct cli_ctx *ctx, int argc, char **argv)
 {
-	bool plan = false, apply = false, yes = false;
+	bool plan = false, apply = false, yes = false, restart_sogo = false;
 	const char *domain_arg = NULL, *catchall = NULL;
 	long wait_s = 0;
 	struct strv mx = {0};
@@ -115,6 +115,8 @@ int cmd_onboard(struct cli_ctx *ctx, int argc, char **argv)
 			apply = true;
 		} else if (strcmp(a, "--yes") == 0 || strcmp(a, "-y") == 0) {
 			yes = true;
+		} else if (strcmp(a, "--restart-sogo") == 0) {
+			restart_sogo = true;
 		} else if (strcmp(a, "--wait") == 0 || strcmp(a, "--catchall-to") == 0 || strcmp(a, "--mx") == 0) {
 			if (i + 1 >= argc) {
 				strv_free(&mx);
@@ -190,7 +192,8 @@ int cmd_onboard(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	struct onboard_ui ui = {t_confirm, t_ask, t_say, t_save, t_wait, &term};
-	struct onboard_opts opts = {.catchall_to = catchall, .mx = &mx, .wait_s = wait_s, .plan_only = !apply};
+	struct onboard_opts opts = {.catchall_to = catchall, .mx = &mx, .wait_s = wait_s, .plan_only = !apply,
+				     .restart_sogo = restart_sogo};
 	ob = onboard_new(&ctx->cfg, domain, &onboard_live_backend, live, &ui, &opts, &err);
 	if (!ob) {
 		rc = cli_error(EXIT_FAIL, "%s", err);

@@ -340,6 +340,11 @@ void check_mailcow_api(struct check_ctx *c)
 				   "(or API_ALLOW_FROM in mailcow.conf, then restart php-fpm-mailcow). mcon backs off: "
 				   "MailCow bans an IP after repeated failed logins"));
 		return;
+	} else if (m->key == KEY_UNCHECKED) {
+		check_emit(c, url, STATUS_CRITICAL, xasprintf("MailCow at %s fails its own startup check: %s", url, why),
+			   xstrdup("Bring the backend MailCow names back up (docker compose ps / up -d in the "
+				   "mailcow-dockerized directory); until then every API request fails this way"));
+		return;
 	} else if (m->key != KEY_OK && m->key != KEY_READ_ONLY) {
 		check_emit(c, url, STATUS_CRITICAL, xasprintf("MailCow at %s does not accept the API key: %s", url, why),
 			   xstrdup("Check that nothing between mcon and nginx-mailcow (a reverse proxy) drops the X-API-Key "

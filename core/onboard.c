@@ -483,6 +483,7 @@ struct onboard *onboard_new(const struct config *cfg, const char *domain,
 	}
 	ob->wait_s = opts ? opts->wait_s : 0;
 	ob->plan_only = opts && opts->plan_only;
+	ob->restart_sogo = opts && opts->restart_sogo;
 	ob->mailcow_host = url_host(cfg->mailcow_url);
 	const char *msel = cfg->dkim_mailcow_selector ? cfg->dkim_mailcow_selector : "dkim";
 	for (size_t i = 0; i < cfg->dkim_selectors.n; i++)
@@ -516,6 +517,7 @@ void onboard_free(struct onboard *ob)
 	dkim_clear(&ob->dkim);
 	onboard_checks_free(&ob->last);
 	free(ob->sts_id);
+	free(ob->warnings);
 	free(ob);
 }
 
@@ -593,6 +595,25 @@ static void say(struct onboard *ob, const char *fmt, ...)
 	free(s);
 }
 
+/* Shows the warnings MailCow returned with a successful write (takes *w) and keeps them for
+ * the step's detail. */
+static void warned(struct onboard *ob, char **w)
+{
+	if (!*w)
+		return;
+	char *c = clean(*w);
+	free(*w);
+	*w = NULL;
+	say(ob, "MailCow warned: %s", c);
+	if (ob->warnings) {
+		char *both = xasprintf("%s; %s", ob->warnings, c);
+		free(c);
+		c = both;
+	}
+	free(ob->warnings);
+	ob->warnings = c;
+}
+
 static bool confirm(struct onboard *ob, const char *fmt, ...) ATTR_PRINTF(2, 3);
 static bool confirm(struct onboard *ob, const char *fmt, ...)
 {
@@ -616,6 +637,12 @@ static enum onboard_state set_state(struct onboard *ob, size_t i, enum onboard_s
 	free(r->written);
 	free(r->who);
 	r->detail = detail;
+	if (ob->warnings && detail && st == OB_DONE) {
+		r->detail = xasprintf("%s; MailCow warned: %s", detail, ob->warnings);
+		free(detail);
+	}
+	free(ob->warnings);
+	ob->warnings = NULL;
 	r->written = written;
 	r->who = xstrdup(ob->who);
 	r->at = mcon_now();
@@ -704,16 +731,18 @@ static enum onboard_state run_add_domain(struct onboard *ob, size_t i)
 		say(ob, "%s is in MailCow already: adopted", ob->domain);
 		return set_state(ob, i, OB_DONE, xasprintf("adopted the existing domain (%s)", active ? "active" : "inactive"), NULL);
 	}
-	if (!confirm(ob, "Create %s in MailCow (DKIM selector %s, %d-bit key)", ob->domain, msel(ob), OB_KEY_BITS))
+	if (!confirm(ob, "Create %s in MailCow (DKIM selector %s, %d-bit key%s)", ob->domain, msel(ob), OB_KEY_BITS,
+	             ob->restart_sogo ? ", then restart the sogo-mailcow container" : ""))
 		return declined(ob, i, "creating the domain");
-	rc = ob->be->domain_add(ob->be_ud, ob->domain, msel(ob), OB_KEY_BITS, &err);
+	rc = ob->be->domain_add(ob->be_ud, ob->domain, msel(ob), OB_KEY_BITS, ob->restart_sogo, &err);
 	if (rc != OB_RC_OK)
 		return fail(ob, i, rc, "add/domain", err);
+	warned(ob, &err);
 	ob->domain_exists = true;
 	say(ob, "created %s in MailCow", ob->domain);
 	return set_state(ob, i, OB_DONE, xasprintf("created %s", ob->domain),
-	                 xasprintf("add/domain {\"domain\":\"%s\",\"active\":1,\"dkim_selector\":\"%s\",\"key_size\":%d}",
-	                           ob->domain, msel(ob), OB_KEY_BITS));
+	                 xasprintf("add/domain {\"domain\":\"%s\",\"active\":1,\"dkim_selector\":\"%s\",\"key_size\":%d%s}",
+	                           ob->domain, msel(ob), OB_KEY_BITS, ob->restart_sogo ? ",\"restart_sogo\":1" : ""));
 }
 
 static bool address_ok(const char *a)
@@ -749,6 +778,7 @@ static enum onboard_state run_catchall(struct onboard *ob, size_t i)
 		} else if ((rc = ob->be->alias_activate(ob->be_ud, address, &err)) != OB_RC_OK) {
 			st = fail(ob, i, rc, "edit/alias", err);
 		} else {
+			warned(ob, &err);
 			say(ob, "activated the catch-all %s", address);
 			st = set_state(ob, i, OB_DONE, xasprintf("activated the existing catch-all %s", address),
 			               xasprintf("edit/alias {\"items\":[\"%s\"],\"attr\":{\"active\":1}}", address));
@@ -775,11 +805,13 @@ static enum onboard_state run_catchall(struct onboard *ob, size_t i)
 		} else if ((rc = ob->be->alias_add(ob->be_ud, address, target, &err)) != OB_RC_OK) {
 			st = fail(ob, i, rc, "add/alias", err);
 		} else {
+			warned(ob, &err);
 			say(ob, "created the catch-all %s -> %s", address, target);
 			free(ob->catchall_to);
 			ob->catchall_to = xstrdup(target);
 			st = set_state(ob, i, OB_DONE, xasprintf("created the catch-all %s -> %s", address, target),
-			               xasprintf("add/alias {\"address\":\"%s\",\"goto\":\"%s\",\"active\":1}", address, target));
+			               xasprintf("add/alias {\"address\":\"%s\",\"goto\":\"%s\",\"active\":1,\"sender_allowed\":1}",
+			                         address, target));
 		}
 		free(target);
 	}
@@ -825,6 +857,7 @@ static enum onboard_state run_dkim(struct onboard *ob, size_t i)
 	rc = ob->be->dkim_add(ob->be_ud, ob->domain, msel(ob), OB_KEY_BITS, &err);
 	if (rc != OB_RC_OK)
 		return fail(ob, i, rc, "add/dkim", err);
+	warned(ob, &err);
 	rc = ob->be->dkim_get(ob->be_ud, ob->domain, &ob->dkim, &err);
 	if (rc != OB_RC_OK || !ob->dkim.present)
 		return fail(ob, i, rc == OB_RC_OK ? OB_RC_ERR : rc, "reading the new DKIM key", err ? err : xstrdup("MailCow shows no key"));
@@ -869,6 +902,7 @@ static enum onboard_state run_mta_sts(struct onboard *ob, size_t i)
 	int rc = ob->be->mta_sts_add(ob->be_ud, ob->domain, "testing", mx, OB_STS_MAX_AGE, &err);
 	char *id = sts_id_now();
 	if (rc == OB_RC_OK) {
+		warned(ob, &err);
 		free(ob->sts_id);
 		ob->sts_id = xstrdup(id);
 		say(ob, "published the MTA-STS policy (testing)");
@@ -885,11 +919,13 @@ static enum onboard_state run_mta_sts(struct onboard *ob, size_t i)
 		err = NULL;
 		rc = ob->be->mta_sts_edit(ob->be_ud, ob->domain, NULL, mx, &err);
 		if (rc == OB_RC_OK) {
+			warned(ob, &err);
 			free(ob->sts_id);
 			ob->sts_id = xstrdup(id);
 			say(ob, "an MTA-STS policy existed (%s): its mx list is set, its mode kept", e1);
 			st = set_state(ob, i, OB_DONE, xasprintf("adopted the existing policy (add said: %s); mx set", e1),
-			               xasprintf("edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"mx\":\"%s\",\"active\":1}}; _mta-sts id=%s",
+			               xasprintf("edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"version\":\"stsv1\",\"mx\":\"%s\","
+			                         "\"active\":1}}; _mta-sts id=%s",
 			                         ob->domain, mx, id));
 		} else {
 			char *e2 = clean(err);
@@ -1048,13 +1084,15 @@ static enum onboard_state run_enforce(struct onboard *ob, size_t i)
 	int rc = ob->be->mta_sts_edit(ob->be_ud, ob->domain, "enforce", NULL, &err);
 	if (rc != OB_RC_OK)
 		return fail(ob, i, rc, "edit/mta-sts", err);
+	warned(ob, &err);
 	free(ob->sts_id);
 	ob->sts_id = sts_id_now();
 	ob->onboarded = true;
 	say(ob, "MTA-STS is enforced for %s; %s is onboarded. MailCow gave the policy a new id: update the TXT record to", ob->domain, ob->domain);
 	say(ob, "_mta-sts.%s. %d IN TXT \"v=STSv1; id=%s\"", ob->domain, OB_TTL, ob->sts_id);
 	return set_state(ob, i, OB_DONE, xstrdup("MTA-STS enforced; domain onboarded"),
-	                 xasprintf("edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"mode\":\"enforce\"}}; _mta-sts id=%s", ob->domain, ob->sts_id));
+	                 xasprintf("edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"version\":\"stsv1\",\"mode\":\"enforce\","
+	                           "\"active\":1}}; _mta-sts id=%s", ob->domain, ob->sts_id));
 }
 
 static enum onboard_state run_manual(struct onboard *ob, size_t i)
@@ -1234,14 +1272,15 @@ void onboard_step_describe(struct onboard *ob, size_t i, struct buf *out)
 		if (ob->domain_exists)
 			buf_puts(out, "  -> exists: adopted, nothing written\n");
 		else
-			buf_printf(out, "  -> add/domain {\"domain\":\"%s\",\"active\":1,\"dkim_selector\":\"%s\",\"key_size\":%d}\n",
-			           d, msel(ob), OB_KEY_BITS);
+			buf_printf(out, "  -> add/domain {\"domain\":\"%s\",\"active\":1,\"dkim_selector\":\"%s\",\"key_size\":%d%s}%s\n",
+			           d, msel(ob), OB_KEY_BITS, ob->restart_sogo ? ",\"restart_sogo\":1" : "",
+			           ob->restart_sogo ? ": MailCow then restarts the sogo-mailcow container" : "");
 		break;
 	case OB_ACT_ADD_ALIAS_CATCHALL:
 		if (!ob->cfg->relay_catchall)
 			buf_puts(out, "  -> skipped: relay.catchall is off\n");
 		else
-			buf_printf(out, "  -> add/alias {\"address\":\"@%s\",\"goto\":\"%s\",\"active\":1} unless an active catch-all exists\n",
+			buf_printf(out, "  -> add/alias {\"address\":\"@%s\",\"goto\":\"%s\",\"active\":1,\"sender_allowed\":1} unless an active catch-all exists\n",
 			           d, ob->catchall_to ? ob->catchall_to : "<the mailbox you choose: --catchall-to ADDRESS>");
 		break;
 	case OB_ACT_ENSURE_DKIM:
@@ -1282,7 +1321,8 @@ void onboard_step_describe(struct onboard *ob, size_t i, struct buf *out)
 		break;
 	}
 	case OB_ACT_MTA_STS_ENFORCE:
-		buf_printf(out, "  -> edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"mode\":\"enforce\"}} once every check passes\n", d);
+		buf_printf(out, "  -> edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"version\":\"stsv1\",\"mode\":\"enforce\","
+		           "\"active\":1}} once every check passes\n", d);
 		break;
 	case OB_ACT__COUNT:
 		break;

@@ -104,13 +104,17 @@ struct onboard_checks {
 };
 void onboard_checks_free(struct onboard_checks *c);
 
-/* Every function returns an enum onboard_rc and sets *err (caller frees) when not OK. */
+/* Every function returns an enum onboard_rc and sets *err (caller frees) when not OK. A
+ * write that succeeded may set *err to the warnings MailCow returned with it (the engine
+ * shows them and keeps them in the step's detail). */
 struct onboard_backend {
 	int (*ping)(void *ud, char **err);
 	/* A request that writes nothing but is refused with 403 for a read-only key. */
 	int (*write_probe)(void *ud, char **err);
 	int (*domain_get)(void *ud, const char *domain, bool *exists, bool *active, char **err);
-	int (*domain_add)(void *ud, const char *domain, const char *selector, int bits, char **err);
+	/* restart_sogo: ask MailCow to restart the sogo-mailcow container afterwards. */
+	int (*domain_add)(void *ud, const char *domain, const char *selector, int bits, bool restart_sogo,
+	                  char **err);
 	int (*alias_get)(void *ud, const char *address, struct onboard_alias *out, char **err);
 	int (*alias_add)(void *ud, const char *address, const char *goto_addr, char **err);
 	int (*alias_activate)(void *ud, const char *address, char **err);
@@ -162,6 +166,8 @@ struct onboard_opts {
 	const struct strv *mx;      /* concrete relay MX hosts (--mx), or NULL */
 	long wait_s;                /* keep verifying up to this long (0 = once) */
 	bool plan_only;             /* no write, no write probe */
+	bool restart_sogo;          /* add/domain restarts the sogo-mailcow container (off: SOGo sees the
+	                             * domain at its next restart) */
 };
 
 struct onboard_step_run {
@@ -190,6 +196,8 @@ struct onboard {
 	char *relay_selector;           /* first of dkim.selectors that is not mailcow_selector */
 	long wait_s;
 	bool plan_only;
+	bool restart_sogo;
+	char *warnings;                 /* MailCow's warnings on this step's writes, for its detail */
 	bool onboarded;
 	bool domain_exists;             /* known from MailCow during this run */
 	struct onboard_dkim dkim;       /* MailCow's key, once read */

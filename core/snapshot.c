@@ -80,7 +80,7 @@ void part_error_carry(struct part_error *e, const struct part_error *prev, time_
 	e->since = prev && prev->failed && prev->since ? prev->since : now;
 }
 
-static void mailcow_state_free(struct mailcow_state *m)
+void mailcow_state_free(struct mailcow_state *m)
 {
 	part_error_clear(&m->err);
 	free(m->url);

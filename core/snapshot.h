@@ -102,7 +102,8 @@ enum key_problem {
 	KEY_IP_DENIED,      /* 401 api access denied for ip */
 	KEY_READ_ONLY,      /* 403 on a write */
 	KEY_FORBIDDEN,      /* another 403 (a proxy, a Sec-Fetch-Dest header) */
-	KEY_IGNORED         /* HTTP 200 with an empty body: the key never reached MailCow */
+	KEY_IGNORED,        /* HTTP 200 with an empty body: the key never reached MailCow */
+	KEY_UNCHECKED       /* HTTP 500 from MailCow's startup checks (a backend down): the key was not looked at */
 };
 const char *key_problem_name(enum key_problem k); /* "ok", "missing", "invalid", "ip-denied", ... */
 
@@ -299,6 +300,8 @@ struct snapshot {
 
 void snapshot_free(struct snapshot *s);
 void mc_dkim_free(struct mc_dkim *d);
+/* Frees what a mailcow_state holds and zeroes it. */
+void mailcow_state_free(struct mailcow_state *m);
 void domain_dns_free(struct domain_dns *d);
 /* The error of a whole source, or NULL when it was collected (borrowed). */
 const struct part_error *snapshot_source_error(const struct snapshot *s, enum source src);

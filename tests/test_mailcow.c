@@ -324,7 +324,7 @@ Test(mailcow_key, classify)
 
 Test(mailcow_write, parse_responses)
 {
-	struct mc_write_result r = {0};
+	struct mc_result r = {0};
 	size_t len;
 	char *b = data("mailcow/add_domain_response_ok.json", &len);
 	cr_assert_eq(mailcow_parse_write(200, b, len, &r), 0);
@@ -379,7 +379,86 @@ Test(mailcow_write, parse_responses)
 	}
 	json_decref(cases);
 	free(b);
-	mc_write_result_free(&r);
+	mc_result_free(&r);
+}
+
+/* Real answers of MailCow's API (tests/data/mailcow-real, see its README). */
+Test(mailcow_write, real_answers)
+{
+	struct mc_result r = {0};
+	size_t len;
+	/* add/domain with restart_sogo: the domain is made, the SOGo restart failed */
+	char *b = data("mailcow-real/POST_add__domain_restart_sogo-fails.json", &len);
+	cr_assert_eq(mailcow_parse_write(200, b, len, &r), 0, "%s", r.message);
+	cr_assert(r.ok);
+	cr_assert_str_eq(r.warnings, "domain_added_sogo_failed");
+	cr_assert(strstr(r.message, "dkim_added: capture-probe2.test"), "%s", r.message);
+	free(b);
+	b = data("mailcow-real/POST_add__domain_restart_sogo.json", &len);
+	cr_assert_eq(mailcow_parse_write(200, b, len, &r), 0, "%s", r.message);
+	cr_assert_null(r.warnings);
+	cr_assert(strstr(r.message, "domain_added: capture-probe.test"), "%s", r.message);
+	free(b);
+	b = data("mailcow-real/POST_edit__mta-sts_no-version.json", &len);
+	cr_assert_eq(mailcow_parse_write(200, b, len, &r), -1);
+	cr_assert_str_eq(r.message, "version_invalid: STSv1");
+	free(b);
+	b = data("mailcow-real/POST_edit__mta-sts_with-version.json", &len);
+	cr_assert_eq(mailcow_parse_write(200, b, len, &r), 0, "%s", r.message);
+	cr_assert_str_eq(r.message, "object_modified: pncharris.com");
+	free(b);
+	/* msg as a plain string */
+	b = data("mailcow-real/POST_add__mta-sts_exists.json", &len);
+	cr_assert_eq(mailcow_parse_write(200, b, len, &r), -1);
+	cr_assert(strstr(r.message, "SQLSTATE[23000]"), "%s", r.message);
+	free(b);
+	/* a single object (add/mta-sts success, the write probe) */
+	b = data("mailcow-real/POST_edit__alias_probe.json", &len);
+	cr_assert_eq(mailcow_parse_write(200, b, len, &r), 0, "%s", r.message);
+	cr_assert_str_eq(r.message, "Task completed");
+	free(b);
+	b = data("mailcow-real/POST_add__alias_catchall-exists.json", &len);
+	cr_assert_eq(mailcow_parse_write(200, b, len, &r), -1);
+	cr_assert_str_eq(r.message, "is_alias_or_mailbox: @netgrimoire.com");
+	free(b);
+	b = data("mailcow-real/POST_add__alias_ro.json", &len);
+	cr_assert_eq(mailcow_parse_write(403, b, len, &r), -1);
+	cr_assert_eq(r.key, KEY_READ_ONLY);
+	free(b);
+	b = data("mailcow-real/GET_get__domain__all_dockerapi-down.json", &len);
+	cr_assert_eq(mailcow_parse_write(500, b, len, &r), -1);
+	cr_assert_eq(r.key, KEY_UNCHECKED);
+	free(b);
+	/* two warnings both reach the admin */
+	const char *two = "[{\"type\":\"warning\",\"msg\":\"a_warned\"},{\"type\":\"success\",\"msg\":[\"ok\",\"x\"]},"
+			  "{\"type\":\"warning\",\"msg\":[\"b_warned\",\"y\"]}]";
+	cr_assert_eq(mailcow_parse_write(200, two, strlen(two), &r), 0, "%s", r.message);
+	cr_assert_str_eq(r.warnings, "a_warned; b_warned: y");
+	mc_result_free(&r);
+}
+
+Test(mailcow_classify, startup_failures_from_real_and_other_backends)
+{
+	size_t len;
+	char *b = data("mailcow-real/GET_get__domain__all_dockerapi-down.json", &len);
+	char *why = NULL;
+	cr_assert_eq(mailcow_classify(500, b, len, &why), KEY_UNCHECKED);
+	cr_assert(strstr(why, "no connection to its dockerapi container (111 - Connection refused)"), "%s", why);
+	cr_assert_null(strchr(why, '<'), "%s", why);
+	free(why);
+	free(b);
+	/* the database and Redis pages of inc/prerequisites.inc.php; control bytes are shown, not sent */
+	const char *db = "<center style='font-family:sans-serif;'>Connection to database failed.<br /><br />The "
+			 "following error was reported:<br/>  SQLSTATE[HY000] [2002] No such file\x1b[2J</center>";
+	cr_assert_eq(mailcow_classify(500, db, strlen(db), &why), KEY_UNCHECKED);
+	cr_assert(strstr(why, "its database (SQLSTATE[HY000] [2002] No such file^[[2J)"), "%s", why);
+	cr_assert_null(strchr(why, '\x1b'));
+	free(why);
+	const char *redis = "<center>Connection to Redis failed.<br /><br />The following error was reported:<br/>"
+			    "Connection refused</center>";
+	cr_assert_eq(mailcow_classify(500, redis, strlen(redis), &why), KEY_UNCHECKED);
+	cr_assert(strstr(why, "its Redis (Connection refused)"), "%s", why);
+	free(why);
 }
 
 /* ---- against the in-process MailCow over HTTPS ---- */
@@ -419,57 +498,156 @@ static void live_down(struct live *l)
 	free(l->dir);
 }
 
+static struct mailcow_api *api_open(const struct config *cfg)
+{
+	char *err = NULL;
+	struct mailcow_api *a = mailcow_api_new(cfg, &err);
+	cr_assert_not_null(a, "%s", err);
+	return a;
+}
+
+/* The last POST's body as JSON (caller decrefs), its path checked. */
+static json_t *last_post(struct fakemc *mc, const char *want_path)
+{
+	char *path, *body, *ctype;
+	fakemc_last_post(mc, &path, &body, &ctype);
+	cr_assert_str_eq(path, want_path);
+	cr_assert(strstr(ctype, "application/json"), "%s", ctype);
+	json_t *j = json_loads(body, 0, NULL);
+	cr_assert_not_null(j, "%s", body);
+	free(path);
+	free(body);
+	free(ctype);
+	return j;
+}
+
 Test(mailcow_write, against_server_rw_ro_and_bad_keys)
 {
 	struct live l = {0};
 	live_up(&l, FAKEMC_RW_KEY);
-	struct mc_write_result r = {0};
-	cr_assert_eq(mailcow_add_alias(&l.cfg, "@netgrimoire.com", "admin@netgrimoire.com", &r), 0, "%s", r.message);
+	struct mailcow_api *a = api_open(&l.cfg);
+	struct mc_result r = {0};
+	cr_assert_eq(mailcow_add_alias(a, "@netgrimoire.com", "admin@netgrimoire.com", &r), 0, "%s", r.message);
 	cr_assert(r.ok);
 	cr_assert_str_eq(r.id, "12");
-	char *path, *body, *ctype;
-	fakemc_last_post(l.mc, &path, &body, &ctype);
-	cr_assert_str_eq(path, "/api/v1/add/alias");
-	cr_assert(strstr(ctype, "application/json"), "%s", ctype);
-	json_t *j = json_loads(body, 0, NULL);
+	json_t *j = last_post(l.mc, "/api/v1/add/alias");
 	cr_assert_str_eq(json_string_value(json_object_get(j, "address")), "@netgrimoire.com");
 	cr_assert_eq(json_integer_value(json_object_get(j, "active")), 1, "active must be sent: omitted it is 0");
-	cr_assert_eq(json_integer_value(json_object_get(j, "sender_allowed")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(j, "sender_allowed")), 1, "as the UI: omitted it is 0");
 	cr_assert_eq(json_integer_value(json_object_get(j, "internal")), 0);
 	json_decref(j);
-	free(path);
-	free(body);
-	free(ctype);
 
-	cr_assert_eq(mailcow_edit_alias(&l.cfg, "12", "admin@netgrimoire.com,ops@pncharris.com", true, &r), 0, "%s", r.message);
+	cr_assert_eq(mailcow_edit_alias(a, "12", "admin@netgrimoire.com,ops@pncharris.com", true, &r), 0, "%s", r.message);
 	cr_assert(strstr(r.message, "alias_modified"));
-	cr_assert_eq(mailcow_add_dkim(&l.cfg, "netgrimoire.com", "mailcow", 2048, &r), 0, "%s", r.message);
-	cr_assert_eq(mailcow_add_domain(&l.cfg, "pncfishandmore.com", NULL, "mailcow", 2048, &r), 0, "%s", r.message);
-	cr_assert_eq(mailcow_add_mta_sts(&l.cfg, "netgrimoire.com", "testing", 86400, "*.mxrouting.net", &r), 0, "%s", r.message);
-	fakemc_last_post(l.mc, &path, &body, &ctype);
-	j = json_loads(body, 0, NULL);
+	cr_assert_eq(mailcow_add_dkim(a, "netgrimoire.com", "mailcow", 2048, &r), 0, "%s", r.message);
+	cr_assert_eq(mailcow_add_domain(a, "pncfishandmore.com", NULL, "mailcow", 2048, false, &r), 0, "%s", r.message);
+	j = last_post(l.mc, "/api/v1/add/domain");
+	cr_assert_eq(json_integer_value(json_object_get(j, "restart_sogo")), 0, "no SOGo restart unless asked");
+	json_decref(j);
+	cr_assert_eq(mailcow_add_domain(a, "pncfishandmore.com", NULL, "mailcow", 2048, true, &r), 0, "%s", r.message);
+	j = last_post(l.mc, "/api/v1/add/domain");
+	cr_assert_eq(json_integer_value(json_object_get(j, "restart_sogo")), 1);
+	json_decref(j);
+	cr_assert_eq(mailcow_add_mta_sts(a, "netgrimoire.com", "testing", 86400, "*.mxrouting.net", &r), 0, "%s", r.message);
+	j = last_post(l.mc, "/api/v1/add/mta-sts");
 	cr_assert_str_eq(json_string_value(json_object_get(j, "mx")), "*.mxrouting.net");
 	cr_assert_str_eq(json_string_value(json_object_get(j, "version")), "stsv1");
 	json_decref(j);
-	free(path);
-	free(body);
-	free(ctype);
-	cr_assert_eq(mailcow_edit_mta_sts(&l.cfg, "netgrimoire.com", "enforce", 604800, "*.mxrouting.net", &r), 0, "%s", r.message);
+	/* an edit of the mode alone still carries the version, or MailCow refuses it */
+	cr_assert_eq(mailcow_edit_mta_sts(a, "netgrimoire.com", "enforce", 0, NULL, &r), 0, "%s", r.message);
+	j = last_post(l.mc, "/api/v1/edit/mta-sts");
+	json_t *attr = json_object_get(j, "attr");
+	cr_assert_str_eq(json_string_value(json_object_get(attr, "version")), "stsv1");
+	cr_assert_str_eq(json_string_value(json_object_get(attr, "mode")), "enforce");
+	cr_assert_null(json_object_get(attr, "mx"), "mx kept when not given");
+	cr_assert_null(json_object_get(attr, "max_age"), "max_age kept when not given");
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "items"), 0)), "netgrimoire.com");
+	json_decref(j);
+	cr_assert_eq(mailcow_write_probe(a, &r), 0, "%s", r.message);
 	cr_assert_not(fakemc_key_leaked(l.mc), "the key travelled outside X-API-Key");
+	mailcow_api_free(a);
 	live_down(&l);
 
 	live_up(&l, FAKEMC_RO_KEY);
-	cr_assert_eq(mailcow_add_alias(&l.cfg, "@a.test", "x@a.test", &r), -1);
+	a = api_open(&l.cfg);
+	cr_assert_eq(mailcow_add_alias(a, "@a.test", "x@a.test", &r), -1);
 	cr_assert_eq(r.key, KEY_READ_ONLY);
 	cr_assert_eq(r.http_status, 403);
 	cr_assert(strstr(r.message, "read-only"), "%s", r.message);
+	cr_assert_eq(mailcow_write_probe(a, &r), -1);
+	cr_assert_eq(r.key, KEY_READ_ONLY);
+	mailcow_api_free(a);
 	live_down(&l);
 
 	live_up(&l, "000000-000000-000000-000000-000000");
-	cr_assert_eq(mailcow_add_dkim(&l.cfg, "a.test", "dkim", 2048, &r), -1);
+	a = api_open(&l.cfg);
+	cr_assert_eq(mailcow_add_dkim(a, "a.test", "dkim", 2048, &r), -1);
 	cr_assert_eq(r.key, KEY_INVALID);
+	mailcow_api_free(a);
 	live_down(&l);
-	mc_write_result_free(&r);
+	mc_result_free(&r);
+}
+
+Test(mailcow_session, reads_through_the_client)
+{
+	struct live l = {0};
+	live_up(&l, FAKEMC_RW_KEY);
+	struct mailcow_api *a = api_open(&l.cfg);
+	struct mc_result r = {0};
+	struct mailcow_state st = {0};
+	cr_assert_eq(mailcow_get_version(a, &st, &r), 0, "%s", r.message);
+	cr_assert_str_eq(st.version, "2026-07a");
+	fakemc_route(l.mc, "/api/v1/get/domain/netgrimoire.com", "{\"domain_name\":\"netgrimoire.com\",\"active\":0}");
+	cr_assert_eq(mailcow_get_domain(a, "netgrimoire.com", &st, &r), 0, "%s", r.message);
+	cr_assert_eq(st.n_domains, 1);
+	cr_assert_not(st.domains[0].active);
+	fakemc_route(l.mc, "/api/v1/get/domain/new.test", "{}");
+	cr_assert_eq(mailcow_get_domain(a, "new.test", &st, &r), 0, "%s", r.message);
+	cr_assert_eq(st.n_domains, 1, "{} is no domain");
+	fakemc_route_file(l.mc, "/api/v1/get/alias/all/netgrimoire.com", "get_alias_all.json");
+	cr_assert_eq(mailcow_get_aliases(a, "netgrimoire.com", &st, &r), 0, "%s", r.message);
+	cr_assert_eq(st.n_aliases, 2);
+	struct mc_dkim k = {.domain = xstrdup("netgrimoire.com")};
+	cr_assert_eq(mailcow_get_dkim(a, &k, &r), 0, "%s", r.message);
+	cr_assert(k.present);
+	cr_assert_eq(k.bits, 2048);
+	mc_dkim_free(&k);
+	cr_assert_not(fakemc_key_leaked(l.mc));
+	mailcow_state_free(&st);
+	mailcow_api_free(a);
+	live_down(&l);
+	mc_result_free(&r);
+}
+
+/* MailCow's startup checks failing: every request is a 500 naming the backend. */
+Test(mailcow_client, startup_failure_names_the_backend)
+{
+	struct live l = {0};
+	live_up(&l, FAKEMC_RW_KEY);
+	fakemc_fault(l.mc, NULL, FAKE_STARTUP, 0);
+	struct fetcher *f = fetcher_new();
+	struct mailcow_state st = {0};
+	struct mailcow_client *c = mailcow_start(f, NULL, &l.cfg, &st, NULL, NULL);
+	fetcher_run(f, fetch_now_ms() + 10000);
+	cr_assert_eq(st.key, KEY_UNCHECKED, "a 500 before the key was looked at is not key \"ok\"");
+	cr_assert_str_eq(key_problem_name(st.key), "unchecked");
+	cr_assert(st.err.failed);
+	cr_assert(strstr(st.err.why, "HTTP 500"), "%s", st.err.why);
+	cr_assert(strstr(st.err.why, "dockerapi container (111 - Connection refused)"), "%s", st.err.why);
+	cr_assert_null(strchr(st.err.why, '<'), "no HTML: %s", st.err.why);
+	cr_assert_eq(fakemc_hits(l.mc, "/api/"), 1, "the same 500 on every endpoint: asked once");
+	fetcher_free(f);
+	mailcow_client_free(c);
+	state_free(&st);
+
+	struct mailcow_api *a = api_open(&l.cfg);
+	struct mc_result r = {0};
+	cr_assert_eq(mailcow_add_domain(a, "x.test", NULL, "dkim", 2048, false, &r), -1);
+	cr_assert_eq(r.key, KEY_UNCHECKED);
+	cr_assert(strstr(r.message, "dockerapi container"), "%s", r.message);
+	mc_result_free(&r);
+	mailcow_api_free(a);
+	live_down(&l);
 }
 
 struct domains_seen {

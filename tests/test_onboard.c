@@ -27,6 +27,8 @@ struct fake {
 	int alias_fault;        /* 0 none, 1 after writing, 2 before writing */
 	struct strv zone;       /* which DNS checks pass: "mx.relay", "dkim.selector/mxroute", ... */
 	struct strv log;        /* what the engine said */
+	bool restart_sogo;      /* what add/domain was asked */
+	const char *sogo_warning; /* add/domain succeeds with this MailCow warning */
 };
 
 static int f_ping(void *ud, char **err)
@@ -71,7 +73,7 @@ static int f_domain_get(void *ud, const char *d, bool *exists, bool *active, cha
 	return OB_RC_OK;
 }
 
-static int f_domain_add(void *ud, const char *d, const char *sel, int bits, char **err)
+static int f_domain_add(void *ud, const char *d, const char *sel, int bits, bool restart_sogo, char **err)
 {
 	struct fake *f = ud;
 	int rc = ro(f, err);
@@ -81,6 +83,9 @@ static int f_domain_add(void *ud, const char *d, const char *sel, int bits, char
 	strv_push(&f->domains, d);
 	if (!f->dkim_sel)
 		f->dkim_sel = xstrdup(sel);
+	f->restart_sogo = restart_sogo;
+	if (f->sogo_warning)
+		*err = xasprintf("add/domain: %s", f->sogo_warning);
 	return OB_RC_OK;
 }
 
@@ -615,7 +620,8 @@ Test(onboard_engine, resume_from_sqlite_never_repeats_a_done_step)
 	cr_assert_eq(v[0].at, mcon_now());
 	bool alias_written = false;
 	for (size_t i = 0; i < n; i++)
-		if (v[i].written && strstr(v[i].written, "add/alias {\"address\":\"@example.org\",\"goto\":\"admin@example.org\",\"active\":1}"))
+		if (v[i].written && strstr(v[i].written, "add/alias {\"address\":\"@example.org\",\"goto\":\"admin@example.org\",\"active\":1,"
+							    "\"sender_allowed\":1}"))
 			alias_written = true;
 	cr_assert(alias_written);
 	db_onboard_outcomes_free(v, n);
@@ -823,6 +829,52 @@ Test(onboard_engine, plan_golden_new_domain)
 	buf_free(&b);
 	onboard_free(ob);
 	fake_free(&f);
+}
+
+/* The SOGo restart is off unless asked, shown in the plan when on, and MailCow's warning
+ * about a failed restart reaches the admin and the step's record. */
+Test(onboard_engine, sogo_restart_is_a_visible_choice_and_warnings_surface)
+{
+	struct fake f = {0};
+	struct ui_rec u = {.f = &f, .answer = true};
+	struct onboard *ob = start(&u, "admin@example.org", 0);
+	struct buf b = {0};
+	ob->plan_only = true;
+	onboard_plan(ob, &b);
+	cr_assert_null(strstr(buf_cstr(&b), "restart_sogo"), "%s", buf_cstr(&b));
+	ob->plan_only = false;
+	onboard_step_run(ob, 0);
+	cr_assert_eq(onboard_step_run(ob, 1), OB_DONE);
+	cr_assert_not(f.restart_sogo, "add/domain must not restart SOGo by default");
+	cr_assert_null(strstr(ob->run[1].written, "restart_sogo"), "%s", ob->run[1].written);
+	onboard_free(ob);
+	fake_free(&f);
+
+	struct fake g = {.sogo_warning = "domain_added_sogo_failed"};
+	u.f = &g;
+	struct onboard_ui ui = {ui_confirm, NULL, ui_say, ui_save, ui_wait, &u};
+	struct onboard_opts o = {.who = "tester", .catchall_to = "admin@example.org", .restart_sogo = true};
+	char *err = NULL;
+	ob = onboard_new(&cfg, "example.org", &fake_be, &g, &ui, &o, &err);
+	cr_assert_not_null(ob, "%s", err ? err : "");
+	ob->plan_only = true;
+	buf_reset(&b);
+	onboard_plan(ob, &b);
+	cr_assert(strstr(buf_cstr(&b), "\"key_size\":2048,\"restart_sogo\":1}: MailCow then restarts the sogo-mailcow "
+			  "container"), "%s", buf_cstr(&b));
+	ob->plan_only = false;
+	onboard_step_run(ob, 0);
+	cr_assert_eq(onboard_step_run(ob, 1), OB_DONE, "the domain exists although SOGo did not restart");
+	cr_assert(g.restart_sogo);
+	cr_assert(log_has(&g, "MailCow warned: add/domain: domain_added_sogo_failed"));
+	cr_assert(strstr(ob->run[1].detail, "MailCow warned: add/domain: domain_added_sogo_failed"), "%s",
+		  ob->run[1].detail);
+	cr_assert(strstr(ob->run[1].written, "\"restart_sogo\":1"), "%s", ob->run[1].written);
+	cr_assert_eq(onboard_step_run(ob, 2), OB_DONE);
+	cr_assert_null(strstr(ob->run[2].detail, "warned"), "a warning belongs to its own step: %s", ob->run[2].detail);
+	buf_free(&b);
+	onboard_free(ob);
+	fake_free(&g);
 }
 
 Test(onboard_engine, plan_of_an_existing_domain_shows_its_key)

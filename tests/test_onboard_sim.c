@@ -105,6 +105,25 @@ static int posts(void)
 	return n;
 }
 
+/* The body of the last POST to uri (e.g. "add/domain") in MailCow's API log; caller frees. */
+static char *post_data(const char *uri)
+{
+	json_t *log = api_get("get/logs/api/10000");
+	char *data = NULL;
+	size_t i;
+	json_t *e;
+	json_array_foreach(log, i, e) {
+		const char *m = json_string_value(json_object_get(e, "method"));
+		const char *u = json_string_value(json_object_get(e, "uri"));
+		const char *d = json_string_value(json_object_get(e, "data"));
+		if (!data && m && strcmp(m, "POST") == 0 && u && str_ends_with(u, uri) && d)
+			data = xstrdup(d);
+	}
+	json_decref(log);
+	cr_assert_not_null(data, "no POST to %s in the API log", uri);
+	return data;
+}
+
 static void expect_domain_state(void)
 {
 	json_t *d = api_get("get/domain/" DOMAIN);
@@ -118,6 +137,7 @@ static void expect_domain_state(void)
 	cr_assert_str_eq(json_string_value(json_object_get(a, "goto")), GOTO);
 	cr_assert_eq(json_integer_value(json_object_get(a, "active_int")), 1);
 	cr_assert_eq(json_integer_value(json_object_get(a, "is_catch_all")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(a, "sender_allowed")), 1, "as MailCow's UI creates it");
 	json_decref(al);
 	json_t *k = api_get("get/dkim/" DOMAIN);
 	cr_assert_str_eq(json_string_value(json_object_get(k, "dkim_selector")), "mailcow");
@@ -203,6 +223,9 @@ Test(onboard_sim, apply_creates_exactly_the_intended_state)
 	cr_assert(strstr(r.err, "Create " DOMAIN " in MailCow (DKIM selector mailcow, 2048-bit key)? [y/N]"), "%s", r.err);
 	cr_assert(strstr(r.err, "Create the catch-all @" DOMAIN " -> " GOTO " (active)? [y/N]"), "%s", r.err);
 	cr_assert(strstr(r.out, "created " DOMAIN " in MailCow"), "%s", r.out);
+	char *sent = post_data("add/domain");
+	cr_assert(strstr(sent, "\"restart_sogo\":0"), "no SOGo restart unless --restart-sogo: %s", sent);
+	free(sent);
 	expect_domain_state();
 	p = policy();
 	cr_assert(strstr(p, "mode: testing"), "%s", p);
@@ -229,6 +252,40 @@ Test(onboard_sim, apply_creates_exactly_the_intended_state)
 	cr_assert_eq(posts(), before, "a rerun wrote again");
 	trun_free(&r);
 	expect_domain_state();
+}
+
+/* A domain MailCow has already, with an MTA-STS policy: adopted, and the policy's mx set
+ * through edit/mta-sts (which MailCow refuses without "version":"stsv1"). */
+Test(onboard_sim, adopts_a_domain_with_an_existing_policy)
+{
+	int st;
+	char *out = simproc_sh(sp, &st, "curl -sS --cacert \"$SIM_CA\" -H \"X-API-Key: $SIM_KEY\" -H "
+	                       "'Content-Type: application/json' -d '{\"domain\":\"%s\",\"active\":1,\"dkim_selector\":"
+	                       "\"mailcow\",\"key_size\":2048}' \"$SIM_API/add/domain\" && curl -sS --cacert \"$SIM_CA\" "
+	                       "-H \"X-API-Key: $SIM_KEY\" -H 'Content-Type: application/json' -d '{\"domain\":\"%s\","
+	                       "\"version\":\"stsv1\",\"mode\":\"testing\",\"max_age\":86400,\"mx\":\"old.example\","
+	                       "\"active\":1}' \"$SIM_API/add/mta-sts\"", DOMAIN, DOMAIN);
+	cr_assert_eq(st, 0, "%s", out);
+	cr_assert(strstr(out, "domain_added") && !strstr(out, "danger"), "%s", out);
+	free(out);
+	struct trun r;
+	onboard(&r, false, NULL, (const char *const[]){"--apply", "--yes", "--catchall-to", GOTO, NULL});
+	cr_assert(strstr(r.out, DOMAIN " is in MailCow already: adopted"), "%s", r.out);
+	cr_assert(strstr(r.out, "an MTA-STS policy existed"), "%s\n%s", r.out, r.err);
+	trun_free(&r);
+	size_t n;
+	struct onboard_outcome *v = outcomes(&n);
+	cr_assert_eq(step_state(v, n, "domain"), OB_DONE);
+	cr_assert_eq(step_state(v, n, "mta_sts"), OB_DONE);
+	db_onboard_outcomes_free(v, n);
+	char *sent = post_data("edit/mta-sts");
+	cr_assert(strstr(sent, "\"version\":\"stsv1\""), "%s", sent);
+	free(sent);
+	char *p = policy();
+	cr_assert(strstr(p, "mode: testing"), "the mode is kept: %s", p);
+	cr_assert(strstr(p, "mx: *.mxrouting.net"), "the mx list is set: %s", p);
+	cr_assert(!strstr(p, "old.example"), "%s", p);
+	free(p);
 }
 
 Test(onboard_sim, fault_at_the_catchall_then_a_rerun_completes)

@@ -638,9 +638,11 @@ static const char *sts_check(json_t *attr, bool add)
 	const char *mx = jstr(attr, "mx");
 	if ((add || json_object_get(attr, "mx")) && (!mx || !*mx))
 		return "mta_sts_mx_invalid";
+	/* As the real API: the version is required, and an edit without one reads the stored
+	 * "STSv1" back, which only "stsv1" passes: refused (see add_mta_sts/edit_mta_sts). */
 	const char *ver = jstr(attr, "version");
-	if (ver && strcasecmp(ver, "stsv1") != 0)
-		return "mta_sts_version_invalid";
+	if (!ver || strcasecmp(ver, "stsv1") != 0)
+		return "version_invalid";
 	return NULL;
 }
 
@@ -818,7 +820,10 @@ static json_t *edit_mta_sts(json_t *body)
 			continue;
 		}
 		if (bad) {
-			json_array_append_new(out, msg("danger", log, json_pack("[s, s]", bad, d->name)));
+			/* MailCow names the version it read (its own "STSv1" when none was sent) */
+			const char *what = strcmp(bad, "version_invalid") != 0 ? d->name
+				: jstr(attr, "version") ? jstr(attr, "version") : "STSv1";
+			json_array_append_new(out, msg("danger", log, json_pack("[s, s]", bad, what)));
 			continue;
 		}
 		bool changed = false;

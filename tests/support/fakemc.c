@@ -2,10 +2,12 @@
 #include "tests/support/fakemc.h"
 #include "core/util.h"
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct route {
 	char *path, *body;
@@ -141,6 +143,12 @@ static void handle(const struct http_req *req, struct http_resp *resp, void *ud)
 	case FAKE_EMPTY:
 		resp->body = xstrdup("");
 		goto out;
+	case FAKE_STARTUP:
+		resp->status = 500;
+		resp->content_type = "text/html; charset=utf-8";
+		resp->body = xstrdup("<center style='font-family:sans-serif;'>Connection to dockerapi container failed."
+				     "<br /><br />The following error was reported:<br/>111 - Connection refused</center>\n");
+		goto out;
 	case FAKE_TRUNCATED:
 		resp->mode = HTTP_TRUNCATE;
 		break;
@@ -160,7 +168,14 @@ static void handle(const struct http_req *req, struct http_resp *resp, void *ud)
 			resp->body = read_data(file);
 			pthread_mutex_lock(&m->lock);
 		} else if (strcmp(req->url, "/api/v1/edit/mta-sts") == 0) {
-			resp->body = xstrdup("[{\"type\":\"success\",\"log\":[],\"msg\":[\"object_modified\",\"x\"]}]");
+			/* as the real API: without "version":"stsv1" in attr it reads the stored
+			 * "STSv1" back and refuses (tests/data/mailcow-real/POST_edit__mta-sts_*) */
+			json_t *j = json_loads(req->body, 0, NULL);
+			const char *v = json_string_value(json_object_get(json_object_get(j, "attr"), "version"));
+			resp->body = xstrdup(v && strcasecmp(v, "stsv1") == 0
+				? "[{\"type\":\"success\",\"log\":[],\"msg\":[\"object_modified\",\"x\"]}]"
+				: "[{\"type\":\"danger\",\"log\":[],\"msg\":[\"version_invalid\",\"STSv1\"]}]");
+			json_decref(j);
 		} else {
 			resp->status = 404;
 			resp->body = xstrdup("{\"type\":\"error\",\"msg\":\"route not found\"}");

@@ -22,6 +22,7 @@ enum fake_fault {
 	FAKE_TRUNCATED,     /* the connection drops halfway through the body */
 	FAKE_OVERSIZED,     /* a 33 MiB body */
 	FAKE_EMPTY,         /* 200 with an empty body */
+	FAKE_STARTUP,       /* MailCow's startup check failing: 500, HTML naming the dockerapi container */
 };
 
 struct fakemc;

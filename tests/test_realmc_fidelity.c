@@ -15,25 +15,35 @@
 #include "core/util.h"
 #include "tests/support/simproc.h"
 
-/* Fields whose values may differ (their JSON type may not), as path globs. */
+/* Fields whose values may differ, as path globs (their JSON type must still agree, see typed below). */
 static const char *const allowed[] = {
 	/* the moment a row was written */
-	"*.created", "*.modified", "*.attributes.passwd_update",
+	"*.created", "*.modified", "*.passwd_update",
 	/* ids MailCow's database hands out (the real instance is shared by every test) */
 	"*.id", ".relayhost",
 	/* DKIM keys are generated per instance */
 	".pubkey", ".privkey", ".dkim_txt",
-	/* written by Dovecot's quota and login tracking, which the real fixture does not run */
-	".bytes_total", ".msgs_total", ".quota_used_in_domain", ".quota_used", ".percent_in_use", ".messages",
-	".percent_class", ".last_imap_login", ".last_smtp_login", ".last_pop3_login", ".last_sso_login",
 };
+
+/* Written from Dovecot's quota and login tracking, which the real fixture does not run: without quota rows
+ * MailCow answers the number 0 where SUM() over Dovecot's rows gives a DECIMAL string, so type AND value
+ * may differ. */
+static const char *const dovecot[] = {
+	".bytes_total", ".msgs_total", ".quota_used_in_domain", "*.quota_used", "*.percent_in_use", "*.messages",
+	"*.percent_class", "*.last_imap_login", "*.last_smtp_login", "*.last_pop3_login", "*.last_sso_login",
+};
+
+static bool glob_any(const char *const *globs, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (str_glob(globs[i], path))
+			return true;
+	return false;
+}
 
 static bool is_allowed(const char *path)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
-		if (str_glob(allowed[i], path) || (allowed[i][0] == '*' && str_glob(allowed[i] + 1, path)))
-			return true;
-	return false;
+	return glob_any(allowed, ARRAY_SIZE(allowed), path) || glob_any(dovecot, ARRAY_SIZE(dovecot), path);
 }
 
 struct answer {
@@ -138,7 +148,7 @@ static void compare_json(json_t *real, json_t *sim, const char *path, struct buf
 		return;
 	}
 	bool bools = (json_is_boolean(real) && json_is_boolean(sim));
-	if (strcmp(jtype(real), jtype(sim)) != 0 && !bools) {
+	if (strcmp(jtype(real), jtype(sim)) != 0 && !bools && !glob_any(dovecot, ARRAY_SIZE(dovecot), p)) {
 		buf_printf(diff, "  %s: %s in the real answer, %s in the simulator's\n", p, jtype(real), jtype(sim));
 		return;
 	}
@@ -237,6 +247,135 @@ Test(realmc_fidelity, errors_and_empty_answers)
 	same(sp, "POST", "add/alias", "rw", "{\"address\":\"x@unknown.tld\",\"goto\":\"a@b.test\",\"active\":1}", NULL,
 	     &diff);
 	same(sp, "POST", "add/dkim", "rw", "{\"domains\":\"unknown.tld\",\"dkim_selector\":\"dkim\",\"key_size\":2048}",
+	     NULL, &diff);
+	expect_no_diff(&diff);
+	cr_expect_eq(simproc_stop(sp), 0);
+}
+
+/* ---- one of the simulator's domains, copied into the real MailCow ---- */
+
+static json_t *get_json(const struct side *s, const char *fmt, ...) ATTR_PRINTF(2, 3);
+static json_t *get_json(const struct side *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *path = xvasprintf(fmt, ap);
+	va_end(ap);
+	struct answer a;
+	ask(s, "GET", path, "rw", NULL, NULL, &a);
+	json_t *j = json_loads(a.body, JSON_DECODE_ANY, NULL);
+	cr_assert(a.code == 200 && j, "GET %s: HTTP %ld %.300s", path, a.code, a.body);
+	answer_free(&a);
+	free(path);
+	return j;
+}
+
+static void post_ok(const struct side *s, const char *path, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+	struct answer a;
+	ask(s, "POST", path, "rw", text, NULL, &a);
+	cr_assert(a.code == 200 && !strstr(a.body, "\"danger\"") && !strstr(a.body, "\"error\""),
+		  "POST %s %s: HTTP %ld %.400s", path, text, a.code, a.body);
+	answer_free(&a);
+	free(text);
+	json_decref(body);
+}
+
+static json_int_t mib(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key)) / (1024 * 1024);
+}
+
+static json_t *field(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return v ? json_incref(v) : json_null();
+}
+
+/* Gives the real MailCow domain d as the simulator has it: the domain with its DKIM selector and size, its
+ * mailboxes and its aliases. */
+static void copy_domain(const struct side *sim, const struct side *real, const char *d)
+{
+	json_t *dom = get_json(sim, "get/domain/%s", d), *dk = get_json(sim, "get/dkim/%s", d);
+	json_t *add = json_pack("{s:s, s:O, s:O, s:I, s:I, s:I, s:I, s:I, s:O, s:O, s:O, s:O, s:i, s:O, s:i}",
+				"domain", d, "description", json_object_get(dom, "description"),
+				"active", json_object_get(dom, "active"),
+				"aliases", json_integer_value(json_object_get(dom, "max_num_aliases_for_domain")),
+				"mailboxes", json_integer_value(json_object_get(dom, "max_num_mboxes_for_domain")),
+				"defquota", mib(dom, "def_quota_for_mbox"), "maxquota", mib(dom, "max_quota_for_mbox"),
+				"quota", mib(dom, "max_quota_for_domain"), "gal", json_object_get(dom, "gal"),
+				"backupmx", json_object_get(dom, "backupmx"),
+				"relay_all_recipients", json_object_get(dom, "relay_all_recipients"),
+				"relay_unknown_only", json_object_get(dom, "relay_unknown_only"), "restart_sogo", 0,
+				"dkim_selector", json_object_get(dk, "dkim_selector"),
+				"key_size", atoi(json_string_value(json_object_get(dk, "length")) ?: "2048"));
+	if (json_object_get(dom, "tags"))
+		json_object_set(add, "tags", json_object_get(dom, "tags"));
+	post_ok(real, "add/domain", add);
+
+	json_t *mboxes = get_json(sim, "get/mailbox/all/%s", d), *m;
+	size_t i;
+	json_array_foreach(mboxes, i, m) {
+		json_t *at = json_object_get(m, "attributes");
+		json_t *mb = json_pack("{s:O, s:s, s:O, s:I, s:O, s:s, s:s}", "local_part", json_object_get(m, "local_part"),
+				       "domain", d, "name", json_object_get(m, "name"), "quota", mib(m, "quota"),
+				       "active", json_object_get(m, "active"), "password", "Realmc-fidelity-1234",
+				       "password2", "Realmc-fidelity-1234");
+		static const char *const flags[] = {"force_pw_update", "tls_enforce_in", "tls_enforce_out", "sogo_access",
+						    "imap_access", "pop3_access", "smtp_access", "sieve_access"};
+		for (size_t k = 0; k < ARRAY_SIZE(flags); k++)
+			if (json_object_get(at, flags[k]))
+				json_object_set_new(mb, flags[k], json_integer(atoi(json_string_value(
+									     json_object_get(at, flags[k])) ?: "0")));
+		post_ok(real, "add/mailbox", mb);
+	}
+	json_t *aliases = get_json(sim, "get/alias/all/%s", d), *a;
+	json_array_foreach(aliases, i, a)
+		post_ok(real, "add/alias", json_pack("{s:O, s:O, s:O, s:O, s:o, s:o, s:O}",
+						    "address", json_object_get(a, "address"),
+						    "goto", json_object_get(a, "goto"), "active", json_object_get(a, "active"),
+						    "sender_allowed", json_object_get(a, "sender_allowed"),
+						    "private_comment", field(a, "private_comment"),
+						    "public_comment", field(a, "public_comment"),
+						    "sogo_visible", json_object_get(a, "sogo_visible")));
+	json_decref(dom);
+	json_decref(dk);
+	json_decref(mboxes);
+	json_decref(aliases);
+}
+
+Test(realmc_fidelity, a_domain_its_aliases_mailbox_and_dkim)
+{
+	struct side real = real_side();
+	struct simproc *sp = simproc_start(NULL, NULL);
+	cr_assert(sp, "mcon-sim did not start");
+	struct side sim = sim_side(sp);
+	const char *d = "netgrimoire.com";
+	/* the fixture is shared by both build trees: copy once */
+	json_t *have = get_json(&real, "get/domain/%s", d);
+	if (!json_object_get(have, "domain_name"))
+		copy_domain(&sim, &real, d);
+	json_decref(have);
+
+	struct buf diff = {0};
+	char *path = xasprintf("get/domain/%s", d);
+	same(sp, "GET", path, "rw", NULL, NULL, &diff);
+	free(path);
+	path = xasprintf("get/alias/all/%s", d);
+	same(sp, "GET", path, "rw", NULL, NULL, &diff);
+	free(path);
+	path = xasprintf("get/mailbox/all/%s", d);
+	same(sp, "GET", path, "rw", NULL, NULL, &diff);
+	free(path);
+	path = xasprintf("get/dkim/%s", d);
+	same(sp, "GET", path, "rw", NULL, NULL, &diff);
+	free(path);
+	/* business errors about it */
+	same(sp, "POST", "add/domain", "rw", "{\"domain\":\"netgrimoire.com\",\"restart_sogo\":0}", NULL, &diff);
+	same(sp, "POST", "add/dkim", "rw", "{\"domains\":\"netgrimoire.com\",\"dkim_selector\":\"dkim\",\"key_size\":2048}",
+	     NULL, &diff);
+	same(sp, "POST", "add/alias", "rw", "{\"address\":\"@netgrimoire.com\",\"goto\":\"x@example.net\",\"active\":1}",
 	     NULL, &diff);
 	expect_no_diff(&diff);
 	cr_expect_eq(simproc_stop(sp), 0);

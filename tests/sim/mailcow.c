@@ -173,14 +173,21 @@ static json_t *mailbox_json(const struct sim_mailbox *m)
 	json_object_set_new(o, "local_part", json_string(local));
 	json_object_set_new(o, "quota", json_integer(m->quota));
 	json_object_set_new(o, "messages", json_integer(m->messages));
-	json_object_set_new(o, "attributes", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "force_pw_update", "0",
+	/* every attribute MailCow's add/mailbox stores, as strings; custom_attributes starts as [] */
+	json_object_set_new(o, "attributes", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
+						       " s:s, s:s, s:s}", "force_pw_update", "0", "force_tfa", "0",
 						       "tls_enforce_in", "0", "tls_enforce_out", "0", "sogo_access", "1",
-						       "imap_access", "1", "pop3_access", "0", "smtp_access", "1", "relayhost", "0"));
-	json_object_set_new(o, "custom_attributes", json_object());
+						       "imap_access", "1", "pop3_access", "0", "smtp_access", "1",
+						       "sieve_access", "1", "eas_access", "1", "dav_access", "1", "relayhost", "0",
+						       "passwd_update", m->created, "mailbox_format", "maildir:",
+						       "quarantine_notification", "hourly", "quarantine_category", "reject",
+						       "attribute_hash", ""));
+	json_object_set_new(o, "custom_attributes", json_array());
 	json_object_set_new(o, "quota_used", json_integer(m->quota_used));
 	json_object_set_new(o, "percent_in_use", m->quota ? json_integer(pct) : json_string("- "));
 	json_object_set_new(o, "created", json_string(m->created));
-	json_object_set_new(o, "modified", jstr_or_null(m->modified));
+	/* add/mailbox writes the row twice: a mailbox is never unmodified */
+	json_object_set_new(o, "modified", json_string(m->modified ? m->modified : m->created));
 	json_object_set_new(o, "authsource", json_string("mailcow"));
 	json_object_set_new(o, "percent_class", json_string(pct >= 90 ? "danger" : pct >= 65 ? "warning" : "success"));
 	json_object_set_new(o, "last_imap_login", json_integer(m->last_imap_login));

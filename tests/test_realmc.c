@@ -500,3 +500,224 @@ Test(realmc, mailcow_api_key_problems)
 		site_free(&s);
 	}
 }
+
+/* ---- onboarding against the real API ---- */
+
+/* Domain names of the onboarding tests: one per build tree (the fixture's certificate names their
+ * mta-sts hosts), so each tree onboards its own domain in the shared fixture. */
+static char *tree_domain(const char *prefix)
+{
+	const char *b = getenv("MCON_BUILD"), *base = b ? strrchr(b, '/') : NULL;
+	base = base ? base + 1 : b && *b ? b : "build";
+	return xasprintf("%s-%s.realmc.test", prefix, base);
+}
+
+#define RELAY_CONF "[relay]\nname = TestRelay\nmx = *.relay.realmc.test\nspf_include = relay.realmc.test\n" \
+		   "[dkim]\nselectors = mailcow, relay\nmailcow_selector = mailcow\n"
+
+/* The zone an admin publishes for d once MailCow holds its key (the relay's DKIM key is MailCow's too). */
+static void publish(struct zone_set *z, const char *d)
+{
+	char *pk = pubkey_of(d);
+	char *mc = dkim_rr("mailcow._domainkey", pk), *relay = dkim_rr("relay._domainkey", pk);
+	char *recs = xasprintf("@ MX 10 mx1.relay.realmc.test.\n@ TXT \"v=spf1 include:relay.realmc.test -all\"\n%s%s"
+			       "_dmarc TXT \"v=DMARC1; p=quarantine; rua=mailto:postmaster@%s\"\n"
+			       "_mta-sts TXT \"v=STSv1; id=20261204000000\"\nmta-sts A %s\n"
+			       "_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:postmaster@%s\"\n",
+			       mc, relay, d, fx("MCON_TEST_MAILCOW_ADDR"), d);
+	zone_write(z, d, recs);
+	free(pk), free(mc), free(relay), free(recs);
+}
+
+static void relay_zone(struct zone_set *z)
+{
+	zone_write(z, "relay.realmc.test", "@ TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\nmx1 A 192.0.2.25\n");
+}
+
+/* The MTA-STS policy MailCow's mta-sts.php serves for d over TLS (the fixture's certificate), or "". */
+static char *policy_of(const char *d)
+{
+	CURL *c = curl_easy_init();
+	struct buf b = {0};
+	char *url = xasprintf("https://mta-sts.%s/.well-known/mta-sts.txt", d);
+	char *res = xasprintf("mta-sts.%s:443:%s", d, fx("MCON_TEST_MAILCOW_ADDR"));
+	struct curl_slist *r = curl_slist_append(NULL, res);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_RESOLVE, r);
+	curl_easy_setopt(c, CURLOPT_CAINFO, fx("MCON_TEST_MAILCOW_CA"));
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	CURLcode rc = curl_easy_perform(c);
+	cr_assert_eq(rc, CURLE_OK, "%s: %s", url, curl_easy_strerror(rc));
+	curl_slist_free_all(r);
+	curl_easy_cleanup(c);
+	free(url), free(res);
+	char *out = buf_steal(&b);
+	return out ? out : xstrdup("");
+}
+
+/* POSTs MailCow's API log holds whose data names d (MailCow logs every call in Redis). */
+static int posts_about(const char *d)
+{
+	json_t *log = api_get("get/logs/api/100000"), *e;
+	size_t i;
+	int n = 0;
+	json_array_foreach(log, i, e) {
+		const char *m = json_string_value(json_object_get(e, "method"));
+		const char *data = json_string_value(json_object_get(e, "data"));
+		n += m && !strcmp(m, "POST") && data && strstr(data, d);
+	}
+	json_decref(log);
+	return n;
+}
+
+static void onboard(struct site *s, const char *key, const char *const *args, struct trun *r)
+{
+	const char *argv[16] = {trun_bin(), "--config", s->conf, "onboard"};
+	size_t n = 4;
+	for (size_t i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	char *k = xasprintf("MCON_API_KEY=%s", key);
+	const char *env[] = {k, NULL};
+	struct trun_opts o = {.env = env};
+	trun(r, &o, argv);
+	free(k);
+}
+
+static bool domain_exists(const char *d)
+{
+	char *path = xasprintf("get/domain/%s", d);
+	json_t *j = api_get(path);
+	bool yes = json_object_get(j, "domain_name") != NULL;
+	json_decref(j);
+	free(path);
+	return yes;
+}
+
+Test(realmc, onboarding_from_nothing_to_enforce)
+{
+	char *d = tree_domain("onb");
+	cr_assert(!domain_exists(d), "%s is already in the fixture: run against a fresh one (tests/run)", d);
+	struct zone_set z = {.dir = tdir_make("realmc-onb", 0755)};
+	relay_zone(&z);
+	zone_write(&z, d, "");
+	zones_start(&z);
+	struct site s;
+	site_make(&s, "realmc-onb", fx("MCON_TEST_MAILCOW_KEY"), d, z.server, RELAY_CONF);
+	struct trun r;
+
+	/* a read-only key stops at preflight, before any write */
+	onboard(&s, fx("MCON_TEST_MAILCOW_KEY_RO"), (const char *const[]){d, "--apply", "--yes", "--catchall-to",
+		"admin@example.net", "--mx", "mx1.relay.realmc.test", NULL}, &r);
+	cr_expect_eq(r.code, 2, "%s\n%s", r.out, r.err);
+	cr_expect(strstr(r.err, "read-only") || strstr(r.out, "read-only"), "%s\n%s", r.out, r.err);
+	trun_free(&r);
+	cr_assert(!domain_exists(d), "a read-only key created %s", d);
+	cr_assert_eq(posts_about(d), 0);
+
+	/* every MailCow step; verification lists the DNS still missing */
+	onboard(&s, fx("MCON_TEST_MAILCOW_KEY"), (const char *const[]){d, "--apply", "--yes", "--catchall-to",
+		"admin@example.net", "--mx", "mx1.relay.realmc.test", NULL}, &r);
+	cr_assert_eq(r.code, 1, "%s\n%s", r.out, r.err);
+	cr_expect(strstr(r.out, "still missing or wrong:"), "%s", r.out);
+	trun_free(&r);
+	char *path = xasprintf("get/domain/%s", d);
+	json_t *j = api_get(path);
+	cr_expect_eq(json_integer_value(json_object_get(j, "active")), 1);
+	json_decref(j);
+	free(path);
+	path = xasprintf("get/alias/all/%s", d);
+	j = api_get(path);
+	cr_assert_eq(json_array_size(j), 1, "%s", path);
+	json_t *a = json_array_get(j, 0);
+	cr_expect_eq(json_integer_value(json_object_get(a, "is_catch_all")), 1);
+	cr_expect_str_eq(json_string_value(json_object_get(a, "goto")), "admin@example.net");
+	cr_expect_eq(json_integer_value(json_object_get(a, "sender_allowed")), 1, "as MailCow's UI creates it");
+	json_decref(j);
+	free(path);
+	path = xasprintf("get/dkim/%s", d);
+	j = api_get(path);
+	cr_expect_str_eq(json_string_value(json_object_get(j, "dkim_selector")), "mailcow");
+	cr_expect_str_eq(json_string_value(json_object_get(j, "length")), "2048");
+	json_decref(j);
+	free(path);
+	char *p = policy_of(d);
+	cr_expect(strstr(p, "mode: testing") && strstr(p, "mx: *.relay.realmc.test"), "%s", p);
+	free(p);
+
+	/* the admin publishes the records: the rerun verifies and switches MTA-STS to enforce */
+	publish(&z, d);
+	zones_stop(&z);
+	zones_start(&z);
+	site_free(&s);
+	site_make(&s, "realmc-onb", fx("MCON_TEST_MAILCOW_KEY"), d, z.server, RELAY_CONF);
+	/* the state database went with the old directory: the rerun adopts what MailCow holds */
+	onboard(&s, fx("MCON_TEST_MAILCOW_KEY"), (const char *const[]){d, "--apply", "--yes", "--catchall-to",
+		"admin@example.net", "--mx", "mx1.relay.realmc.test", NULL}, &r);
+	cr_assert_eq(r.code, 0, "%s\n%s", r.out, r.err);
+	cr_expect(strstr(r.out, "; onboarded"), "%s", r.out);
+	trun_free(&r);
+	p = policy_of(d);
+	cr_expect(strstr(p, "mode: enforce"), "%s", p);
+	free(p);
+
+	/* once more: nothing is written */
+	int before = posts_about(d);
+	onboard(&s, fx("MCON_TEST_MAILCOW_KEY"), (const char *const[]){d, "--apply", "--yes", NULL}, &r);
+	cr_expect_eq(r.code, 0, "%s\n%s", r.out, r.err);
+	trun_free(&r);
+	cr_expect_eq(posts_about(d), before, "a rerun wrote to MailCow");
+
+	site_free(&s);
+	zones_stop(&z);
+	tdir_remove(z.dir);
+	free(z.dir);
+	free(d);
+}
+
+Test(realmc, onboarding_adopts_a_domain_with_a_policy)
+{
+	char *d = tree_domain("adopt");
+	cr_assert(!domain_exists(d), "%s is already in the fixture: run against a fresh one (tests/run)", d);
+	api_write("add/domain", "{\"domain\":\"%s\",\"active\":1,\"restart_sogo\":0,\"dkim_selector\":\"mailcow\","
+		  "\"key_size\":2048}", d);
+	api_write("add/alias", "{\"address\":\"@%s\",\"goto\":\"admin@example.net\",\"active\":1,\"sender_allowed\":1}", d);
+	api_write("add/mta-sts", "{\"domain\":\"%s\",\"version\":\"stsv1\",\"mode\":\"testing\",\"max_age\":86400,"
+		  "\"mx\":\"mx9.elsewhere.test\",\"active\":1}", d);
+	struct zone_set z = {.dir = tdir_make("realmc-adopt", 0755)};
+	relay_zone(&z);
+	publish(&z, d);
+	zones_start(&z);
+	struct site s;
+	site_make(&s, "realmc-adopt", fx("MCON_TEST_MAILCOW_KEY"), d, z.server, RELAY_CONF);
+	int before = posts_about(d);
+	struct trun r;
+	onboard(&s, fx("MCON_TEST_MAILCOW_KEY"), (const char *const[]){d, "--apply", "--yes", "--mx",
+		"mx1.relay.realmc.test", NULL}, &r);
+	cr_assert_eq(r.code, 0, "%s\n%s", r.out, r.err);
+	cr_expect(strstr(r.out, "; onboarded"), "%s", r.out);
+	trun_free(&r);
+	/* adopted: no add/domain, add/alias or add/dkim of its own (the two adds are the test's); the policy
+	 * edited (its mx, then enforce) */
+	json_t *log = api_get("get/logs/api/100000"), *e;
+	size_t i;
+	int adds = 0;
+	json_array_foreach(log, i, e) {
+		const char *u = json_string_value(json_object_get(e, "uri"));
+		const char *data = json_string_value(json_object_get(e, "data"));
+		adds += u && data && strstr(data, d) && (strstr(u, "add/domain") || strstr(u, "add/alias") ||
+							 strstr(u, "add/dkim"));
+	}
+	json_decref(log);
+	cr_expect_eq(adds, 2, "only the test's own add/domain and add/alias");
+	cr_expect(posts_about(d) > before);
+	char *p = policy_of(d);
+	cr_expect(strstr(p, "mode: enforce") && strstr(p, "mx: *.relay.realmc.test"), "%s", p);
+	free(p);
+	site_free(&s);
+	zones_stop(&z);
+	tdir_remove(z.dir);
+	free(z.dir);
+	free(d);
+}

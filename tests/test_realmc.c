@@ -83,7 +83,8 @@ static void api_write(const char *path, const char *fmt, ...)
 	if (json_is_object(j))
 		cr_assert_str_eq(json_string_value(json_object_get(j, "type")), "success", "%s: %s", path, out);
 	json_array_foreach(j, i, e)
-		cr_assert_str_eq(json_string_value(json_object_get(e, "type")), "success", "%s %s: %s", path, body, out);
+		cr_assert_str_eq(json_string_value(json_object_get(e, "type")), "success", "%s %s: %s", path, body,
+				 out);
 	json_decref(j);
 	free(body);
 	free(out);
@@ -441,10 +442,11 @@ static void mailq_write(int deferred)
 {
 	struct buf b = {0};
 	for (int i = 0; i < deferred; i++)
-		buf_printf(&b, "{\"queue_name\":\"deferred\",\"queue_id\":\"4cXy2k0LZ4z%04d\",\"arrival_time\":1796390000,"
-			       "\"message_size\":1000,\"forced_expire\":false,\"sender\":\"a@example.org\",\"recipients\":"
-			       "[{\"address\":\"b@example.net\",\"delay_reason\":\"connect to mx.example.net[203.0.113.5]:25:"
-			       " Connection timed out\"}]}\n", i);
+		buf_printf(&b, "{\"queue_name\":\"deferred\",\"queue_id\":\"4cXy2k0LZ4z%04d\","
+			   "\"arrival_time\":1796390000,\"message_size\":1000,\"forced_expire\":false,"
+			   "\"sender\":\"a@example.org\",\"recipients\":[{\"address\":\"b@example.net\","
+			   "\"delay_reason\":\"connect to mx.example.net[203.0.113.5]:25: Connection timed out\"}]}\n",
+			   i);
 	buf_puts(&b, "{\"queue_name\":\"active\",\"queue_id\":\"4cXy2k0LZ4zAAAA\",\"arrival_time\":1796390000,"
 		     "\"message_size\":1000,\"forced_expire\":false,\"sender\":\"a@example.org\",\"recipients\":"
 		     "[{\"address\":\"c@example.net\"}]}\n");
@@ -682,7 +684,8 @@ Test(realmc, onboarding_adopts_a_domain_with_a_policy)
 	cr_assert(!domain_exists(d), "%s is already in the fixture: run against a fresh one (tests/run)", d);
 	api_write("add/domain", "{\"domain\":\"%s\",\"active\":1,\"restart_sogo\":0,\"dkim_selector\":\"mailcow\","
 		  "\"key_size\":2048}", d);
-	api_write("add/alias", "{\"address\":\"@%s\",\"goto\":\"admin@example.net\",\"active\":1,\"sender_allowed\":1}", d);
+	api_write("add/alias", "{\"address\":\"@%s\",\"goto\":\"admin@example.net\",\"active\":1,"
+		  "\"sender_allowed\":1}", d);
 	api_write("add/mta-sts", "{\"domain\":\"%s\",\"version\":\"stsv1\",\"mode\":\"testing\",\"max_age\":86400,"
 		  "\"mx\":\"mx9.elsewhere.test\",\"active\":1}", d);
 	struct zone_set z = {.dir = tdir_make("realmc-adopt", 0755)};

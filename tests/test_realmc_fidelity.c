@@ -318,12 +318,14 @@ static void copy_domain(const struct side *sim, const struct side *real, const c
 	size_t i;
 	json_array_foreach(mboxes, i, m) {
 		json_t *at = json_object_get(m, "attributes");
-		json_t *mb = json_pack("{s:O, s:s, s:O, s:I, s:O, s:s, s:s}", "local_part", json_object_get(m, "local_part"),
+		json_t *mb = json_pack("{s:O, s:s, s:O, s:I, s:O, s:s, s:s}",
+				       "local_part", json_object_get(m, "local_part"),
 				       "domain", d, "name", json_object_get(m, "name"), "quota", mib(m, "quota"),
 				       "active", json_object_get(m, "active"), "password", "Realmc-fidelity-1234",
 				       "password2", "Realmc-fidelity-1234");
-		static const char *const flags[] = {"force_pw_update", "tls_enforce_in", "tls_enforce_out", "sogo_access",
-						    "imap_access", "pop3_access", "smtp_access", "sieve_access"};
+		static const char *const flags[] = {"force_pw_update", "tls_enforce_in", "tls_enforce_out",
+						    "sogo_access", "imap_access", "pop3_access", "smtp_access",
+						    "sieve_access"};
 		for (size_t k = 0; k < ARRAY_SIZE(flags); k++)
 			if (json_object_get(at, flags[k]))
 				json_object_set_new(mb, flags[k], json_integer(atoi(json_string_value(
@@ -334,7 +336,8 @@ static void copy_domain(const struct side *sim, const struct side *real, const c
 	json_array_foreach(aliases, i, a)
 		post_ok(real, "add/alias", json_pack("{s:O, s:O, s:O, s:O, s:o, s:o, s:O}",
 						    "address", json_object_get(a, "address"),
-						    "goto", json_object_get(a, "goto"), "active", json_object_get(a, "active"),
+						    "goto", json_object_get(a, "goto"),
+						    "active", json_object_get(a, "active"),
 						    "sender_allowed", json_object_get(a, "sender_allowed"),
 						    "private_comment", field(a, "private_comment"),
 						    "public_comment", field(a, "public_comment"),
@@ -373,10 +376,10 @@ Test(realmc_fidelity, a_domain_its_aliases_mailbox_and_dkim)
 	free(path);
 	/* business errors about it */
 	same(sp, "POST", "add/domain", "rw", "{\"domain\":\"netgrimoire.com\",\"restart_sogo\":0}", NULL, &diff);
-	same(sp, "POST", "add/dkim", "rw", "{\"domains\":\"netgrimoire.com\",\"dkim_selector\":\"dkim\",\"key_size\":2048}",
-	     NULL, &diff);
-	same(sp, "POST", "add/alias", "rw", "{\"address\":\"@netgrimoire.com\",\"goto\":\"x@example.net\",\"active\":1}",
-	     NULL, &diff);
+	same(sp, "POST", "add/dkim", "rw",
+	     "{\"domains\":\"netgrimoire.com\",\"dkim_selector\":\"dkim\",\"key_size\":2048}", NULL, &diff);
+	same(sp, "POST", "add/alias", "rw",
+	     "{\"address\":\"@netgrimoire.com\",\"goto\":\"x@example.net\",\"active\":1}", NULL, &diff);
 	expect_no_diff(&diff);
 	cr_expect_eq(simproc_stop(sp), 0);
 }

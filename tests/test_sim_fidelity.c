@@ -204,10 +204,12 @@ Test(fidelity, mailcow_get_bodies)
 	compare("../mailcow-real/GET_get__domain__all.json", fetch(MAILCOW "/get/domain/all\""), "");
 	compare("../mailcow-real/GET_get__alias__all.json", fetch(MAILCOW "/get/alias/all\""), "");
 	compare("../mailcow-real/GET_get__mailbox__all.json", fetch(MAILCOW "/get/mailbox/all\""), "");
-	compare("../mailcow-real/GET_get__dkim__netgrimoire.com.json", fetch(MAILCOW "/get/dkim/netgrimoire.com\""), "");
+	compare("../mailcow-real/GET_get__dkim__netgrimoire.com.json", fetch(MAILCOW "/get/dkim/netgrimoire.com\""),
+		"");
 	compare("../mailcow-real/GET_get__relayhost__all.json", fetch(MAILCOW "/get/relayhost/all\""), "");
 	compare("../mailcow-real/GET_get__mailq__all_with-queue.json", fetch(MAILCOW "/get/mailq/all\""), "");
-	compare("../mailcow-real/GET_get__status__containers.json", fetch(MAILCOW "/get/status/containers\""), "status");
+	compare("../mailcow-real/GET_get__status__containers.json", fetch(MAILCOW "/get/status/containers\""),
+		"status");
 	compare("get_logs_postfix_2.json", fetch(MAILCOW "/get/logs/postfix/2\""), "");
 }
 

@@ -174,14 +174,16 @@ static json_t *mailbox_json(const struct sim_mailbox *m)
 	json_object_set_new(o, "quota", json_integer(m->quota));
 	json_object_set_new(o, "messages", json_integer(m->messages));
 	/* every attribute MailCow's add/mailbox stores, as strings; custom_attributes starts as [] */
-	json_object_set_new(o, "attributes", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
-						       " s:s, s:s, s:s}", "force_pw_update", "0", "force_tfa", "0",
-						       "tls_enforce_in", "0", "tls_enforce_out", "0", "sogo_access", "1",
-						       "imap_access", "1", "pop3_access", "0", "smtp_access", "1",
-						       "sieve_access", "1", "eas_access", "1", "dav_access", "1", "relayhost", "0",
-						       "passwd_update", m->created, "mailbox_format", "maildir:",
-						       "quarantine_notification", "hourly", "quarantine_category", "reject",
-						       "attribute_hash", ""));
+	json_t *attrs = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+				  "force_pw_update", "0", "force_tfa", "0", "tls_enforce_in", "0",
+				  "tls_enforce_out", "0", "sogo_access", "1", "imap_access", "1", "pop3_access", "0", "smtp_access", "1",
+				  "sieve_access", "1", "eas_access", "1", "dav_access", "1", "relayhost", "0");
+	json_object_set_new(attrs, "passwd_update", json_string(m->created));
+	json_object_set_new(attrs, "mailbox_format", json_string("maildir:"));
+	json_object_set_new(attrs, "quarantine_notification", json_string("hourly"));
+	json_object_set_new(attrs, "quarantine_category", json_string("reject"));
+	json_object_set_new(attrs, "attribute_hash", json_string(""));
+	json_object_set_new(o, "attributes", attrs);
 	json_object_set_new(o, "custom_attributes", json_array());
 	json_object_set_new(o, "quota_used", json_integer(m->quota_used));
 	json_object_set_new(o, "percent_in_use", m->quota ? json_integer(pct) : json_string("- "));
@@ -625,7 +627,8 @@ static json_t *add_dkim(json_t *attr)
 		if (!d) {
 			/* MailCow checks the admin's access to the domain first: an unknown one is denied */
 			json_array_append_new(out, msg("danger", log, json_pack("[s, s]", "access_denied", list.v[i])));
-		} else if (d->dkim_pubkey || !sel_ok || (bits != 1024 && bits != 2048 && bits != 3072 && bits != 4096)) {
+		} else if (d->dkim_pubkey || !sel_ok ||
+			   (bits != 1024 && bits != 2048 && bits != 3072 && bits != 4096)) {
 			json_array_append_new(out, msg("danger", log, json_pack("[s, s]", "dkim_domain_or_sel_invalid", list.v[i])));
 		} else if (!dkim_generate(d, sel, bits)) {
 			json_array_append_new(out, msg("danger", log, json_pack("[s, s]", "dkim_domain_or_sel_invalid", list.v[i])));
@@ -1081,8 +1084,8 @@ static void api(struct http_req *rq, struct http_resp *rs)
 	}
 	if (!is_post) {
 		/* json_api.php reads no attributes from a GET to a write route */
-		http_json(rs, 200, json_pack("{s:s, s:s}", "type", "error", "msg", "Cannot find attributes in post data"),
-			  PLAIN);
+		json_t *e = json_pack("{s:s, s:s}", "type", "error", "msg", "Cannot find attributes in post data");
+		http_json(rs, 200, e, PLAIN);
 		goto out;
 	}
 	if (!body || (edit && !json_object_get(body, "attr") && !json_object_get(body, "items"))) {

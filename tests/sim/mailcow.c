@@ -176,8 +176,9 @@ static json_t *mailbox_json(const struct sim_mailbox *m)
 	/* every attribute MailCow's add/mailbox stores, as strings; custom_attributes starts as [] */
 	json_t *attrs = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
 				  "force_pw_update", "0", "force_tfa", "0", "tls_enforce_in", "0",
-				  "tls_enforce_out", "0", "sogo_access", "1", "imap_access", "1", "pop3_access", "0", "smtp_access", "1",
-				  "sieve_access", "1", "eas_access", "1", "dav_access", "1", "relayhost", "0");
+				  "tls_enforce_out", "0", "sogo_access", "1", "imap_access", "1", "pop3_access", "0",
+				  "smtp_access", "1", "sieve_access", "1", "eas_access", "1", "dav_access", "1",
+				  "relayhost", "0");
 	json_object_set_new(attrs, "passwd_update", json_string(m->created));
 	json_object_set_new(attrs, "mailbox_format", json_string("maildir:"));
 	json_object_set_new(attrs, "quarantine_notification", json_string("hourly"));

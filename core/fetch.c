@@ -417,9 +417,12 @@ int fetcher_step(struct fetcher *f, int timeout_ms)
 			extra[nextra].revents = 0;
 			nextra++;
 		}
+		/* ares_timeout returns either &tv or &maxtv (tv then stays unset): use its answer */
 		struct timeval tv, maxtv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-		if (f->dns_pending && ares_timeout(f->ares, timeout_ms >= 0 ? &maxtv : NULL, &tv)) {
-			int ms = (int)(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000);
+		const struct timeval *t = f->dns_pending ? ares_timeout(f->ares, timeout_ms >= 0 ? &maxtv : NULL, &tv)
+							 : NULL;
+		if (t) {
+			int ms = (int)(t->tv_sec * 1000 + (t->tv_usec + 999) / 1000);
 			if (timeout_ms < 0 || ms < timeout_ms)
 				timeout_ms = ms;
 		}

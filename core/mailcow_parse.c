@@ -154,7 +154,8 @@ static int parse_list(const char *body, size_t len, const char *item_key, struct
 	return 0;
 }
 
-#define GROW(arr, n) ((arr) = xrealloc((arr), ((n) + 1) * sizeof(*(arr))), memset(&(arr)[n], 0, sizeof(*(arr))), &(arr)[(n)++])
+#define GROW(arr, n) \
+	((arr) = xrealloc((arr), ((n) + 1) * sizeof(*(arr))), memset(&(arr)[n], 0, sizeof(*(arr))), &(arr)[(n)++])
 
 static int domain_item(json_t *o, struct mailcow_state *st)
 {

@@ -1280,7 +1280,8 @@ void onboard_step_describe(struct onboard *ob, size_t i, struct buf *out)
 		if (!ob->cfg->relay_catchall)
 			buf_puts(out, "  -> skipped: relay.catchall is off\n");
 		else
-			buf_printf(out, "  -> add/alias {\"address\":\"@%s\",\"goto\":\"%s\",\"active\":1,\"sender_allowed\":1} unless an active catch-all exists\n",
+			buf_printf(out, "  -> add/alias {\"address\":\"@%s\",\"goto\":\"%s\",\"active\":1,\"sender_allowed\":1}"
+			           " unless an active catch-all exists\n",
 			           d, ob->catchall_to ? ob->catchall_to : "<the mailbox you choose: --catchall-to ADDRESS>");
 		break;
 	case OB_ACT_ENSURE_DKIM:

@@ -16,7 +16,11 @@ S(m_docker_down) { tsnap_fail(&s->docker.err, "connect to /run/docker.sock: Conn
 S(m_mailcow_down) { tsnap_fail(&s->mailcow.err, "timed out after 5000 ms"); }
 S(m_key_invalid) { s->mailcow.key = KEY_INVALID; tsnap_fail(&s->mailcow.err, "HTTP 401: authentication failed"); }
 S(m_key_ip) { s->mailcow.key = KEY_IP_DENIED; tsnap_fail(&s->mailcow.err, "HTTP 401: api access denied for ip 10.0.0.9"); }
-S(m_startup) { s->mailcow.key = KEY_UNCHECKED; tsnap_fail(&s->mailcow.err, "HTTP 500: no connection to its dockerapi container"); }
+S(m_startup)
+{
+	s->mailcow.key = KEY_UNCHECKED;
+	tsnap_fail(&s->mailcow.err, "HTTP 500: no connection to its dockerapi container");
+}
 S(m_dns_down) { tsnap_fail(&s->dns_err, "no answer from 127.0.0.1:53"); }
 S(m_postfix_exited) { tsnap_set(&tsnap_container(s, "postfix-mailcow")->state, "exited"); tsnap_container(s, "postfix-mailcow")->exit_code = 137; }
 S(m_dovecot_missing) { tsnap_remove_container(s, "dovecot-mailcow"); }
@@ -126,7 +130,8 @@ static const struct tcase cases[] = {
 	{"mailcow down", m_mailcow_down, NULL, "mailcow.api", "https://mail.example.org", U, "timed out", "reachable", true},
 	{"mailcow down: domain checks unknown", m_mailcow_down, NULL, "domain.catchall", "example.net", U, "timed out", "mailcow.api", true},
 	{"key invalid", m_key_invalid, NULL, "mailcow.api", "https://mail.example.org", C, "rejects the API key", "backs off", true},
-	{"startup check failed", m_startup, NULL, "mailcow.api", "https://mail.example.org", C, "fails its own startup check: HTTP 500: no connection to its dockerapi container", "docker compose", true},
+	{"startup check failed", m_startup, NULL, "mailcow.api", "https://mail.example.org", C,
+	 "fails its own startup check: HTTP 500: no connection to its dockerapi container", "docker compose", true},
 	{"key ip denied", m_key_ip, NULL, "mailcow.api", "https://mail.example.org", C, "refuses this host's IP", "Allow API access from", true},
 	{"dns down", m_dns_down, NULL, "dns.resolver", "127.0.0.1:53", U, "does not answer", "dns.servers", true},
 	{"dns down: spf unknown", m_dns_down, NULL, "spf.record", "example.com", U, "dns not collected", "dns.resolver", true},

@@ -620,8 +620,8 @@ Test(onboard_engine, resume_from_sqlite_never_repeats_a_done_step)
 	cr_assert_eq(v[0].at, mcon_now());
 	bool alias_written = false;
 	for (size_t i = 0; i < n; i++)
-		if (v[i].written && strstr(v[i].written, "add/alias {\"address\":\"@example.org\",\"goto\":\"admin@example.org\",\"active\":1,"
-							    "\"sender_allowed\":1}"))
+		if (v[i].written && strstr(v[i].written, "add/alias {\"address\":\"@example.org\",\"goto\":"
+							    "\"admin@example.org\",\"active\":1,\"sender_allowed\":1}"))
 			alias_written = true;
 	cr_assert(alias_written);
 	db_onboard_outcomes_free(v, n);

@@ -190,6 +190,34 @@ Test(onboard_sim, plan_with_a_read_only_key_matches_the_golden_file)
 	trun_free(&r);
 }
 
+/* mailcow.url by name: onboarding's reads resolve it through dns.servers (the simulator's
+ * DNS, where mail.netgrimoire.com is 127.0.0.1) like the collector, not the system's. */
+Test(onboard_sim, reads_resolve_the_api_host_through_dns_servers)
+{
+	char *conf = file_read(sp->conf, 1 << 20, NULL);
+	cr_assert_not_null(conf);
+	char *at = strstr(conf, "url = https://127.0.0.1:");
+	cr_assert_not_null(at, "%s", conf);
+	char *named = xasprintf("%.*surl = https://mail.netgrimoire.com:%s", (int)(at - conf), conf,
+	                        at + strlen("url = https://127.0.0.1:"));
+	char *path = xasprintf("%s/named.conf", dir);
+	cr_assert_eq(file_write_atomic(path, named, strlen(named), 0600), 0);
+	const char *argv[] = {trun_bin(), "--config", path, "onboard", DOMAIN, "--plan", NULL};
+	char *key = xasprintf("MCON_API_KEY=%s", sp->api_key_ro);
+	const char *env[] = {key, NULL};
+	struct trun_opts o = {.env = env};
+	struct trun r;
+	trun(&r, &o, argv);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "-> MailCow: the domain is not there yet"), "%s\n%s", r.out, r.err);
+	cr_assert_null(strstr(r.out, "could not be read"), "%s", r.out);
+	trun_free(&r);
+	free(key);
+	free(path);
+	free(named);
+	free(conf);
+}
+
 Test(onboard_sim, read_only_key_is_refused_before_the_first_write)
 {
 	int before = posts();

@@ -1160,6 +1160,8 @@ int mailcow_start(char **err)
 	s->handler = mailcow_handle;
 	s->status_body = mailcow_status_body;
 	s->flags = MHD_USE_TLS;
+	/* as nginx-mailcow: the MailCow hostname's certificate when asked by that name */
+	s->sni = true;
 	sim.servers[BE_MAILCOW] = s;
 	return http_server_start(s, err);
 }

@@ -118,9 +118,15 @@ static void zone_write(struct zone_set *z, const char *domain, const char *recor
 	free(path);
 }
 
+/* The NSD this test started and has not stopped: the suite's fini stops it when an assertion ended the
+ * test early (each test runs in its own process). */
+static char *nsd_running;
+
 static void zones_start(struct zone_set *z)
 {
 	z->nsd_dir = xasprintf("%s/nsd", z->dir);
+	free(nsd_running);
+	nsd_running = xstrdup(z->nsd_dir);
 	char *cmd = xasprintf("NSD_ZONES='%s' bash tests/fixtures/nsd.sh up '%s' 2>&1", z->dir, z->nsd_dir);
 	FILE *p = popen(cmd, "r");
 	cr_assert(p);
@@ -133,16 +139,33 @@ static void zones_start(struct zone_set *z)
 	cr_assert(rc == 0 && z->server, "NSD with the test's zones did not start");
 }
 
+static void nsd_down(const char *nsd_dir)
+{
+	char *cmd = xasprintf("bash tests/fixtures/nsd.sh down '%s'", nsd_dir);
+	cr_expect_eq(system(cmd), 0, "NSD did not stop");
+	free(cmd);
+}
+
 static void zones_stop(struct zone_set *z)
 {
-	if (z->nsd_dir) {
-		char *cmd = xasprintf("bash tests/fixtures/nsd.sh down '%s'", z->nsd_dir);
-		cr_expect_eq(system(cmd), 0, "NSD did not stop");
-		free(cmd);
-	}
+	if (z->nsd_dir)
+		nsd_down(z->nsd_dir);
+	free(nsd_running);
+	nsd_running = NULL;
 	free(z->nsd_dir);
 	free(z->server);
+	z->nsd_dir = z->server = NULL;
 }
+
+static void nsd_leftover_stop(void)
+{
+	if (nsd_running)
+		nsd_down(nsd_running);
+	free(nsd_running);
+	nsd_running = NULL;
+}
+
+TestSuite(realmc, .fini = nsd_leftover_stop);
 
 /* The DKIM TXT record of pubkey in zone-file form (strings of at most 255 characters). */
 static char *dkim_rr(const char *name, const char *pubkey)

@@ -206,6 +206,110 @@ Test(mailcow_parse, relayhost_password_dropped)
 	snapshot_free(s);
 }
 
+/* The parsers on MailCow's real answers (tests/data/mailcow-real, made by scripts/mailcow-capture from the
+ * site's data: 8 domains behind relayhost 1, catch-alls on 7, one mailbox, a queue of 4). */
+Test(mailcow_parse, real_captures)
+{
+	size_t len;
+	struct mailcow_state st = {0};
+	char *err = NULL;
+	char *body = data("mailcow-real/GET_get__domain__all.json", &len);
+	cr_assert_eq(mailcow_parse_domains(body, len, &st, &err), 0, "%s", err);
+	cr_assert_eq(st.n_domains, 8);
+	struct mc_domain *d = &st.domains[2];
+	cr_assert_str_eq(d->name, "netgrimoire.com");
+	cr_assert(d->active);
+	cr_assert_str_eq(d->relayhost_id, "1", "relayhost is the string \"1\"");
+	cr_assert_eq(d->mailboxes, 1);
+	cr_assert_eq(d->aliases, 1);
+	cr_assert_eq(d->quota_bytes, 10737418240LL);
+	cr_assert_eq(d->bytes_used, 0, "bytes_total is the number 0 without Dovecot's quota rows");
+	cr_assert_eq(d->tags.n, 0, "no tags key at all");
+	free(body);
+
+	body = data("mailcow-real/GET_get__alias__all.json", &len);
+	cr_assert_eq(mailcow_parse_aliases(body, len, &st, &err), 0, "%s", err);
+	cr_assert_eq(st.n_aliases, 7);
+	cr_assert_str_eq(st.aliases[1].address, "@netgrimoire.com");
+	cr_assert_eq(st.aliases[1].id, 2);
+	cr_assert(st.aliases[1].catch_all);
+	cr_assert(st.aliases[1].active);
+	cr_assert_str_eq(st.aliases[1].domain, "netgrimoire.com");
+	cr_assert_str_eq(st.aliases[1].goto_addr, "admin@netgrimoire.com");
+	free(body);
+
+	body = data("mailcow-real/GET_get__mailbox__all.json", &len);
+	cr_assert_eq(mailcow_parse_mailboxes(body, len, &st, &err), 0, "%s", err);
+	cr_assert_eq(st.n_mailboxes, 1);
+	cr_assert_str_eq(st.mailboxes[0].username, "admin@netgrimoire.com");
+	cr_assert_eq(st.mailboxes[0].quota, 3221225472LL);
+	cr_assert_eq(st.mailboxes[0].quota_used, 0);
+	free(body);
+
+	body = data("mailcow-real/GET_get__status__containers.json", &len);
+	cr_assert_eq(mailcow_parse_services(body, len, &st, &err), 0, "%s", err);
+	cr_assert_eq(st.n_services, 14, "keyed by service name");
+	bool postfix = false;
+	for (size_t i = 0; i < st.n_services; i++)
+		if (strcmp(st.services[i].service, "postfix-mailcow") == 0) {
+			postfix = true;
+			cr_assert_str_eq(st.services[i].state, "running");
+			cr_assert_str_eq(st.services[i].image, "ghcr.io/mailcow/postfix:2026-07a");
+			cr_assert_eq(st.services[i].started_at, 1785924000, "nanosecond RFC 3339 parsed");
+		}
+	cr_assert(postfix);
+	free(body);
+
+	body = data("mailcow-real/GET_get__status__version.json", &len);
+	cr_assert_eq(mailcow_parse_version(body, len, &st, &err), 0);
+	cr_assert_str_eq(st.version, "2026-07a");
+	free(body);
+
+	body = data("mailcow-real/GET_get__mailq__all_with-queue.json", &len);
+	cr_assert_eq(mailcow_parse_mailq(body, len, &st, &err), 0);
+	cr_assert_eq(st.queue_total, 4);
+	cr_assert_eq(st.queue_deferred, 2);
+	cr_assert_eq(st.queue_active, 1);
+	cr_assert_eq(st.queue_hold, 1);
+	free(body);
+	body = data("mailcow-real/GET_get__mailq__all.json", &len);
+	cr_assert_eq(mailcow_parse_mailq(body, len, &st, &err), 0, "an empty queue is []");
+	cr_assert_eq(st.queue_total, 0);
+	free(body);
+	state_free(&st);
+
+	struct snapshot *s = xcalloc(1, sizeof(*s));
+	body = data("mailcow-real/GET_get__relayhost__all.json", &len);
+	cr_assert(strstr(body, "realmc-relay-secret"), "MailCow answers the relayhost's password");
+	cr_assert_eq(mailcow_parse_relayhosts(body, len, &s->mailcow, &err), 0, "%s", err);
+	cr_assert_eq(s->mailcow.n_relayhosts, 1);
+	cr_assert_str_eq(s->mailcow.relayhosts[0].hostname, "[heracles.mxrouting.net]:587");
+	cr_assert_str_eq(s->mailcow.relayhosts[0].username, "relay@netgrimoire.com");
+	json_t *j = snapshot_to_json(s);
+	char *text = json_dumps(j, 0);
+	cr_assert_null(strstr(text, "realmc-relay-secret"), "password in the JSON");
+	cr_assert_null(strstr(text, "rea..."), "password prefix in the JSON");
+	free(text);
+	json_decref(j);
+	free(body);
+	snapshot_free(s);
+
+	struct mc_dkim k = {.domain = xstrdup("netgrimoire.com")};
+	body = data("mailcow-real/GET_get__dkim__netgrimoire.com.json", &len);
+	cr_assert_eq(mailcow_parse_dkim(body, len, &k, &err), 0, "%s", err);
+	cr_assert(k.present);
+	cr_assert_str_eq(k.selector, "dkim");
+	cr_assert_eq(k.bits, 2048);
+	cr_assert(str_starts_with(k.txt, "v=DKIM1;k=rsa;t=s;s=email;p=MIIBIjAN"), "%s", k.txt);
+	cr_assert(str_starts_with(k.pubkey, "MIIBIjAN"));
+	free(body);
+	body = data("mailcow-real/GET_get__dkim__unknown.tld.json", &len);
+	cr_assert_eq(mailcow_parse_dkim(body, len, &k, &err), 0, "{} for a domain without a key");
+	cr_assert_not(k.present);
+	free(body);
+	mc_dkim_free(&k);
+}
+
 Test(mailcow_parse, dkim)
 {
 	size_t len;

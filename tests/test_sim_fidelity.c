@@ -1,5 +1,5 @@
-/* The simulator's answers against captured real responses (tests/data/captured): every field
- * a captured body has, the simulator's body has too, with the same JSON type, down to the
+/* The simulator's answers against captured real responses (tests/data/captured, tests/data/mailcow-real):
+ * every field a captured body has, the simulator's body has too, with the same JSON type, down to the
  * leaves (maps keyed by data, such as labels and networks, are compared value by value). */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -52,10 +52,17 @@ static const char *jtype(json_t *j)
 	}
 }
 
+/* Fields whose JSON type MailCow picks by content: the domain's SUM() over Dovecot's quota rows is a
+ * DECIMAL string, or the number 0 when there are no rows (as in the capture, which runs no Dovecot). */
+static bool typed_by_content(const char *path)
+{
+	return str_ends_with(path, ".bytes_total") || str_ends_with(path, ".msgs_total");
+}
+
 static void shape(json_t *ref, json_t *got, const char *path, struct buf *diff)
 {
-	if (json_is_null(ref))
-		return; /* unset in the capture: any value will do */
+	if (json_is_null(ref) || typed_by_content(path))
+		return; /* unset in the capture, or typed by content: any value will do */
 	if (!got) {
 		buf_printf(diff, "%s: missing\n", path);
 		return;
@@ -190,24 +197,28 @@ Test(fidelity, docker_events)
 	compare("sample-dockerd-20.10-event-network-connect.json", connect, "");
 }
 
+/* MailCow's answers: real captures (tests/data/mailcow-real, made by scripts/mailcow-capture), except the
+ * Postfix log, which the capture fixture cannot fill (it runs no Postfix). */
 Test(fidelity, mailcow_get_bodies)
 {
-	compare("get_domain_all.json", fetch(MAILCOW "/get/domain/all\""), "");
-	compare("get_alias_all.json", fetch(MAILCOW "/get/alias/all\""), "");
-	compare("get_mailbox_all.json", fetch(MAILCOW "/get/mailbox/all\""), "");
-	compare("get_dkim_domain.json", fetch(MAILCOW "/get/dkim/netgrimoire.com\""), "");
-	compare("get_relayhost_all.json", fetch(MAILCOW "/get/relayhost/all\""), "");
-	compare("get_mailq_all.json", fetch(MAILCOW "/get/mailq/all\""), "");
-	compare("get_status_containers.json", fetch(MAILCOW "/get/status/containers\""), "status");
+	compare("../mailcow-real/GET_get__domain__all.json", fetch(MAILCOW "/get/domain/all\""), "");
+	compare("../mailcow-real/GET_get__alias__all.json", fetch(MAILCOW "/get/alias/all\""), "");
+	compare("../mailcow-real/GET_get__mailbox__all.json", fetch(MAILCOW "/get/mailbox/all\""), "");
+	compare("../mailcow-real/GET_get__dkim__netgrimoire.com.json", fetch(MAILCOW "/get/dkim/netgrimoire.com\""),
+		"");
+	compare("../mailcow-real/GET_get__relayhost__all.json", fetch(MAILCOW "/get/relayhost/all\""), "");
+	compare("../mailcow-real/GET_get__mailq__all_with-queue.json", fetch(MAILCOW "/get/mailq/all\""), "");
+	compare("../mailcow-real/GET_get__status__containers.json", fetch(MAILCOW "/get/status/containers\""),
+		"status");
 	compare("get_logs_postfix_2.json", fetch(MAILCOW "/get/logs/postfix/2\""), "");
 }
 
 Test(fidelity, mailcow_write_answers)
 {
-	compare("add_alias_response_ok.json",
+	compare("../mailcow-real/POST_add__alias_ok.json",
 		fetch(MAILCOW "/add/alias\" -H 'Content-Type: application/json' -d '{\"address\":\"@gnarlypandaproductions.com\","
 			      "\"goto\":\"studio@gnarlypandaproductions.com\",\"active\":1}'"), "");
-	compare("add_domain_response_ok.json",
+	compare("../mailcow-real/POST_add__domain_restart_sogo.json",
 		fetch(MAILCOW "/add/domain\" -H 'Content-Type: application/json' -d '{\"domain\":\"fidelity.example\","
 			      "\"dkim_selector\":\"mailcow\",\"key_size\":1024}'"), "");
 }

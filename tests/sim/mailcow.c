@@ -33,11 +33,21 @@ static void err_body(struct http_resp *rs, unsigned status, const char *msg)
 	http_json(rs, status, json_pack("{s:s, s:s}", "type", "error", "msg", msg), PLAIN);
 }
 
+/* MailCow's 401s: the JSON error body, sent before json_api.php sets its content type (nginx's text/html). */
+static void err_401(struct http_resp *rs, const char *msg)
+{
+	json_t *j = json_pack("{s:s, s:s}", "type", "error", "msg", msg);
+	char *text = json_dumps(j, PLAIN);
+	http_text(rs, 401, "text/html; charset=utf-8", text);
+	free(text);
+	json_decref(j);
+}
+
 static void mailcow_status_body(unsigned status, struct http_resp *rs)
 {
 	http_add_header(rs, "Server", "nginx");
 	if (status == 401)
-		err_body(rs, 401, "authentication failed");
+		err_401(rs, "authentication failed");
 	else if (status == 403)
 		err_body(rs, 403, "API read/write access denied");
 	else if (status == 404)
@@ -163,14 +173,24 @@ static json_t *mailbox_json(const struct sim_mailbox *m)
 	json_object_set_new(o, "local_part", json_string(local));
 	json_object_set_new(o, "quota", json_integer(m->quota));
 	json_object_set_new(o, "messages", json_integer(m->messages));
-	json_object_set_new(o, "attributes", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "force_pw_update", "0",
-						       "tls_enforce_in", "0", "tls_enforce_out", "0", "sogo_access", "1",
-						       "imap_access", "1", "pop3_access", "0", "smtp_access", "1", "relayhost", "0"));
-	json_object_set_new(o, "custom_attributes", json_object());
+	/* every attribute MailCow's add/mailbox stores, as strings; custom_attributes starts as [] */
+	json_t *attrs = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+				  "force_pw_update", "0", "force_tfa", "0", "tls_enforce_in", "0",
+				  "tls_enforce_out", "0", "sogo_access", "1", "imap_access", "1", "pop3_access", "0",
+				  "smtp_access", "1", "sieve_access", "1", "eas_access", "1", "dav_access", "1",
+				  "relayhost", "0");
+	json_object_set_new(attrs, "passwd_update", json_string(m->created));
+	json_object_set_new(attrs, "mailbox_format", json_string("maildir:"));
+	json_object_set_new(attrs, "quarantine_notification", json_string("hourly"));
+	json_object_set_new(attrs, "quarantine_category", json_string("reject"));
+	json_object_set_new(attrs, "attribute_hash", json_string(""));
+	json_object_set_new(o, "attributes", attrs);
+	json_object_set_new(o, "custom_attributes", json_array());
 	json_object_set_new(o, "quota_used", json_integer(m->quota_used));
 	json_object_set_new(o, "percent_in_use", m->quota ? json_integer(pct) : json_string("- "));
 	json_object_set_new(o, "created", json_string(m->created));
-	json_object_set_new(o, "modified", jstr_or_null(m->modified));
+	/* add/mailbox writes the row twice: a mailbox is never unmodified */
+	json_object_set_new(o, "modified", json_string(m->modified ? m->modified : m->created));
 	json_object_set_new(o, "authsource", json_string("mailcow"));
 	json_object_set_new(o, "percent_class", json_string(pct >= 90 ? "danger" : pct >= 65 ? "warning" : "success"));
 	json_object_set_new(o, "last_imap_login", json_integer(m->last_imap_login));
@@ -605,7 +625,11 @@ static json_t *add_dkim(json_t *attr)
 	for (size_t i = 0; i < list.n; i++) {
 		struct sim_domain *d = domain_find(list.v[i]);
 		json_t *log = log_of("dkim", "add", NULL, attr);
-		if (!d || d->dkim_pubkey || !sel_ok || (bits != 1024 && bits != 2048 && bits != 3072 && bits != 4096)) {
+		if (!d) {
+			/* MailCow checks the admin's access to the domain first: an unknown one is denied */
+			json_array_append_new(out, msg("danger", log, json_pack("[s, s]", "access_denied", list.v[i])));
+		} else if (d->dkim_pubkey || !sel_ok ||
+			   (bits != 1024 && bits != 2048 && bits != 3072 && bits != 4096)) {
 			json_array_append_new(out, msg("danger", log, json_pack("[s, s]", "dkim_domain_or_sel_invalid", list.v[i])));
 		} else if (!dkim_generate(d, sel, bits)) {
 			json_array_append_new(out, msg("danger", log, json_pack("[s, s]", "dkim_domain_or_sel_invalid", list.v[i])));
@@ -759,8 +783,6 @@ static json_t *edit_alias(json_t *body)
 		a->modified = xstrdup(mod);
 		json_array_append_new(out, msg("success", log, json_pack("[s, s]", "alias_modified", a->address)));
 	}
-	if (!json_array_size(items))
-		json_array_append_new(out, msg("danger", log_of("mailbox", "edit", "alias", logattr), json_pack("[s]", "access_denied")));
 	json_decref(items);
 	json_decref(logattr);
 	return out;
@@ -944,11 +966,28 @@ void mailcow_log_api(const char *method, const char *uri, const char *data)
 
 enum role { ROLE_NONE, ROLE_RO, ROLE_RW };
 
+/* get/domain/all?tags=a,b keeps the domains carrying one of the tags, as MailCow's filter does. */
+static void domains_tagged(json_t *list, const char *tags)
+{
+	struct strv want = {0};
+	strv_split_list(&want, tags);
+	for (size_t i = json_array_size(list); i-- > 0;) {
+		json_t *t = json_object_get(json_array_get(list, i), "tags"), *e;
+		size_t k;
+		bool keep = false;
+		json_array_foreach(t, k, e)
+			keep |= json_is_string(e) && strv_contains(&want, json_string_value(e));
+		if (!keep)
+			json_array_remove(list, i);
+	}
+	strv_free(&want);
+}
+
 static void api(struct http_req *rq, struct http_resp *rs)
 {
 	const char *sfd = http_header(rq, "Sec-Fetch-Dest");
 	if (sfd && strcmp(sfd, "empty") != 0) {
-		http_text(rs, 403, "text/html; charset=UTF-8", "");
+		http_text(rs, 403, "application/json", "");
 		return;
 	}
 	enum role role = ROLE_NONE;
@@ -967,7 +1006,7 @@ static void api(struct http_req *rq, struct http_resp *rs)
 			role = ROLE_RO;
 		explicit_bzero(key, sizeof(key));
 		if (role == ROLE_NONE) {
-			err_body(rs, 401, "authentication failed");
+			err_401(rs, "authentication failed");
 			return;
 		}
 	}
@@ -1025,6 +1064,14 @@ static void api(struct http_req *rq, struct http_resp *rs)
 		}
 		bool found;
 		json_t *r = handle_get(cat, obj, extra, &found);
+		const char *tags = http_arg(rq, "tags");
+		if (found && tags && strcmp(cat, "domain") == 0 && json_is_array(r))
+			domains_tagged(r, tags);
+		/* PHP's json_encode of an empty array is {} ... except the mail queue's, built as a list */
+		if (found && json_is_array(r) && !json_array_size(r) && strcmp(cat, "mailq") != 0) {
+			json_decref(r);
+			r = json_object();
+		}
 		if (!found)
 			err_body(rs, 404, "route not found");
 		else
@@ -1037,7 +1084,9 @@ static void api(struct http_req *rq, struct http_resp *rs)
 		goto out;
 	}
 	if (!is_post) {
-		err_body(rs, 405, "only POST method is allowed");
+		/* json_api.php reads no attributes from a GET to a write route */
+		json_t *e = json_pack("{s:s, s:s}", "type", "error", "msg", "Cannot find attributes in post data");
+		http_json(rs, 200, e, PLAIN);
 		goto out;
 	}
 	if (!body || (edit && !json_object_get(body, "attr") && !json_object_get(body, "items"))) {
@@ -1067,6 +1116,11 @@ static void api(struct http_req *rq, struct http_resp *rs)
 	} else if (add || edit) {
 		http_json(rs, 200, json_pack("{s:s, s:s}", "type", "error", "msg", add ? "Cannot add item" : "Cannot edit item"), PLAIN);
 		goto out;
+	}
+	if (r && json_is_array(r) && !json_array_size(r)) {
+		/* nothing was done and nothing went wrong: MailCow's own answer for an empty return */
+		json_decref(r);
+		r = json_pack("{s:s, s:s}", "type", "success", "msg", "Task completed");
 	}
 	if (!r)
 		err_body(rs, 404, "route not found");

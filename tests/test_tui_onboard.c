@@ -14,8 +14,9 @@
 #include "tests/support/simproc.h"
 #include "tests/support/trun.h"
 #include "tests/support/vt.h"
+#include "tests/support/hang.h"
 
-#define WAIT 10000
+#define WAIT T_HANG_MS
 #define DOMAIN "new-domain.org"
 #define GOTO "postmaster@netgrimoire.com"
 
@@ -288,7 +289,7 @@ Test(tui_onboard, walkthrough_from_nothing_to_green)
 	/* live verification: what is still missing, round after round */
 	cr_assert(wait_for("Step 8 of 9", WAIT));
 	vt_key(t, VTERM_KEY_ENTER);
-	cr_assert(wait_for("still missing or wrong:", 30000));
+	cr_assert(wait_for("still missing or wrong:", WAIT));
 	cr_expect(vt_contains(t, "spf.record " DOMAIN));
 	cr_expect(vt_contains(t, "dmarc.record " DOMAIN));
 	cr_expect(vt_contains(t, "mta_sts.record " DOMAIN));
@@ -298,9 +299,9 @@ Test(tui_onboard, walkthrough_from_nothing_to_green)
 	cr_expect_eq(step_state("mta_sts"), OB_DONE);
 	/* the admin publishes the records; the next rounds find them without a key press */
 	publish_zone();
-	cr_assert(wait_for("Step 9 of 9", 40000), "the live verification did not pass");
+	cr_assert(wait_for("Step 9 of 9", WAIT), "the live verification did not pass");
 	run_step(9, "y");                       /* MTA-STS enforce */
-	cr_assert(wait_for("All 9 steps are done: the domain is onboarded", 30000));
+	cr_assert(wait_for("All 9 steps are done: the domain is onboarded", WAIT));
 	cr_expect_eq(step_state("verify"), OB_DONE);
 	stop();
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "core/util.h"
+#include "tests/support/hang.h"
 
 /* Sanitizer hooks, present only in the ASan build. */
 void __sanitizer_set_report_path(const char *path) __attribute__((weak));
@@ -50,6 +51,8 @@ static int settermprop_cb(VTermProp prop, VTermValue *val, void *user)
 		snprintf(t->title, sizeof(t->title), "%s", val->string ? val->string : "");
 		t->title_sets++;
 	}
+	if (prop == VTERM_PROP_MOUSE)
+		t->mouse = val->number;
 	return 1;
 }
 
@@ -323,7 +326,7 @@ int vt_close(struct vt *t, char **leak_report)
 		vt_key(t, VTERM_KEY_ESCAPE);
 		vt_pump(t, 80, 0);
 		vt_char(t, 'q');
-		long long end = now_ms() + 5000, again = now_ms() + 500;
+		long long end = now_ms() + T_HANG_MS, again = now_ms() + 500;
 		for (;;) {
 			if (now_ms() >= again) {
 				vt_char(t, 'q');

@@ -103,8 +103,8 @@ static void check_fixture_state(const struct docker_state *d)
 	char *daemon = daemon_api_version();
 	int dmajor = 0, dminor = 0;
 	cr_assert_eq(sscanf(daemon, "%d.%d", &dmajor, &dminor), 2, "the daemon's Api-Version: '%s'", daemon);
-	int want = dmajor > 1 || dminor > 47 ? 47 : dminor;
-	cr_assert_eq(minor, want, "the daemon speaks %s, mcon chose %s", daemon, d->api_version);
+	int want_minor = dmajor > 1 || dminor > 47 ? 47 : dminor;
+	cr_assert_eq(minor, want_minor, "the daemon speaks %s, mcon chose %s", daemon, d->api_version);
 	free(daemon);
 	cr_assert(d->server_version && *d->server_version, "no server version");
 

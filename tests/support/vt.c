@@ -51,8 +51,6 @@ static int settermprop_cb(VTermProp prop, VTermValue *val, void *user)
 		snprintf(t->title, sizeof(t->title), "%s", val->string ? val->string : "");
 		t->title_sets++;
 	}
-	if (prop == VTERM_PROP_MOUSE)
-		t->mouse = val->number;
 	return 1;
 }
 

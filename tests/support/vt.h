@@ -18,7 +18,6 @@ struct vt {
 	int rows, cols;
 	char title[256];        /* the last title an escape sequence set ("" if none) */
 	int title_sets;
-	int mouse;              /* the mouse reporting the child asked for (VTERM_PROP_MOUSE_*) */
 	char report[512];       /* sanitizer report path of the child */
 };
 

@@ -490,15 +490,13 @@ Test(collect_faults, dns_down_and_slow)
 	cr_assert(strstr(e->policy.err.why, "no address"), "%s", e->policy.err.why);
 	snapshot_free(s);
 
-	struct dnsdelay *slow = dnsdelay_start(nsd(), 8000);
+	/* queries end at dns.timeout_ms (1 s): the answers would come after 10 minutes */
+	struct dnsdelay *slow = dnsdelay_start(nsd(), 600000);
 	free(st.dns);
 	st.dns = xasprintf("127.0.0.1:%d", dnsdelay_port(slow));
 	st.dns_timeout_ms = 1000;
 	stack_config(&st);
-	long long t0 = fetch_now_ms();
 	s = collect(&st, NULL);
-	long long took = fetch_now_ms() - t0;
-	cr_assert_lt(took, 5000, "queries end at dns.timeout_ms (1 s), not when the answer comes (8 s): took %lld ms", took);
 	cr_assert(s->dns_err.failed);
 	cr_assert_eq(dom(s, "example.test")->dns.mx.status, DNS_TIMEOUT);
 	assert_mailcow_complete(s);

@@ -1,7 +1,8 @@
 /* The Docker client against a real dockerd (tests/fixtures/dockerd.sh: any engine from
- * bookworm's 20.10 (API 1.41) on, a single-node swarm, the overlay netgrimoire and a fake mailcow project). The collection must
- * show exactly the fixture; the events stream must see a health change and a network
- * connect of a new service; logs must come back with the framing of each container's Tty. */
+ * bookworm's 20.10 (API 1.41) on, a single-node swarm, the overlay netgrimoire and a fake
+ * mailcow project). The collection must show exactly the fixture; the events stream must see
+ * a health change and a network connect of a new service; logs must come back with the
+ * framing of each container's Tty. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdio.h>

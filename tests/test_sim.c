@@ -828,7 +828,8 @@ Test(scenario, latency_delays_each_request_without_serialising_them)
 	sp = simproc_start(NULL, extra);
 	cr_assert_not_null(sp);
 	double t0 = now_s();
-	char *out = simproc_sh(sp, NULL, "for i in 1 2 3 4; do curl -s -o /dev/null --unix-socket \"$SIM_DIR/docker.sock\" http://d/_ping & done; wait");
+	char *out = simproc_sh(sp, NULL, "for i in 1 2 3 4; do curl -s -o /dev/null --unix-socket \"$SIM_DIR/docker.sock\" "
+					 "http://d/_ping & done; wait");
 	double dt = now_s() - t0;
 	cr_expect_str_eq(out, "");
 	free(out);

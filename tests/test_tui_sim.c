@@ -202,10 +202,11 @@ Test(tui_sim, failed_backend_reason_while_other_panes_update)
 	/* the fault is in force once ctl answers: one r (a refresh in flight queues another) */
 	vt_char(t, 'r');
 	cr_expect(vt_wait(t, "docker \xe2\x9c\x97", WAIT), "the header does not name the failed backend");
-	/* the reason is on the header's backend row, after the backend's name */
+	/* the reason is on the header's backend row, after the backend's name (the socket's
+	 * path is cut at 80 columns) */
 	char *row = vt_row(t, 1);
 	const char *why = strstr(row, "| docker: ");
-	cr_expect(why && strstr(why, "refused"), "no reason given for docker: %s", row);
+	cr_expect(why && str_starts_with(why, "| docker: cannot connect to unix://"), "no reason given for docker: %s", row);
 	free(row);
 	/* the checklist pane keeps working: another admin's item shows up */
 	vt_char(t, '4');

@@ -146,8 +146,8 @@ Test(tui_live, failed_backend_named_while_other_panes_update)
 	start();
 	console_ctl(&run, "fail dns SERVFAIL from 127.0.0.1:5353");
 	cr_assert(refresh_until("dns \xe2\x9c\x97"));
-	cr_expect(vt_contains(run.vt, "| dns: SERVFAIL from 127.0.0.1:5353"));
-	cr_expect(vt_contains(run.vt, "docker \xe2\x9c\x93"));
+	cr_expect(vt_wait(run.vt, "| dns: SERVFAIL from 127.0.0.1:5353", WAIT));
+	cr_expect(vt_wait(run.vt, "docker \xe2\x9c\x93", WAIT));
 	/* the domains pane shows UNKN for DNS-based families, the MailCow side still checked */
 	cr_expect(vt_wait(run.vt, "? UNKN", WAIT));
 	/* the containers pane keeps updating from events */
@@ -158,7 +158,7 @@ Test(tui_live, failed_backend_named_while_other_panes_update)
 	/* Docker failing empties the containers pane with the reason in the header */
 	console_ctl(&run, "fail docker connect to /var/run/docker.sock: permission denied");
 	cr_expect(refresh_until("| docker: connect to /var/run/docker.sock"));
-	cr_expect(vt_contains(run.vt, "docker \xe2\x9c\x97"));
+	cr_expect(vt_wait(run.vt, "docker \xe2\x9c\x97", WAIT));
 	cr_expect(vt_wait(run.vt, "Docker is unreachable", WAIT));
 	/* and healing brings it back */
 	console_ctl(&run, "heal");

@@ -53,7 +53,7 @@ Test(tui_screens, domains_pane)
 	start(0, NULL);
 	golden("domains");
 	/* the planted problems are visible as words, not only colours */
-	cr_expect(vt_contains(run.vt, "CRIT"));
+	cr_expect(vt_wait(run.vt, "CRIT", WAIT));
 	stop();
 }
 
@@ -152,11 +152,11 @@ Test(tui_screens, filter_and_clear)
 	vt_type(run.vt, "!pnc");
 	vt_key(run.vt, VTERM_KEY_ENTER);
 	cr_expect(vt_wait_gone(run.vt, "pncharris.com", WAIT));
-	cr_expect(vt_contains(run.vt, "florosafd.org"));
+	cr_expect(vt_wait(run.vt, "florosafd.org", WAIT));
 	/* Esc clears */
 	vt_key(run.vt, VTERM_KEY_ESCAPE);
 	cr_expect(vt_wait(run.vt, "pncharris.com", WAIT));
-	cr_expect(vt_contains(run.vt, "1/8"));
+	cr_expect(vt_wait(run.vt, "1/8", WAIT));
 	stop();
 }
 
@@ -171,8 +171,8 @@ Test(tui_screens, tick_note_and_undo)
 	vt_key(run.vt, VTERM_KEY_ENTER);
 	cr_expect(vt_wait(run.vt, "#1 ticked", WAIT));
 	golden("pending_ticked");
-	cr_expect(vt_contains(run.vt, "[x] #1"));
-	cr_expect(vt_contains(run.vt, "alice 11-29 12:00"));
+	cr_expect(vt_wait(run.vt, "[x] #1", WAIT));
+	cr_expect(vt_wait(run.vt, "alice 11-29 12:00", WAIT));
 	/* the note is readable in the details */
 	vt_key(run.vt, VTERM_KEY_ENTER);
 	cr_expect(vt_wait(run.vt, "2026-11-29T12:00:00Z alice: NAT rule live", WAIT));
@@ -195,7 +195,7 @@ Test(tui_screens, tick_against_red_evidence_needs_a_note)
 	cr_assert(vt_wait(run.vt, "tick #2 although dkim.selector is CRIT: note (required):", WAIT));
 	vt_key(run.vt, VTERM_KEY_ENTER);
 	cr_expect(vt_wait(run.vt, "#2 not ticked", WAIT));
-	cr_expect(vt_contains(run.vt, "[ ] #2"));
+	cr_expect(vt_wait(run.vt, "[ ] #2", WAIT));
 	/* with a note it goes through */
 	press(' ');
 	cr_assert(vt_wait(run.vt, "note (required):", WAIT));
@@ -268,8 +268,8 @@ Test(tui_screens, ascii_outside_utf8)
 {
 	bool ok = console_start(&run, 0, 24, 80, "C", NULL);
 	cr_assert(ok);
-	cr_expect(vt_contains(run.vt, "x CRIT"));
-	cr_expect(vt_contains(run.vt, "+ OK"));
+	cr_expect(vt_wait(run.vt, "x CRIT", WAIT));
+	cr_expect(vt_wait(run.vt, "+ OK", WAIT));
 	char *s = vt_screen(run.vt);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		cr_expect(*p < 0x80, "non-ASCII byte 0x%02x on an ASCII screen", *p);
@@ -283,7 +283,7 @@ Test(tui_screens, tls_verify_off_warns)
 	cr_expect(vt_wait(run.vt, "WARNING: mailcow.tls_verify = false", WAIT));
 	press('5');
 	cr_expect(vt_wait(run.vt, "[5 Checks]", WAIT));
-	cr_expect(vt_contains(run.vt, "WARNING: mailcow.tls_verify = false"));
+	cr_expect(vt_wait(run.vt, "WARNING: mailcow.tls_verify = false", WAIT));
 	stop();
 }
 
@@ -322,7 +322,7 @@ Test(tui_screens, planted_escapes_are_inert)
 	press('G');
 	cr_expect(vt_wait(run.vt, "evil ^[]2;LOGTITLE^G^[[41mline", WAIT));
 	cr_expect_eq(run.vt->title_sets, 0);
-	cr_expect(vt_contains(run.vt, "Container clamd-mailcow"), "the screen was cleared by a planted sequence");
+	cr_expect(vt_wait(run.vt, "Container clamd-mailcow", WAIT), "the screen was cleared by a planted sequence");
 	stop();
 }
 
@@ -331,7 +331,7 @@ Test(tui_screens, arrows_pages_home_end)
 	start(0, NULL);
 	vt_key(run.vt, VTERM_KEY_DOWN);
 	cr_expect(vt_wait(run.vt, "2/8", WAIT));
-	cr_expect(vt_contains(run.vt, "SPF needs 12 DNS lookups"), "the footer follows the selection");
+	cr_expect(vt_wait(run.vt, "SPF needs 12 DNS lookups", WAIT), "the footer follows the selection");
 	vt_key(run.vt, VTERM_KEY_END);
 	cr_expect(vt_wait(run.vt, "8/8", WAIT));
 	vt_key(run.vt, VTERM_KEY_HOME);
@@ -357,8 +357,10 @@ Test(tui_screens, arrows_pages_home_end)
 		seen = vt_wait(run.vt, "files \xe2\x9c\x97", 1000);
 	}
 	cr_assert(seen, "the refresh with the failed files part did not show");
-	cr_expect(vt_contains(run.vt, "3/8"), "the selection moved with the refresh");
-	cr_expect(vt_contains(run.vt, "netgrimoire.com (Main site)"));
+	/* a key read after the refresh: from the third row j reaches the fourth (the footer
+	 * on screen could still be the one drawn before the refresh) */
+	press('j');
+	cr_expect(vt_wait(run.vt, "4/8", WAIT), "the selection moved with the refresh");
 	/* Ctrl-L repaints the same screen */
 	vt_ctrl(run.vt, 'l');
 	cr_expect(vt_wait(run.vt, "netgrimoire.com (Main site)", WAIT));

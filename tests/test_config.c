@@ -1,11 +1,17 @@
 /* test_config: the configuration of contract section 3: search order, every default,
  * errors with file, line and key, the environment overrides and the shipped example. */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "core/config.h"
+#include "core/util.h"
 #include "tests/support/trun.h"
 
 static char *dir;
@@ -178,6 +184,80 @@ static char *loaded_site(const char *explicit_path)
 	return s;
 }
 
+/* Writes s to an existing file such as /proc/self/uid_map (no temporary file). */
+static int write_proc(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+/* Loads the configuration with no explicit path in a child that has a private, empty /etc
+ * (a tmpfs in its own mount namespace), holding /etc/mcon/mcon.conf with text unless NULL.
+ * Returns "site@path", "defaults" when no file was found, or the error (caller frees). */
+static char *load_with_system_conf(const char *text)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		const char *why = NULL;
+		uid_t uid = getuid();
+		gid_t gid = getgid();
+		if (unshare(CLONE_NEWNS) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0) {
+			/* not root: a user namespace where this user is root, for the mount */
+			char *m = xasprintf("0 %d 1", (int)uid);
+			write_proc("/proc/self/setgroups", "deny");
+			why = write_proc("/proc/self/uid_map", m) < 0 ? "uid_map" : NULL;
+			free(m);
+			m = xasprintf("0 %d 1", (int)gid);
+			if (!why && write_proc("/proc/self/gid_map", m) < 0)
+				why = "gid_map";
+			free(m);
+		}
+		if (!why && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			why = "a private mount namespace (needs root or user namespaces)";
+		if (!why && mount("mcon-etc", "/etc", "tmpfs", 0, "mode=755") < 0)
+			why = "a tmpfs on /etc";
+		if (!why && text && (mkdir("/etc/mcon", 0755) < 0 ||
+				     file_write_atomic("/etc/mcon/mcon.conf", text, strlen(text), 0644) < 0))
+			why = "writing /etc/mcon/mcon.conf";
+		char *res;
+		if (why) {
+			res = xasprintf("cannot make %s: %s", why, strerror(errno));
+		} else {
+			struct config c;
+			char *err = NULL;
+			if (config_load(&c, NULL, &err) == 0) {
+				res = c.path ? xasprintf("%s@%s", c.site_name, c.path) : xstrdup("defaults");
+				config_free(&c);
+			} else {
+				res = xasprintf("error: %s", err);
+			}
+			free(err);
+		}
+		ssize_t n = write(p[1], res, strlen(res));
+		_exit(n == (ssize_t)strlen(res) ? 0 : 1);
+	}
+	close(p[1]);
+	char buf[1024];
+	size_t len = 0;
+	ssize_t r;
+	while (len < sizeof(buf) - 1 && (r = read(p[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)r;
+	buf[len] = '\0';
+	close(p[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child failed: %s", buf);
+	return xstrdup(buf);
+}
+
 Test(config, search_order)
 {
 	char *expl = write_conf("explicit.conf", "[site]\nname = explicit\n");
@@ -219,14 +299,16 @@ Test(config, search_order)
 	unsetenv("XDG_CONFIG_HOME");
 
 	unlink(home);
+	/* the system file, whatever this host has in /etc: a private empty /etc, then one
+	 * holding /etc/mcon/mcon.conf */
+	got = load_with_system_conf(NULL);
+	cr_assert_str_eq(got, "defaults", "no file: defaults");
+	free(got);
+	got = load_with_system_conf("[site]\nname = system\n");
+	cr_assert_str_eq(got, "system@/etc/mcon/mcon.conf", "then /etc/mcon/mcon.conf");
+	free(got);
 	struct config c;
 	char *err = NULL;
-	cr_assert_eq(config_load(&c, NULL, &err), 0);
-	if (access("/etc/mcon/mcon.conf", F_OK) == 0)
-		cr_assert_str_eq(c.path, "/etc/mcon/mcon.conf");
-	else
-		cr_assert_null(c.path, "no file: defaults");
-	config_free(&c);
 
 	/* A file named explicitly must exist. */
 	char *missing = xasprintf("%s/nope.conf", dir);

@@ -1,7 +1,8 @@
-/* The Docker client against a real dockerd (tests/fixtures/dockerd.sh: API 1.41, a
- * single-node swarm, the overlay netgrimoire and a fake mailcow project). The collection must
- * show exactly the fixture; the events stream must see a health change and a network
- * connect of a new service; logs must come back with the framing of each container's Tty. */
+/* The Docker client against a real dockerd (tests/fixtures/dockerd.sh: any engine from
+ * bookworm's 20.10 (API 1.41) on, a single-node swarm, the overlay netgrimoire and a fake
+ * mailcow project). The collection must show exactly the fixture; the events stream must see
+ * a health change and a network connect of a new service; logs must come back with the
+ * framing of each container's Tty. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/docker.h"
+#include "tests/support/hang.h"
 
 #define PROJECT "mailcowdockerized"
 
@@ -28,6 +30,24 @@ static struct config live_config(void)
 	cr_assert_eq(config_load_string(&cfg, text, "test.conf", &err), 0, "%s", err ? err : "");
 	free(text);
 	return cfg;
+}
+
+/* The daemon's own Api-Version header, asked with curl (caller frees). */
+static char *daemon_api_version(void)
+{
+	const char *h = docker_host();
+	cr_assert(str_starts_with(h, "unix://"), "%s", h);
+	char *cmd = xasprintf("curl -sfI --unix-socket '%s' http://d/_ping | tr -d '\\r' | "
+			      "sed -n 's/^[Aa]pi-[Vv]ersion: //p'", h + strlen("unix://"));
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	char line[64] = "";
+	if (!fgets(line, sizeof(line), p))
+		line[0] = '\0';
+	pclose(p);
+	free(cmd);
+	line[strcspn(line, "\n")] = '\0';
+	return xstrdup(line);
 }
 
 /* Runs the docker CLI against the fixture; returns its first output line (caller frees). */
@@ -75,8 +95,19 @@ static const struct net_attach *attach(const struct container *c, const char *ne
 static void check_fixture_state(const struct docker_state *d)
 {
 	cr_assert_not(d->err.failed, "%s: %s", d->err.what, d->err.why);
-	cr_assert_str_eq(d->api_version, "1.41", "dockerd 20.10 speaks 1.41, below our 1.47");
-	cr_assert(d->server_version && str_starts_with(d->server_version, "20.10"), "%s", d->server_version);
+	/* any engine will do: the version spoken is the daemon's own (its Api-Version header,
+	 * read here with curl) capped at ours, 1.47, and never below the 1.41 mcon needs */
+	cr_assert_not_null(d->api_version);
+	int major = 0, minor = 0;
+	cr_assert_eq(sscanf(d->api_version, "%d.%d", &major, &minor), 2, "%s", d->api_version);
+	cr_assert(major == 1 && minor >= 41 && minor <= 47, "API %s is not within 1.41 to 1.47", d->api_version);
+	char *daemon = daemon_api_version();
+	int dmajor = 0, dminor = 0;
+	cr_assert_eq(sscanf(daemon, "%d.%d", &dmajor, &dminor), 2, "the daemon's Api-Version: '%s'", daemon);
+	int want_minor = dmajor > 1 || dminor > 47 ? 47 : dminor;
+	cr_assert_eq(minor, want_minor, "the daemon speaks %s, mcon chose %s", daemon, d->api_version);
+	free(daemon);
+	cr_assert(d->server_version && *d->server_version, "no server version");
 
 	/* exactly the project's five services, sorted, another project's container left out */
 	const char *want[] = {"acme-mailcow", "clamd-mailcow", "dovecot-mailcow", "nginx-mailcow", "postfix-mailcow"};
@@ -215,11 +246,8 @@ Test(docker_live, collect_then_events, .fini = remove_test_containers)
 	struct docker_state d = {0};
 	long long t0 = fetch_now_ms();
 	docker_collect(f, &cfg, &d);
-	cr_assert_eq(fetcher_run(f, t0 + 30000), 0);
-	long long took = fetch_now_ms() - t0;
-	fprintf(stderr, "docker_collect against dockerd: %lld ms\n", took);
+	cr_assert_eq(fetcher_run(f, t0 + T_HANG_MS), 0);
 	check_fixture_state(&d);
-	cr_assert_lt(took, 10000);
 
 	/* events: a new project service with a healthcheck, connected to the overlay */
 	struct live_events s = {0};
@@ -232,7 +260,7 @@ Test(docker_live, collect_then_events, .fini = remove_test_containers)
 	cr_assert_eq(strlen(s.watch_id), 64, "%s", s.watch_id);
 	free(docker_cli("network connect netgrimoire %s", s.watch_id));
 	free(docker_cli("network connect netgrimoire %s", s.other_id));
-	long long deadline = fetch_now_ms() + 30000;
+	long long deadline = fetch_now_ms() + T_HANG_MS;
 	while (!(s.health_seen && s.connect_seen) && !s.ended && fetch_now_ms() < deadline)
 		fetcher_step(f, 200);
 	cr_assert_not(s.ended, "the stream ended early");
@@ -272,9 +300,9 @@ Test(docker_live, logs_follow_the_tty_setting)
 	docker_logs_free(&l);
 	docker_container_free(&c);
 
-	cr_assert_eq(docker_inspect(&cfg, "1.41", PROJECT "-dovecot-mailcow-1", &c, &err), 0, "%s", err ? err : "");
+	cr_assert_eq(docker_inspect(&cfg, NULL, PROJECT "-dovecot-mailcow-1", &c, &err), 0, "%s", err ? err : "");
 	cr_assert(c.tty);
-	cr_assert_eq(docker_logs(&cfg, "1.41", c.id, c.tty, 10, &l), 0, "%s", l.error ? l.error : "");
+	cr_assert_eq(docker_logs(&cfg, NULL, c.id, c.tty, 10, &l), 0, "%s", l.error ? l.error : "");
 	cr_assert_geq(l.n, 1);
 	cr_assert_str_eq(l.lines[0].text, "dovecot: master: starting up", "raw TTY output, CR stripped");
 	cr_assert_eq(l.lines[0].stream, 0);

@@ -12,6 +12,7 @@
 #include "core/fetch.h"
 #include "core/util.h"
 #include "tests/support/httpsrv.h"
+#include "tests/support/hang.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int active, max_active;
@@ -24,7 +25,7 @@ static void slow(const struct http_req *req, struct http_resp *resp, void *ud)
 	if (++active > max_active)
 		max_active = active;
 	pthread_mutex_unlock(&lock);
-	usleep(300 * 1000);
+	usleep(1500 * 1000);
 	pthread_mutex_lock(&lock);
 	active--;
 	pthread_mutex_unlock(&lock);
@@ -56,19 +57,19 @@ Test(fetch, bounded_parallel_timeouts_start_when_started)
 	struct fetcher *f = fetcher_new();
 	fetcher_set_parallel(f, 4);
 	struct tally t = {0};
-	/* 24 requests of 300 ms, 4 at a time: 1800 ms in all, but each may take only 1300 ms
-	 * from its own start (a second of slack for a loaded machine). Counting from
-	 * fetcher_add, the last two rounds (starting at 1200 and 1500 ms) would time out. */
+	/* 24 requests of 1500 ms, 4 at a time: six rounds, 9 s in all, but each may take only
+	 * 5000 ms from its own start (3.5 s of slack for a loaded machine). Counting from
+	 * fetcher_add, the last three rounds (ending at 6, 7.5 and 9 s) would time out. */
 	for (int i = 0; i < 24; i++) {
-		struct fetch_opts o = {.url = url, .timeout_ms = 1300, .done = on_done, .ud = &t};
+		struct fetch_opts o = {.url = url, .timeout_ms = 5000, .done = on_done, .ud = &t};
 		cr_assert_eq(fetcher_add(f, &o), 0);
 	}
 	long long t0 = fetch_now_ms();
-	cr_assert_eq(fetcher_run(f, fetch_now_ms() + 10000), 0);
+	cr_assert_eq(fetcher_run(f, fetch_now_ms() + T_HANG_MS), 0);
 	long long took = fetch_now_ms() - t0;
 	cr_assert_eq(t.ok, 24, "%d failed", t.failed);
 	cr_assert_leq(max_active, 4, "at most 4 at once, saw %d", max_active);
-	cr_assert_geq(took, 1650);
+	cr_assert_geq(took, 6 * 1500, "six rounds of 1500 ms took %lld ms", took);
 	fetcher_free(f);
 	httpsrv_stop(srv);
 	free(url);
@@ -102,15 +103,21 @@ static void quick(const struct http_req *req, struct http_resp *resp, void *ud)
 {
 	(void)ud;
 	if (strcmp(req->url, "/slow") == 0)
-		resp->delay_ms = 2500;
+		resp->delay_ms = 8000;
 	resp->body = xstrdup("{}");
 }
 
 struct chain {
 	struct dns_resolver *r;
 	struct dns_answer a;
-	long long http_done, dns_done;
+	long long http_done, dns_done, slow_done;
 };
+
+static void slow_done(struct fetch_result *r, void *ud)
+{
+	(void)r;
+	((struct chain *)ud)->slow_done = fetch_now_ms();
+}
 
 static void on_dns(struct dns_answer *a, void *ud)
 {
@@ -145,13 +152,16 @@ Test(fetch, dns_started_from_http_callback_is_polled_at_once)
 	struct fetch_opts o = {.url = url, .timeout_ms = 3000, .done = then_dns, .ud = &c};
 	fetcher_add(f, &o);
 	char *slow_url = xasprintf("http://127.0.0.1:%d/slow", httpsrv_port(srv));
-	struct fetch_opts o2 = {.url = slow_url, .timeout_ms = 3000};
+	struct fetch_opts o2 = {.url = slow_url, .timeout_ms = 20000, .done = slow_done, .ud = &c};
 	fetcher_add(f, &o2);
 	free(slow_url);
-	fetcher_run(f, fetch_now_ms() + 5000);
+	fetcher_run(f, fetch_now_ms() + T_HANG_MS);
 	cr_assert_eq(c.a.status, DNS_OK);
-	/* Had the answer waited for the loop, it would come with /slow (2.5 s). */
-	cr_assert_lt(c.dns_done - c.http_done, 1000, "the answer waited %lld ms for the loop", c.dns_done - c.http_done);
+	cr_assert_neq(c.slow_done, 0, "/slow did not finish");
+	/* Had the answer waited for the loop, it would come with /slow (8 s): it must come well
+	 * before, however slow the machine (the local answer needs far less than 7 s). */
+	cr_assert_geq(c.slow_done - c.dns_done, 1000, "the answer waited for the loop: it came %lld ms before /slow",
+		      c.slow_done - c.dns_done);
 	dns_answer_clear(&c.a);
 	dns_resolver_free(c.r);
 	fetcher_free(f);

@@ -16,6 +16,7 @@
 #include "core/util.h"
 #include "tests/support/fakemc.h"
 #include "tests/support/testca.h"
+#include "tests/support/hang.h"
 
 static char *data(const char *name, size_t *len)
 {
@@ -772,13 +773,13 @@ Test(mailcow_client, every_endpoint_over_tls)
 	struct mailcow_state st = {0};
 	struct domains_seen seen = {0};
 	struct mailcow_client *c = mailcow_start(f, NULL, &l.cfg, &st, on_domains, &seen);
-	fetcher_run(f, fetch_now_ms() + 10000);
+	fetcher_run(f, fetch_now_ms() + T_HANG_MS);
 	cr_assert_eq(seen.calls, 1);
 	cr_assert(mailcow_domains_ok(c));
 	struct mc_dkim dk = {.domain = xstrdup("netgrimoire.com")}, none = {.domain = xstrdup("other.test")};
 	mailcow_fetch_dkim(c, &dk);
 	mailcow_fetch_dkim(c, &none);
-	fetcher_run(f, fetch_now_ms() + 10000);
+	fetcher_run(f, fetch_now_ms() + T_HANG_MS);
 	cr_assert_eq(mailcow_outstanding(c), 0);
 	cr_assert_not(st.err.failed, "%s", st.err.why);
 	cr_assert_not(st.aliases_err.failed, "%s", st.aliases_err.why);
@@ -820,10 +821,10 @@ Test(mailcow_client, refused_key_stops_after_one_request)
 		struct mailcow_state st = {0};
 		struct domains_seen seen = {0};
 		struct mailcow_client *c = mailcow_start(f, NULL, &l.cfg, &st, on_domains, &seen);
-		fetcher_run(f, fetch_now_ms() + 10000);
+		fetcher_run(f, fetch_now_ms() + T_HANG_MS);
 		struct mc_dkim dk = {.domain = xstrdup("netgrimoire.com")};
 		mailcow_fetch_dkim(c, &dk);
-		fetcher_run(f, fetch_now_ms() + 10000);
+		fetcher_run(f, fetch_now_ms() + T_HANG_MS);
 		cr_assert_eq(seen.calls, 1);
 		cr_assert_eq(st.key, want[i]);
 		cr_assert(st.err.failed);
@@ -850,7 +851,7 @@ Test(mailcow_client, wrong_ca_fails_closed)
 	struct fetcher *f = fetcher_new();
 	struct mailcow_state st = {0};
 	struct mailcow_client *c = mailcow_start(f, NULL, &l.cfg, &st, NULL, NULL);
-	fetcher_run(f, fetch_now_ms() + 10000);
+	fetcher_run(f, fetch_now_ms() + T_HANG_MS);
 	cr_assert(st.err.failed);
 	cr_assert(strstr(st.err.why, "certificate"), "%s", st.err.why);
 	cr_assert_eq(st.n_domains, 0);

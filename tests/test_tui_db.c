@@ -10,8 +10,9 @@
 #include "core/who.h"
 #include "db/db.h"
 #include "tests/support/vt.h"
+#include "tests/support/hang.h"
 
-#define WAIT 5000
+#define WAIT T_HANG_MS
 
 static char dir[256], conf[300], dbpath[300];
 
@@ -83,7 +84,7 @@ Test(tui_db, tick_note_undo_in_the_shared_file, .init = setup_site, .fini = tear
 	who_set(&bob, "bob", "192.0.2.7");
 	int64_t id = 0;
 	cr_assert_eq(db_item_add(db, &bob, "Rotate the relayhost password", NULL, NULL, &id), DB_OK);
-	if (!vt_wait(t, "Rotate the relayhost password", 8000)) {
+	if (!vt_wait(t, "Rotate the relayhost password", WAIT)) {
 		char *scr = vt_screen(t);
 		cr_log_error("the screen:\n%s", scr);
 		free(scr);
@@ -91,7 +92,7 @@ Test(tui_db, tick_note_undo_in_the_shared_file, .init = setup_site, .fini = tear
 	}
 	/* and ticks #3: the console shows who */
 	cr_assert_eq(db_item_set_done(db, &bob, 3, true, "checked by hand", NULL), DB_OK);
-	cr_expect(vt_wait(t, "bob@192.0.2.7", 8000));
+	cr_expect(vt_wait(t, "bob@192.0.2.7", WAIT));
 
 	/* u undoes the console's own last tick */
 	vt_char(t, 'u');

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "core/util.h"
 #include "tests/support/tmuxterm.h"
+#include "tests/support/hang.h"
 
 Test(tui_demo, make_demo_console)
 {
@@ -20,18 +21,18 @@ Test(tui_demo, make_demo_console)
 		      "\"env TMPDIR=%s LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color bash scripts/demo %s; "
 		      "echo EXITED \\$?; sleep 30\"",
 		tmux_sock, tmux_dir, build));
-	cr_assert(tmux_wait("[1 Domains]", 20000), "the demo's console did not open");
-	cr_expect(tmux_wait("mcon \xc2\xb7 hermes", 5000));
-	cr_expect(tmux_wait("netgrimoire.com", 10000), "the demo site's domains did not show");
+	cr_assert(tmux_wait("[1 Domains]", T_HANG_MS), "the demo's console did not open");
+	cr_expect(tmux_wait("mcon \xc2\xb7 hermes", T_HANG_MS));
+	cr_expect(tmux_wait("netgrimoire.com", T_HANG_MS), "the demo site's domains did not show");
 	tmux_keys("4");
-	cr_expect(tmux_wait("#3", 5000), "the demo's checklist did not show");
+	cr_expect(tmux_wait("#3", T_HANG_MS), "the demo's checklist did not show");
 	/* the simulator runs while the console is open */
 	int st;
 	char *running = tmux_sh(&st, "pgrep -f '[m]con-sim --dir %s/mcon-demo' >/dev/null && echo yes || echo no", tmux_dir);
 	cr_expect(strcmp(running, "yes\n") == 0, "the simulator is not running: %s", running);
 	free(running);
 	tmux_keys("q");
-	cr_expect(tmux_wait("EXITED 0", 15000), "the demo did not end cleanly");
+	cr_expect(tmux_wait("EXITED 0", T_HANG_MS), "the demo did not end cleanly");
 	/* the simulator is stopped and its directory removed */
 	char *left = tmux_sh(&st, "ls -d %s/mcon-demo.* 2>/dev/null; pgrep -f '[m]con-sim --dir %s/mcon-demo' || true", tmux_dir, tmux_dir);
 	cr_expect(left[0] == '\0', "left behind: %s", left);

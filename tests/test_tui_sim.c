@@ -13,8 +13,9 @@
 #include "db/db.h"
 #include "tests/support/simproc.h"
 #include "tests/support/vt.h"
+#include "tests/support/hang.h"
 
-#define WAIT 8000
+#define WAIT T_HANG_MS
 
 static struct simproc *sp;
 static struct vt *t;
@@ -48,6 +49,24 @@ static void start(void)
 }
 
 static bool wait_row(const char *service, const char *needle, int timeout_ms);
+
+/* Waits for screen row r to hold needle. */
+static bool wait_row_n(int r, const char *needle, int timeout_ms)
+{
+	long long end = ms_now() + timeout_ms;
+	for (;;) {
+		char *row = vt_row(t, r);
+		bool ok = strstr(row, needle) != NULL;
+		if (ok || ms_now() >= end) {
+			if (!ok)
+				cr_log_error("waiting for '%s' on row %d: %s", needle, r, row);
+			free(row);
+			return ok;
+		}
+		free(row);
+		vt_pump(t, 20, 0);
+	}
+}
 
 static void stop(void)
 {
@@ -85,30 +104,28 @@ static bool wait_row(const char *service, const char *needle, int timeout_ms)
 Test(tui_sim, demo_site)
 {
 	start();
-	cr_expect(vt_contains(t, "mcon \xc2\xb7 hermes"));
+	cr_expect(vt_wait(t, "mcon \xc2\xb7 hermes", WAIT));
 	cr_expect(vt_wait(t, "docker \xe2\x9c\x93 mailcow \xe2\x9c\x93 dns \xe2\x9c\x93 files \xe2\x9c\x93", WAIT));
 	/* the runbook's eight domains from the MailCow API */
 	static const char *domains[] = {"florosafd.org", "gnarlypandaproductions.com", "netgrimoire.com",
 					"nucking-futz.com", "pncfishandmore.com", "pncharris.com",
 					"pncharrisenterprises.com", "wasted-bandwidth.net"};
 	for (size_t i = 0; i < sizeof(domains) / sizeof(domains[0]); i++)
-		cr_expect(vt_contains(t, domains[i]), "%s is missing", domains[i]);
-	cr_expect(vt_contains(t, "1/8"));
+		cr_expect(vt_wait(t, domains[i], WAIT), "%s is missing", domains[i]);
+	cr_expect(vt_wait(t, "1/8", WAIT));
 	/* the scenario's planted problems, found by the checks, as words */
 	cr_expect(wait_row("gnarlypandaproductions.com", "CRIT", WAIT), "the missing catch-all is not shown");
 	cr_expect(wait_row("wasted-bandwidth.net", "WARN", WAIT), "the MTA-STS testing policy is not shown");
-	cr_expect(vt_contains(t, "worst \xe2\x9c\x97 CRIT"));
+	cr_expect(vt_wait(t, "worst \xe2\x9c\x97 CRIT", WAIT));
 	vt_char(t, '5');
 	cr_expect(vt_wait(t, "[5 Checks]", WAIT));
-	char *first = vt_row(t, 4);
-	cr_expect(strstr(first, "CRIT") != NULL, "the first check row is not the worst: %s", first);
-	free(first);
-	cr_expect(vt_contains(t, "what to do:"), "the selected problem's hint is not shown");
+	cr_expect(wait_row_n(4, "CRIT", WAIT), "the first check row is not the worst");
+	cr_expect(vt_wait(t, "what to do:", WAIT), "the selected problem's hint is not shown");
 	/* DKIM: each domain's two selectors from DNS and MailCow's key */
 	vt_char(t, '3');
 	cr_expect(vt_wait(t, "[3 DKIM]", WAIT));
-	cr_expect(vt_contains(t, "1/16"));
-	cr_expect(vt_contains(t, "2048"));
+	cr_expect(vt_wait(t, "1/16", WAIT));
+	cr_expect(vt_wait(t, "2048", WAIT));
 	/* a domain's details: records expected versus found */
 	vt_char(t, '1');
 	vt_key(t, VTERM_KEY_ENTER);
@@ -122,6 +139,7 @@ Test(tui_sim, demo_site)
 	cr_expect(wait_row("nginx-mailcow", "netgrimoire", WAIT));
 	cr_expect(wait_row("postfix-mailcow", "running", WAIT));
 	/* details: the container's own networks and its log lines from the Docker logs API */
+	cr_assert(vt_wait(t, "1/", WAIT));
 	int r = vt_find_row(t, "nginx-mailcow");
 	cr_assert(r >= 0);
 	for (int i = 4; i < r; i++)
@@ -140,23 +158,25 @@ Test(tui_sim, unhealthy_container_shows_without_refresh)
 	vt_char(t, '2');
 	cr_assert(wait_row("clamd-mailcow", "running", WAIT));
 	cr_assert(simproc_ctl_ok(sp, "container clamd-mailcow unhealthy"));
-	long long t0 = ms_now();
-	cr_expect(wait_row("clamd-mailcow", "unhealthy", 3000), "no update without r");
-	cr_expect(ms_now() - t0 < 2500, "took %lld ms", ms_now() - t0);
-	cr_expect(wait_row("clamd-mailcow", "CRIT", 1000));
+	/* no key is pressed: only the Docker event can bring this before the 30 s refresh, and
+	 * how soon it comes is a figure of `make bench` */
+	cr_expect(wait_row("clamd-mailcow", "unhealthy", WAIT), "no update without r");
+	cr_expect(wait_row("clamd-mailcow", "CRIT", WAIT));
 	stop();
 }
 
 Test(tui_sim, slow_backend_every_key_answered)
 {
 	start();
-	/* every request of the collection (and every DNS answer) takes 10 s */
-	cr_assert(simproc_ctl_ok(sp, "fault docker slow 10000"));
-	cr_assert(simproc_ctl_ok(sp, "fault mailcow slow 10000"));
-	cr_assert(simproc_ctl_ok(sp, "fault mta-sts slow 10000"));
-	cr_assert(simproc_ctl_ok(sp, "fault dns slow 10000"));
+	/* every request of the collection (and every DNS answer) takes 10 minutes, so the
+	 * refresh is still in flight after every key however slow the machine; how fast the
+	 * keys are answered is a figure of `make bench` */
+	cr_assert(simproc_ctl_ok(sp, "fault docker slow 600000"));
+	cr_assert(simproc_ctl_ok(sp, "fault mailcow slow 600000"));
+	cr_assert(simproc_ctl_ok(sp, "fault mta-sts slow 600000"));
+	cr_assert(simproc_ctl_ok(sp, "fault dns slow 600000"));
 	vt_char(t, 'r');
-	cr_assert(vt_wait(t, "refreshing", 3000));
+	cr_assert(wait_row_n(0, "refreshing", WAIT));
 	struct {
 		uint32_t key;
 		const char *shows;
@@ -165,16 +185,12 @@ Test(tui_sim, slow_backend_every_key_answered)
 		{'q', "[4 Pending]"}, {'5', "[5 Checks]"}, {'6', "[6 History]"}, {'2', "[2 Containers]"},
 		{'j', "2/"}, {'/', "filter (Esc clears):"},
 	};
-	long long worst = 0;
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		long long t0 = ms_now();
 		vt_char(t, steps[i].key);
-		cr_expect(vt_wait(t, steps[i].shows, 1000), "key '%c' not answered", (char)steps[i].key);
-		if (ms_now() - t0 > worst)
-			worst = ms_now() - t0;
+		cr_expect(vt_wait(t, steps[i].shows, WAIT), "key '%c' not answered", (char)steps[i].key);
+		cr_expect(wait_row_n(0, "refreshing", WAIT), "key '%c': the refresh should still be in flight",
+			  (char)steps[i].key);
 	}
-	cr_expect(worst < 500, "slowest key took %lld ms", worst);
-	cr_expect(vt_contains(t, "refreshing"), "the slow refresh should still be in flight");
 	cr_assert(simproc_ctl_ok(sp, "fault all off"));
 	stop(); /* quitting cancels the collection in flight */
 }
@@ -183,15 +199,15 @@ Test(tui_sim, failed_backend_reason_while_other_panes_update)
 {
 	start();
 	cr_assert(simproc_ctl_ok(sp, "fault docker down"));
-	bool seen = false;
-	for (int i = 0; i < 5 && !seen; i++) {
-		vt_char(t, 'r');
-		seen = vt_wait(t, "docker \xe2\x9c\x97", WAIT);
-	}
-	cr_expect(seen, "the header does not name the failed backend");
-	char *s = vt_screen(t);
-	cr_expect(strstr(s, "connect") || strstr(s, "refused"), "no reason given:\n%s", s);
-	free(s);
+	/* the fault is in force once ctl answers: one r (a refresh in flight queues another) */
+	vt_char(t, 'r');
+	cr_expect(vt_wait(t, "docker \xe2\x9c\x97", WAIT), "the header does not name the failed backend");
+	/* the reason is on the header's backend row, after the backend's name (the socket's
+	 * path is cut at 80 columns) */
+	char *row = vt_row(t, 1);
+	const char *why = strstr(row, "| docker: ");
+	cr_expect(why && str_starts_with(why, "| docker: cannot connect to unix://"), "no reason given for docker: %s", row);
+	free(row);
 	/* the checklist pane keeps working: another admin's item shows up */
 	vt_char(t, '4');
 	cr_assert(vt_wait(t, "#3", WAIT));
@@ -207,15 +223,12 @@ Test(tui_sim, failed_backend_reason_while_other_panes_update)
 	cr_assert_eq(db_item_add(db, &bob, "Check the Docker socket permissions", NULL, NULL, &id), DB_OK);
 	db_close(db);
 	config_free(&cfg);
-	cr_expect(vt_wait(t, "Check the Docker socket permissions", 8000));
+	/* the checklist is re-read on its own timer (5 s): no key is pressed */
+	cr_expect(vt_wait(t, "Check the Docker socket permissions", WAIT));
 	/* and Docker coming back is picked up by the next refresh */
 	cr_assert(simproc_ctl_ok(sp, "fault docker off"));
 	vt_char(t, '2');
-	seen = false;
-	for (int i = 0; i < 5 && !seen; i++) {
-		vt_char(t, 'r');
-		seen = vt_wait(t, "nginx-mailcow", WAIT);
-	}
-	cr_expect(seen);
+	vt_char(t, 'r');
+	cr_expect(vt_wait(t, "nginx-mailcow", WAIT));
 	stop();
 }

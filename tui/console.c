@@ -474,8 +474,10 @@ int tui_run(struct tui_backend *be, const struct tui_opts *opts)
 				break; /* the terminal went away */
 			read_keys(c);
 		}
-		/* a SIGWINCH makes ncurses queue KEY_RESIZE; poll returns EINTR for it */
-		if (n < 0)
+		/* a SIGWINCH makes ncurses queue KEY_RESIZE; poll returns EINTR for it, unless the
+		 * signal went to a worker thread or came while drawing: then the next timer
+		 * (at most the checklist's 5 s) finds it */
+		if (n <= 0)
 			read_keys(c);
 	}
 

@@ -106,6 +106,19 @@ int main(void)
 		free(sock);
 		simproc_stop(sp);
 	}
+	/* --latency-ms: four parallel requests take one latency, not four (test_sim only checks
+	 * that they take less than four) */
+	static const char *const extra[] = {"--latency-ms", "300", NULL};
+	struct simproc *lp = simproc_start(NULL, extra);
+	if (lp) {
+		double t0 = now_ms();
+		free(simproc_sh(lp, NULL, "for i in 1 2 3 4; do curl -s -o /dev/null --unix-socket \"$SIM_DIR/docker.sock\" "
+					  "http://d/_ping & done; wait"));
+		double dt = now_ms() - t0;
+		printf("sim: 4 parallel pings at 300 ms latency %6.0f ms              target < 600 ms  %s\n", dt,
+		       dt < 600 ? "ok" : "SLOW");
+		simproc_stop(lp);
+	}
 	curl_global_cleanup();
 	return 0;
 }

@@ -149,10 +149,45 @@ int main(void)
 	printf("tui.full_redraw_cpu_us        %.0f   (CPU per full redraw at 80x24, %d redraws in %lld ms)\n",
 	       1e6 * (double)(r1 - r0) / (double)hz / n, n, ms_now() - rw0);
 	char *rep = NULL;
+
+	/* 5. a Docker event to the containers pane, no key pressed (the tests only wait for it) */
+	vt_char(run.vt, '2');
+	vt_wait(run.vt, "[2 Containers]", 5000);
+	long long e0 = ms_now();
+	console_ctl(&run, "event clamd-mailcow health_status: unhealthy");
+	if (!vt_wait(run.vt, "unhealthy", 60000))
+		return fail("the Docker event did not reach the containers pane");
+	printf("tui.event_to_pane_ms          %lld   (a Docker event to the containers pane; target < 2000)\n", ms_now() - e0);
+
+	/* 6. keys while a refresh is in flight: the slowest answer (the tests check the answer) */
+	console_ctl(&run, "delay 600000");
+	console_ctl(&run, "task Bench delay is set");
+	vt_char(run.vt, '4');
+	if (!vt_wait(run.vt, "Bench delay is set", 60000))
+		return fail("the fake did not take the delay");
+	vt_char(run.vt, 'r');
+	static const struct {
+		uint32_t key;
+		const char *shows;
+	} steps[] = {
+		{'2', "[2 Containers]"}, {'3', "[3 DKIM]"}, {'G', "16/16"}, {'4', "[4 Pending]"},
+		{'?', "Help: keys"}, {'q', "[4 Pending]"}, {'5', "[5 Checks]"}, {'1', "[1 Domains]"},
+	};
+	long long worst = 0;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		long long k0 = ms_now();
+		vt_char(run.vt, steps[i].key);
+		if (!vt_wait(run.vt, steps[i].shows, 60000))
+			return fail("a key was not answered during a slow refresh");
+		if (ms_now() - k0 > worst)
+			worst = ms_now() - k0;
+	}
+	printf("tui.key_during_refresh_ms     %lld   (slowest of %zu keys while a refresh is in flight; target < 500)\n",
+	       worst, sizeof(steps) / sizeof(steps[0]));
 	console_stop(&run, &rep);
 	free(rep);
 
-	/* 5. memory with 1000 domains */
+	/* 7. memory with 1000 domains */
 	t0 = ms_now();
 	if (!console_start(&run, FAKE_MANY, 24, 80, NULL, NULL))
 		return fail("the 1000-domain console did not show");
@@ -170,7 +205,7 @@ int main(void)
 	console_stop(&run, &rep);
 	free(rep);
 
-	/* 6. the real binary on the simulator */
+	/* 8. the real binary on the simulator */
 	if (access(simproc_bin(), X_OK) == 0)
 		return bench_demo(idle_s, hz);
 	printf("tui.demo_*                    skipped: no simulator at %s\n", simproc_bin());

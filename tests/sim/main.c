@@ -185,6 +185,13 @@ static void make_api_key(char out[40])
 	out[o] = '\0';
 }
 
+/* How long a start-up probe waits: the added latency, then a bound only a hang reaches
+ * (a loaded machine answers slowly, and a probe that gives up early fails the start). */
+static int probe_wait_ms(void)
+{
+	return (int)sim.latency_ms + 30000;
+}
+
 static bool probe_docker(void)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -196,7 +203,7 @@ static bool probe_docker(void)
 		char buf[64] = "";
 		if (write(fd, req, sizeof(req) - 1) == (ssize_t)sizeof(req) - 1) {
 			struct pollfd pf = {.fd = fd, .events = POLLIN};
-			if (poll(&pf, 1, 2000) > 0 && read(fd, buf, sizeof(buf) - 1) > 12)
+			if (poll(&pf, 1, probe_wait_ms()) > 0 && read(fd, buf, sizeof(buf) - 1) > 12)
 				ok = strstr(buf, " 200 ") != NULL;
 		}
 	}
@@ -234,7 +241,7 @@ static bool probe_dns(void)
 		if (fd >= 0 && sendto(fd, wire, len, 0, (struct sockaddr *)&sa, sizeof(sa)) == (ssize_t)len) {
 			struct pollfd pf = {.fd = fd, .events = POLLIN};
 			ssize_t n;
-			if (poll(&pf, 1, 2000) > 0 && (n = recv(fd, buf, sizeof(buf), 0)) >= 12)
+			if (poll(&pf, 1, probe_wait_ms()) > 0 && (n = recv(fd, buf, sizeof(buf), 0)) >= 12)
 				ok = buf[0] == (4242 >> 8) && buf[1] == (4242 & 255);
 		}
 		if (fd >= 0)

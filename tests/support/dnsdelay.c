@@ -22,7 +22,7 @@ struct dnsdelay {
 	pthread_t listener;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int workers, queries;
+	int workers, queries, max_workers;
 	int stopping;
 };
 
@@ -143,6 +143,8 @@ static void spawn(struct dnsdelay *d, void *(*fn)(void *), struct job *j)
 	pthread_mutex_lock(&d->lock);
 	d->workers++;
 	d->queries++;
+	if (d->workers > d->max_workers)
+		d->max_workers = d->workers;
 	pthread_mutex_unlock(&d->lock);
 	pthread_t t;
 	pthread_attr_t at;
@@ -245,6 +247,14 @@ int dnsdelay_queries(const struct dnsdelay *d)
 	pthread_mutex_lock(&m->lock);
 	int n = m->queries;
 	pthread_mutex_unlock(&m->lock);
+	return n;
+}
+
+int dnsdelay_max_in_flight(struct dnsdelay *d)
+{
+	pthread_mutex_lock(&d->lock);
+	int n = d->max_workers;
+	pthread_mutex_unlock(&d->lock);
 	return n;
 }
 

@@ -10,6 +10,9 @@ struct dnsdelay;
 struct dnsdelay *dnsdelay_start(const char *upstream, int delay_ms);
 int dnsdelay_port(const struct dnsdelay *d);
 int dnsdelay_queries(const struct dnsdelay *d);
+/* The most queries (UDP) or connections (TCP) it held at once: above 1 only when the
+ * client sent a query before an earlier one was answered. */
+int dnsdelay_max_in_flight(struct dnsdelay *d);
 /* Stops and waits for every worker (sleeping ones wake up at once). */
 void dnsdelay_stop(struct dnsdelay *d);
 

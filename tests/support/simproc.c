@@ -18,6 +18,7 @@
 
 #include "core/config.h"
 #include "core/util.h"
+#include "tests/support/hang.h"
 
 const char *simproc_bin(void)
 {
@@ -136,7 +137,7 @@ struct simproc *simproc_start(const char *scenario, const char *const *extra)
 	while (!ready) {
 		struct timespec t;
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		long left = 15000 - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		long left = T_HANG_MS - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
 		struct pollfd pf = {.fd = out[0], .events = POLLIN};
 		if (left <= 0 || poll(&pf, 1, (int)left) <= 0)
 			break;
@@ -220,7 +221,7 @@ int simproc_stop(struct simproc *sp)
 		return -1;
 	kill(sp->pid, SIGTERM);
 	int status = 0, rc = -1;
-	for (int i = 0; i < 1000; i++) {
+	for (int i = 0; i < T_HANG_MS / 10; i++) {
 		pid_t w = waitpid(sp->pid, &status, WNOHANG);
 		if (w == sp->pid) {
 			rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -231,7 +232,7 @@ int simproc_stop(struct simproc *sp)
 	if (rc < 0) {
 		kill(sp->pid, SIGKILL);
 		waitpid(sp->pid, NULL, 0);
-		fprintf(stderr, "simproc: mcon-sim did not stop within 10 s of SIGTERM\n");
+		fprintf(stderr, "simproc: mcon-sim did not stop within %d s of SIGTERM\n", T_HANG_MS / 1000);
 	}
 	char *err = slurp(sp->err_path);
 	if (err && (strstr(err, "Sanitizer") || strstr(err, "runtime error"))) {

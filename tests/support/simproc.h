@@ -19,13 +19,13 @@ struct simproc {
 
 /* Starts the simulator with the scenario (NULL = the bundled demo) and extra arguments
  * (NULL-terminated, may be NULL). Returns NULL, with the reason on stderr, when it does not
- * print its ready line within 15 s. */
+ * print its ready line within T_HANG_MS (tests/support/hang.h). */
 struct simproc *simproc_start(const char *scenario, const char *const *extra);
 /* Sends one control command; returns the answer line (caller frees) or NULL. */
 char *simproc_ctl(struct simproc *sp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Like simproc_ctl but true only for an "ok" answer. */
 bool simproc_ctl_ok(struct simproc *sp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* SIGTERM, wait; returns the exit status, or -1 if it did not stop within 10 s or its stderr
+/* SIGTERM, wait; returns the exit status, or -1 if it did not stop within T_HANG_MS or its stderr
  * holds a sanitizer report (which is copied to this process's stderr). Frees sp. */
 int simproc_stop(struct simproc *sp);
 

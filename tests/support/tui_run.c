@@ -1,5 +1,6 @@
 /* tui_run: the console on the fake backend in a vt, for screen tests and benchmarks. */
 #include "tests/support/tui_run.h"
+#include "tests/support/hang.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,7 @@ static bool start(struct console_run *out, unsigned flags, int rows, int cols, c
 	out->vt = vt_spawn(rows, cols, locale, env, child_main, &a);
 	close(p[0]);
 	out->ctl = p[1];
-	return vt_wait(out->vt, "refreshed", 5000);
+	return vt_wait(out->vt, "refreshed", T_HANG_MS);
 }
 
 bool console_start(struct console_run *out, unsigned flags, int rows, int cols, const char *locale,

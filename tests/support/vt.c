@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "core/util.h"
+#include "tests/support/hang.h"
 
 /* Sanitizer hooks, present only in the ASan build. */
 void __sanitizer_set_report_path(const char *path) __attribute__((weak));
@@ -338,7 +339,7 @@ int vt_close(struct vt *t, char **leak_report)
 		vt_key(t, VTERM_KEY_ESCAPE);
 		vt_pump(t, 80, 0);
 		vt_char(t, 'q');
-		long long end = now_ms() + 5000, again = now_ms() + 500;
+		long long end = now_ms() + T_HANG_MS, again = now_ms() + 500;
 		for (;;) {
 			if (now_ms() >= again) {
 				vt_char(t, 'q');

@@ -56,7 +56,7 @@ static const struct cli_command commands[] = {
 	{"history", cmd_history, false, "history [--since DURATION] [--json]",
 	 "What `mcon record` stored as changed, newest first: check status transitions, container\n"
 	 "state, health, restart counts and networks, DKIM key fingerprints, DNS answers, MTA-STS ids\n"
-	 "and policies, size limits.\n\n"
+	 "and policies, size limits; and every fix `mcon fix` or the console applied (kind fix).\n\n"
 	 "  --since DURATION  how far back: 90m, 24h, 7d, 2w (default 24h)\n"
 	 "  --json            an array of {\"at\", \"kind\", \"target\", \"from\", \"to\", \"detail\"}\n\n"
 	 "Without a database yet the history is empty. Exit: 0 ok, 1 database error, 2 usage error."},

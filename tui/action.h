@@ -40,7 +40,8 @@
 	_(UNDO,      "Checklist", "undo the last tick",                     'u') \
 	_(ADD,       "Checklist", "add an item",                            'a') \
 	_(NOTE,      "Checklist", "add a note to the item",                 'n') \
-	_(ONBOARD,   "MailCow",   "onboard a new domain (asks before changing MailCow)", 'o')
+	_(ONBOARD,   "MailCow",   "onboard a new domain (asks before changing MailCow)", 'o') \
+	_(FIX,       "MailCow",   "fix the finding or the domain's worst one: the plan; f again asks y/N", 'f')
 
 enum action {
 	ACT_NONE = 0,

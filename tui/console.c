@@ -3,6 +3,7 @@
  * generated from it, and the session's setup and teardown. The workers' jobs are in
  * jobs.c, drawing in draw.c, the prompt in prompt.c. */
 #include "tui/console.h"
+#include "tui/fix_view.h"
 #include "tui/onboard_view.h"
 
 #include <errno.h>
@@ -135,7 +136,7 @@ static void view_action(struct console *c, enum action a)
 {
 	struct textview *tv = c->view;
 	int page = body_rows(c) - 1;
-	if (onboard_view_action(c, a)) {
+	if (onboard_view_action(c, a) || fix_view_action(c, a)) {
 		c->dirty_body = c->dirty_status = true;
 		return;
 	}
@@ -223,6 +224,9 @@ static void pane_action(struct console *c, enum action a)
 		}
 		console_message(c, STATUS_NONE, "%s works in the pending pane (4)",
 				a == ACT_TICK ? "ticking" : a == ACT_ADD ? "adding items" : "notes");
+		break;
+	case ACT_FIX:
+		fix_view_open(c);
 		break;
 	case ACT_ONBOARD:
 		if (c->be->ops->can_onboard && c->be->ops->can_onboard(c->be) && c->be->ops->onboard_open)
@@ -465,6 +469,7 @@ int tui_run(struct tui_backend *be, const struct tui_opts *opts)
 	workq_free(c->q_db);
 	workq_free(c->q_logs);
 	onboard_view_end(c);
+	fix_view_end(c);
 	if (c->events_started)
 		pthread_join(c->events_thread, NULL);
 	if (c->disp.screen)

@@ -43,8 +43,8 @@ static int rerun(const struct config *cfg, const char *db_path, const struct fix
 	if (st != STATUS_OK) {
 		rc = RUN_FAIL;
 		if (p->kind == FIX_DNS || (o && o->publish))
-			buf_puts(out, "not passing yet: publish the zone lines above; DNS answers follow once the DNS host "
-				      "serves them and cached answers expire\n");
+			buf_puts(out, "not passing yet: publish the zone lines above; DNS answers follow once the DNS "
+				      "host serves them and cached answers expire\n");
 		else
 			buf_printf(out, "not passing yet: %s\n", clean);
 	}
@@ -82,7 +82,8 @@ int fix_run(const struct config *cfg, const char *db_path, const struct fix_plan
 				       "Configuration > Access > Administrators > API)");
 			rc = RUN_REFUSED;
 		} else {
-			*err = xasprintf("MailCow cannot be written: %s; nothing written", res.message ? res.message : "no answer");
+			*err = xasprintf("MailCow cannot be written: %s; nothing written",
+						res.message ? res.message : "no answer");
 			rc = RUN_FAIL;
 		}
 		goto out;

@@ -157,7 +157,8 @@ static void plan_catchall(const struct fix_in *in, struct fix_plan *p)
 		snprintf(id, sizeof(id), "%ld", found->id);
 		p->id = found->id;
 		p->value = xstrdup(found->goto_addr ? found->goto_addr : "");
-		api(p, FIXOP_ALIAS_ACTIVATE, "edit/alias", json_pack("{s:[s], s:{s:i}}", "items", id, "attr", "active", 1));
+		api(p, FIXOP_ALIAS_ACTIVATE, "edit/alias", json_pack("{s:[s], s:{s:i}}", "items", id, "attr",
+					      "active", 1));
 		return;
 	}
 	char *address = xasprintf("@%s", p->domain);
@@ -176,13 +177,15 @@ static void plan_dkim_mailcow(const struct fix_in *in, struct fix_plan *p)
 	const char *sel = in->cfg->dkim_mailcow_selector ? in->cfg->dkim_mailcow_selector : "dkim";
 	const struct mc_dkim *k = &in->d->dkim;
 	if (k->err.failed) {
-		none(p, xasprintf("MailCow's DKIM key for %s was not read: %s", p->domain, k->err.why ? k->err.why : "failed"));
+		none(p, xasprintf("MailCow's DKIM key for %s was not read: %s", p->domain,
+					k->err.why ? k->err.why : "failed"));
 	} else if (!k->present || !k->pubkey) {
-		api(p, FIXOP_DKIM_ADD, "add/dkim", json_pack("{s:s, s:s, s:i}", "domains", p->domain, "dkim_selector", sel,
+		api(p, FIXOP_DKIM_ADD, "add/dkim", json_pack("{s:s, s:s, s:i}", "domains", p->domain,
+							     "dkim_selector", sel,
 							     "key_size", FIX_KEY_BITS));
 	} else if (k->selector && strcmp(k->selector, sel) != 0) {
-		none(p, xasprintf("MailCow signs %s with selector %s, not dkim.mailcow_selector %s: set the selector in "
-				  "mcon.conf or re-create the key in MailCow; mcon does not delete keys", p->domain,
+		none(p, xasprintf("MailCow signs %s with selector %s, not dkim.mailcow_selector %s: set the selector "
+				  "in mcon.conf or re-create the key in MailCow; mcon does not delete keys", p->domain,
 				  k->selector, sel));
 	} else {
 		char *name = xasprintf("%s._domainkey.%s", sel, p->domain);
@@ -218,14 +221,15 @@ static void plan_relay_outbound(const struct fix_in *in, struct fix_plan *p)
 		return;
 	}
 	if (!in->cfg->relay_mx.n) {
-		none(p, xstrdup("relay.smarthost (by default the relay.mx patterns) is not set: no relayhost to choose"));
+		none(p, xstrdup("relay.smarthost (by default the relay.mx patterns) is not set: "
+				"no relayhost to choose"));
 		return;
 	}
 	const struct mc_relayhost *rh = smarthost(in);
 	if (!rh) {
 		char *pat = strv_join(&in->cfg->relay_mx, ", ");
-		none(p, xasprintf("MailCow holds no active relayhost matching %s: add it under E-Mail > Configuration > "
-				  "Routing > Sender-dependent transports first", pat));
+		none(p, xasprintf("MailCow holds no active relayhost matching %s: add it under E-Mail > Configuration "
+				  "> Routing > Sender-dependent transports first", pat));
 		free(pat);
 		return;
 	}
@@ -265,12 +269,14 @@ static void plan_mta_sts_policy(const struct fix_in *in, struct fix_plan *p)
 	if (!pol->fetched || pol->err.failed) {
 		char *mx = live_mx(in->d);
 		if (!mx) {
-			none(p, xasprintf("%s has no live MX hosts for the policy's mx: publish the MX records first", p->domain));
+			none(p, xasprintf("%s has no live MX hosts for the policy's mx: publish the MX records first",
+						p->domain));
 			return;
 		}
 		p->value = mx;
 		api(p, FIXOP_STS_ADD, "add/mta-sts",
-		    json_pack("{s:s, s:s, s:s, s:I, s:s, s:i}", "domain", p->domain, "version", "stsv1", "mode", "testing",
+		    json_pack("{s:s, s:s, s:s, s:I, s:s, s:i}", "domain", p->domain, "version", "stsv1",
+			      "mode", "testing",
 			      "max_age", (json_int_t)FIX_STS_MAX_AGE, "mx", mx, "active", 1));
 		return;
 	}
@@ -281,7 +287,8 @@ static void plan_mta_sts_policy(const struct fix_in *in, struct fix_plan *p)
 	}
 	char *bad = NULL;
 	if (!others_green(in, p->domain, &bad)) {
-		none(p, xasprintf("the policy of %s stays in testing mode until every other check of the domain is green: %s",
+		none(p, xasprintf("the policy of %s stays in testing mode until every other check of the "
+				  "domain is green: %s",
 				  p->domain, bad));
 		free(bad);
 		return;
@@ -301,8 +308,9 @@ static void plan_mx_relay(const struct fix_in *in, struct fix_plan *p)
 		onboard_relay_mx_from(in->s, in->cfg, p->domain, &hosts);
 		if (!hosts.n) {
 			char *pat = strv_join(&in->cfg->relay_mx, ", ");
-			none(p, xasprintf("no watched domain is behind the relay yet to copy concrete MX hosts from: publish "
-					  "the relay's MX hosts (matching %s) for %s as its documentation says", pat, p->domain));
+			none(p, xasprintf("no watched domain is behind the relay yet to copy concrete MX hosts from: "
+					  "publish the relay's MX hosts (matching %s) for %s as its documentation says",
+					  pat, p->domain));
 			free(pat);
 			return;
 		}
@@ -337,7 +345,8 @@ static char *spf_with_include(const char *rec, const char *inc)
 		const char *e = strchr(s, ' ');
 		size_t n = e ? (size_t)(e - s) : strlen(s);
 		const char *t = (*s == '-' || *s == '~' || *s == '?' || *s == '+') ? s + 1 : s;
-		bool last = (n - (size_t)(t - s) == 3 && strncasecmp(t, "all", 3) == 0) || strncasecmp(s, "redirect=", 9) == 0;
+		bool last = (n - (size_t)(t - s) == 3 && strncasecmp(t, "all", 3) == 0) ||
+			    strncasecmp(s, "redirect=", 9) == 0;
 		if (last && !put) {
 			buf_printf(&b, " include:%s", inc);
 			put = true;
@@ -360,7 +369,8 @@ static void plan_spf_record(const struct fix_in *in, struct fix_plan *p)
 	else if (inc && e->record && !strstr(e->record, inc))
 		want = spf_with_include(e->record, inc);
 	if (!want) {
-		none(p, xasprintf("no zone line can be written for this: %s", in->r->hint ? in->r->hint : in->r->summary));
+		none(p, xasprintf("no zone line can be written for this: %s",
+					in->r->hint ? in->r->hint : in->r->summary));
 		return;
 	}
 	char *line = txt_line(p->domain, want);
@@ -388,12 +398,13 @@ static void plan_dkim_selector(const struct fix_in *in, struct fix_plan *p)
 	const char *msel = in->cfg->dkim_mailcow_selector;
 	const struct mc_dkim *k = &in->d->dkim;
 	if (!msel || strcmp(sel, msel) != 0) {
-		none(p, xasprintf("the key of selector %s comes from the service that signs with it: publish the record it "
-				  "gives you", sel));
+		none(p, xasprintf("the key of selector %s comes from the service that signs with it: publish the "
+				  "record it gives you", sel));
 		return;
 	}
 	if (!k->present || !k->pubkey) {
-		none(p, xasprintf("MailCow holds no DKIM key for %s: mcon fix dkim.mailcow %s creates one", p->domain, p->domain));
+		none(p, xasprintf("MailCow holds no DKIM key for %s: mcon fix dkim.mailcow %s creates one", p->domain,
+					p->domain));
 		return;
 	}
 	char *name = xasprintf("%s._domainkey.%s", sel, p->domain);
@@ -565,8 +576,8 @@ char *fix_plan_text(const struct fix_plan *p)
 		if (p->op == FIXOP_DKIM_ADD)
 			buf_puts(&b, "Then publish the key's TXT record (shown after the write).\n");
 		if (p->op == FIXOP_STS_ADD || p->op == FIXOP_STS_ENFORCE)
-			buf_printf(&b, "Then publish the new _mta-sts.%s TXT line (MailCow makes a new id; shown after the "
-				   "write).\n", p->domain);
+			buf_printf(&b, "Then publish the new _mta-sts.%s TXT line (MailCow makes a new id; shown "
+				   "after the write).\n", p->domain);
 		break;
 	}
 	return buf_steal(&b);
@@ -678,7 +689,8 @@ static int apply_catchall(struct mailcow_api *a, const struct fix_plan *p, struc
 			found = al;
 	}
 	if (found && found->active) {
-		rc = adopt(o, xasprintf("the catch-all @%s (id %ld, goto %s) is active already: adopted, nothing written",
+		rc = adopt(o, xasprintf("the catch-all @%s (id %ld, goto %s) is active already: adopted, "
+					"nothing written",
 					p->domain, found->id, found->goto_addr ? found->goto_addr : "?"));
 	} else if (found) {
 		char id[24];
@@ -690,8 +702,8 @@ static int apply_catchall(struct mailcow_api *a, const struct fix_plan *p, struc
 	} else if (p->op == FIXOP_ALIAS_ADD && p->value) {
 		rc = post(a, p->action, p->body, o);
 	} else {
-		o->message = xasprintf("MailCow holds no catch-all @%s: give --to ADDRESS (the mailbox it delivers to); "
-				       "nothing written", p->domain);
+		o->message = xasprintf("MailCow holds no catch-all @%s: give --to ADDRESS (the mailbox it delivers "
+				       "to); nothing written", p->domain);
 	}
 out:
 	mc_result_free(&res);
@@ -710,8 +722,8 @@ static int apply_dkim(struct mailcow_api *a, const struct config *cfg, const str
 		goto out;
 	}
 	if (k.present) {
-		rc = adopt(o, xasprintf("MailCow holds a DKIM key for %s already (selector %s): nothing written", p->domain,
-					k.selector ? k.selector : "?"));
+		rc = adopt(o, xasprintf("MailCow holds a DKIM key for %s already (selector %s): nothing written",
+					p->domain, k.selector ? k.selector : "?"));
 	} else {
 		rc = post(a, p->action, p->body, o);
 		if (rc != 0)
@@ -745,8 +757,8 @@ static int apply_sts(struct mailcow_api *a, const struct fix_plan *p, struct fix
 		/* MailCow has no GET for MTA-STS: the refused add is how an existing policy shows */
 		char *m = o->message;
 		o->message = NULL;
-		rc = adopt(o, xasprintf("MailCow holds an MTA-STS policy for %s already (add said: %s): nothing written; "
-					"the finding is how it is served", p->domain, m));
+		rc = adopt(o, xasprintf("MailCow holds an MTA-STS policy for %s already (add said: %s): nothing "
+					"written; the finding is how it is served", p->domain, m));
 		free(m);
 		return rc;
 	}

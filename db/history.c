@@ -44,8 +44,8 @@ int db_history_add_fix(struct db *db, time_t at, const struct who *who, const ch
 {
 	char *t = xasprintf("%s:%s", check ? check : "", target ? target : "");
 	char *detail = who && who->from[0]
-		? xasprintf("by %s from %s: %s; re-run: %s", who->user, who->from, written ? written : "nothing written",
-			    rerun ? rerun : "-")
+		? xasprintf("by %s from %s: %s; re-run: %s", who->user, who->from,
+			    written ? written : "nothing written", rerun ? rerun : "-")
 		: xasprintf("by %s: %s; re-run: %s", who ? who->user : "unknown", written ? written : "nothing written",
 			    rerun ? rerun : "-");
 	int r = db_history_add(db, at, "fix", t, before, after, detail);

@@ -62,7 +62,8 @@ static void fix_job_done(struct job *j, struct console *c)
 		tv_scroll(c->view, (long)c->view->lines.n, 10);
 	}
 	console_message(c, level, "fix %s %s: %s", fj->plan.check, fj->plan.target,
-			fj->rc == 0 ? "the check passes" : fj->rc == 1 ? "not passing yet (see the view)" : "refused (see the view)");
+			fj->rc == 0 ? "the check passes" : fj->rc == 1 ? "not passing yet (see the view)"
+			: "refused (see the view)");
 	c->dirty_body = c->dirty_status = true;
 	console_refresh(c);
 }
@@ -214,9 +215,11 @@ void fix_view_open(struct console *c)
 	if (s->plan.kind == FIX_API && s->plan.op == FIXOP_ALIAS_ADD)
 		tv_add(tv, "f asks for the mailbox the catch-all delivers to, then y/N; Esc leaves without writing.");
 	else if (s->plan.kind == FIX_API)
-		tv_add(tv, "f asks y/N, then writes this to MailCow and runs the check again. Esc leaves without writing.");
+		tv_add(tv, "f asks y/N, then writes this to MailCow and runs the check again. "
+			   "Esc leaves without writing.");
 	else if (s->plan.kind == FIX_DNS)
-		tv_add(tv, "Nothing is written to MailCow. f runs the check again once the lines are published. Esc leaves.");
+		tv_add(tv, "Nothing is written to MailCow. f runs the check again once the lines are "
+			   "Esc leaves.");
 	else
 		tv_add(tv, "Esc leaves.");
 	console_open_view(c, tv);

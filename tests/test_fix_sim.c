@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
+#include "core/fix.h"
 #include "core/util.h"
 #include "tests/support/simproc.h"
 #include "tests/support/trun.h"
@@ -415,4 +417,48 @@ Test(fix_sim, dns_side_prints_zone_lines_and_writes_nothing)
 	mcon(&r, false, NULL, nosuch);
 	cr_expect_eq(r.code, 2, "no such target: %s%s", r.out, r.err);
 	trun_free(&r);
+}
+
+/* Read before write: a catch-all added between the plan and the apply is adopted. */
+Test(fix_sim, catchall_that_appeared_meanwhile_is_adopted)
+{
+	start(P_NO_CATCHALL);
+	struct config cfg;
+	char *err = NULL;
+	cr_assert_eq(config_load(&cfg, sp->conf, &err), 0, "%s", err);
+	setenv("MCON_API_KEY", sp->api_key, 1);
+	struct check_run run;
+	struct snapshot *snap = fix_collect(&cfg, &run);
+	struct fix_plan p;
+	cr_assert_eq(fix_plan_make(snap, &cfg, &run, "domain.catchall", D, "paul@" D, &p, &err), 0, "%s", err);
+	cr_assert_eq(p.kind, FIX_API);
+	cr_assert_eq(p.op, FIXOP_ALIAS_ADD);
+	int st;
+	char *out = simproc_sh(sp, &st, "curl -sS --cacert \"$SIM_CA\" -H \"X-API-Key: $SIM_KEY\" -H 'Content-Type: "
+				      "application/json' -d '{\"address\":\"@%s\",\"goto\":\"admin@%s\",\"active\":1}' "
+				      "\"$SIM_API/add/alias\"", D, D);
+	cr_assert_eq(st, 0, "%s", out);
+	free(out);
+	int before = nwrites();
+	struct mailcow_api *api = mailcow_api_new(&cfg, &err);
+	cr_assert_not_null(api, "%s", err);
+	struct fix_outcome o;
+	cr_expect_eq(fix_apply(api, &cfg, &p, &o), 0, "%s", o.message);
+	cr_expect(o.adopted);
+	cr_expect(!o.wrote);
+	cr_expect(o.message && strstr(o.message, "adopted"), "%s", o.message);
+	fix_outcome_free(&o);
+	mailcow_api_free(api);
+	cr_expect_eq(nwrites(), before, "nothing written");
+	bool active = false;
+	const char *g = NULL;
+	json_t *keep;
+	cr_expect_eq(catchalls(&active, &g, &keep), 1, "not duplicated");
+	cr_expect_str_eq(g, "admin@" D, "the existing one kept");
+	json_decref(keep);
+	fix_plan_free(&p);
+	check_run_free(&run);
+	snapshot_free(snap);
+	config_free(&cfg);
+	unsetenv("MCON_API_KEY");
 }

@@ -56,7 +56,7 @@ static const struct cli_command commands[] = {
 	{"history", cmd_history, false, "history [--since DURATION] [--json]",
 	 "What `mcon record` stored as changed, newest first: check status transitions, container\n"
 	 "state, health, restart counts and networks, DKIM key fingerprints, DNS answers, MTA-STS ids\n"
-	 "and policies, size limits.\n\n"
+	 "and policies, size limits; and every fix `mcon fix` or the console applied (kind fix).\n\n"
 	 "  --since DURATION  how far back: 90m, 24h, 7d, 2w (default 24h)\n"
 	 "  --json            an array of {\"at\", \"kind\", \"target\", \"from\", \"to\", \"detail\"}\n\n"
 	 "Without a database yet the history is empty. Exit: 0 ok, 1 database error, 2 usage error."},
@@ -89,6 +89,22 @@ static const struct cli_command commands[] = {
 	 "Writing needs a read-write API key (MailCow: Configuration -> Access -> Administrators\n"
 	 "-> API). Exit: 0 all checks pass, 1 not yet or a step failed, 2 usage, configuration\n"
 	 "or a read-only key."},
+	{"fix", cmd_fix, true, "fix CHECK TARGET [--plan] [--apply] [--yes] [--to ADDRESS]",
+	 "Repairs one finding (contract section 8): domain.active, domain.catchall, dkim.mailcow,\n"
+	 "relay.outbound and mta_sts.policy with one MailCow write; mx.relay, spf.record,\n"
+	 "dmarc.record, dkim.selector, mta_sts.record and tls_rpt.record with the exact zone lines\n"
+	 "to publish (no write). TARGET is the result's target (a domain, or domain/selector).\n\n"
+	 "  --plan          print the finding and the exact API call and body, or the zone lines;\n"
+	 "                  write nothing (the default; on a terminal it then asks y/N)\n"
+	 "  --apply         ask y/N on stdin before the write, terminal or not\n"
+	 "  --yes           write without asking\n"
+	 "  --to ADDRESS    the mailbox a new catch-all @DOMAIN delivers to\n\n"
+	 "The write reads MailCow first (what exists is adopted, never duplicated), then the check\n"
+	 "is run again on a fresh collection; a policy or DKIM write shows the TXT line to publish.\n"
+	 "Each write is stored in the history (kind fix: who, when, what was written, the re-run).\n"
+	 "Exit: 0 the check passes (or nothing to fix, or the plan shown), 1 it does not pass yet\n"
+	 "(saying why) or MailCow refused the write (its message), 2 no fix for the finding, no such\n"
+	 "target, a read-only API key (the plan is still shown) or a usage error."},
 	{"snapshot", cmd_snapshot, true, "snapshot --json",
 	 "Collects the stack's state once (Docker, the MailCow API, DNS, MTA-STS policies and the\n"
 	 "stack's files, all at once) and prints it as one JSON object: domains, aliases, DKIM,\n"

@@ -49,5 +49,6 @@ int cmd_snapshot(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_record(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_history(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_onboard(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_fix(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

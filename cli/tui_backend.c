@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/check_cmd.h"
+#include "cli/fix_run.h"
 #include "core/collect.h"
 #include "core/checks.h"
 #include "core/docker.h"
@@ -377,6 +378,19 @@ static void live_onboard_close(struct tui_backend *be, struct onboard *ob)
 	lob_free(lo);
 }
 
+static int live_fix_apply(struct tui_backend *be, const struct fix_plan *p, char **text)
+{
+	struct live *l = be->ud;
+	struct buf out = {0};
+	char *err = NULL;
+	int rc = fix_run(be->cfg, l->db_path, p, NULL, NULL, &out, &err);
+	if (err)
+		buf_printf(&out, "%s\n", err);
+	free(err);
+	*text = buf_steal(&out);
+	return rc;
+}
+
 static const struct tui_backend_ops live_ops = {
 	.collect = live_collect,
 	.snapshot_free = live_snapshot_free,
@@ -391,6 +405,7 @@ static const struct tui_backend_ops live_ops = {
 	.onboard_open = live_onboard_open,
 	.onboard_step = live_onboard_step,
 	.onboard_close = live_onboard_close,
+	.fix_apply = live_fix_apply,
 };
 
 struct tui_backend *tui_live_new(const struct config *cfg, const char *db_path)

@@ -170,6 +170,12 @@ int db_history_add(struct db *db, time_t at, const char *kind, const char *targe
 int db_history_list(struct db *db, time_t since, size_t limit, struct db_history_list *out);
 void db_history_list_free(struct db_history_list *l);
 
+/* An applied fix (kind "fix"): target "CHECK:TARGET", from/to the check's status before the
+ * write and at the re-run, detail "by WHO[ from ADDR]: WRITTEN; re-run: SUMMARY". */
+struct who;
+int db_history_add_fix(struct db *db, time_t at, const struct who *who, const char *check, const char *target,
+		       const char *before, const char *after, const char *written, const char *rerun);
+
 /* The last value recorded for (kind, target): *value (caller frees) is NULL when none. */
 int db_state_get(struct db *db, const char *kind, const char *target, char **value);
 int db_state_put(struct db *db, time_t at, const char *kind, const char *target, const char *value);

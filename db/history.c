@@ -2,6 +2,7 @@
  * a run stores only changes (last_state), the last status per check and target
  * (check_state), and retention pruning. Filled by `record` and the checks. */
 #include "db/internal.h"
+#include "core/who.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,21 @@ int db_history_add(struct db *db, time_t at, const char *kind, const char *targe
 	if ((r = need(db, "a kind", kind)) || (r = need(db, "a target", target)) || (r = db_tx_begin(db)))
 		return r;
 	return db_tx_end(db, history_insert(db, at, kind, target, from, to, detail));
+}
+
+int db_history_add_fix(struct db *db, time_t at, const struct who *who, const char *check, const char *target,
+		       const char *before, const char *after, const char *written, const char *rerun)
+{
+	char *t = xasprintf("%s:%s", check ? check : "", target ? target : "");
+	char *detail = who && who->from[0]
+		? xasprintf("by %s from %s: %s; re-run: %s", who->user, who->from,
+			    written ? written : "nothing written", rerun ? rerun : "-")
+		: xasprintf("by %s: %s; re-run: %s", who ? who->user : "unknown", written ? written : "nothing written",
+			    rerun ? rerun : "-");
+	int r = db_history_add(db, at, "fix", t, before, after, detail);
+	free(detail);
+	free(t);
+	return r;
 }
 
 int db_history_list(struct db *db, time_t since, size_t limit, struct db_history_list *out)

@@ -145,11 +145,11 @@ Test(docs, man1_has_every_command_option_key_and_variable)
 	const char *words[] = {
 		/* commands and subcommands */
 		"mcon tui", "mcon tasks", "mcon check", "mcon record", "mcon history", "mcon info", "mcon onboard",
-		"mcon snapshot", "tasks list", "tasks show", "tasks add", "tasks done", "tasks reopen", "tasks note",
+		"mcon snapshot", "mcon fix", "tasks list", "tasks show", "tasks add", "tasks done", "tasks reopen", "tasks note",
 		"tasks import", "tasks export",
 		/* options */
 		"--config", "--db", "--version", "--help", "--mouse", "--json", "--note", "--link", "--prom", "--only",
-		"--quiet", "--since", "--offline", "--plan", "--apply", "--yes", "--wait", "--catchall-to", "--mx",
+		"--quiet", "--since", "--offline", "--plan", "--apply", "--yes", "--wait", "--catchall-to", "--mx", "--to",
 		/* the console */
 		"domains: a status cell per check family", "containers: state, health, networks",
 		"DKIM: every domain and selector", "pending: the shared checklist", "history: what changed",
@@ -212,7 +212,9 @@ static char *complete(const char *db, const char *const *words)
 
 Test(docs, completion_offers_commands_options_checks_and_tasks)
 {
-	COMPLETES(NULL, "tui\ntasks\ncheck\nrecord\nhistory\ninfo\nonboard\nsnapshot\n", "");
+	COMPLETES(NULL, "tui\ntasks\ncheck\nrecord\nhistory\ninfo\nonboard\nfix\nsnapshot\n", "");
+	COMPLETES(NULL, "--to\n", "fix", "--t");
+	COMPLETES(NULL, "dkim.mailcow\ndkim.selector\n", "fix", "dkim");
 	COMPLETES(NULL, "history\n", "hi");
 	COMPLETES(NULL, "--config\n--db\n--version\n--help\n", "--");
 	COMPLETES(NULL, "check\n", "--config", "x.conf", "ch");

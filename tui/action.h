@@ -37,7 +37,8 @@
 	_(UNDO,      "Checklist", "undo",    "undo the last tick",                     'u') \
 	_(ADD,       "Checklist", "add",     "add an item",                            'a') \
 	_(NOTE,      "Checklist", "note",    "add a note to the item",                 'n') \
-	_(ONBOARD,   "MailCow",   NULL,      "onboard a new domain (asks before changing MailCow)", 'o')
+	_(ONBOARD,   "MailCow",   NULL,      "onboard a new domain (asks before changing MailCow)", 'o') \
+	_(FIX,       "MailCow",   "fix",     "fix the finding or the domain's worst one: the plan, then y/N", 'f')
 
 enum action {
 	ACT_NONE = 0,

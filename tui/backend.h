@@ -13,6 +13,7 @@
 #include "core/snapshot.h"
 
 struct onboard;
+struct fix_plan;
 
 /* One pending checklist item (contract section 5, tasks list --json). */
 struct tui_task {
@@ -96,6 +97,12 @@ struct tui_backend_ops {
 					void (*say)(void *ud, const char *line), void *say_ud, char **err);
 	int (*onboard_step)(struct tui_backend *be, struct onboard *ob, size_t i);
 	void (*onboard_close)(struct tui_backend *be, struct onboard *ob);
+
+	/* Applies a fix plan (core/fix.h): the key's write probe, the write, the re-run of the
+	 * check on a fresh collection and the history row. *text (caller frees) says what
+	 * happened. Returns `mcon fix`'s exit code: 0 passes, 1 not yet or refused by MailCow,
+	 * 2 read-only key. NULL: no fixes in this console. */
+	int (*fix_apply)(struct tui_backend *be, const struct fix_plan *p, char **text);
 };
 
 /* Freeing the data above (used by the console and by backends). */

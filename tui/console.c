@@ -3,6 +3,7 @@
  * generated from it, and the session's setup and teardown. The workers' jobs are in
  * jobs.c, drawing in draw.c, the prompt in prompt.c. */
 #include "tui/console.h"
+#include "tui/fix_view.h"
 #include "tui/onboard_view.h"
 
 #include <errno.h>
@@ -150,7 +151,7 @@ static void view_action(struct console *c, enum action a)
 {
 	struct textview *tv = c->view;
 	int page = body_rows(c) - 1;
-	if (onboard_view_action(c, a)) {
+	if (onboard_view_action(c, a) || fix_view_action(c, a)) {
 		c->dirty_body = c->dirty_status = true;
 		return;
 	}
@@ -228,6 +229,9 @@ static void pane_action(struct console *c, enum action a)
 	case ACT_UNDO:
 		/* the last tick is undone from any pane */
 		console_task_undo(c);
+		break;
+	case ACT_FIX:
+		fix_view_open(c);
 		break;
 	case ACT_ONBOARD:
 		if (c->be->ops->can_onboard && c->be->ops->can_onboard(c->be) && c->be->ops->onboard_open)
@@ -492,6 +496,7 @@ int tui_run(struct tui_backend *be, const struct tui_opts *opts)
 	workq_free(c->q_db);
 	workq_free(c->q_logs);
 	onboard_view_free(c);
+	fix_view_end(c);
 	if (c->events_started)
 		pthread_join(c->events_thread, NULL);
 	if (c->disp.screen) {

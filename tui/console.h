@@ -63,6 +63,7 @@ struct console {
 	bool first_screen;      /* snapshot, checklist and history all in and drawn */
 
 	struct onboard_session *onboard;        /* the walkthrough (onboard_view.c), or NULL */
+	struct fix_session *fix;                /* the fix view's plan (fix_view.c), or NULL */
 
 	struct undo_entry undo[32];
 	int n_undo;

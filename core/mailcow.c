@@ -3,6 +3,7 @@
 #include "core/mailcow.h"
 #include "core/dkimkey.h"
 #include "core/dns.h"
+#include "core/sanitize.h"
 #include "core/util.h"
 
 #include <arpa/inet.h>
@@ -113,17 +114,11 @@ static int list_items(json_t *root, const char *item_key, json_t ***out, size_t 
 	return 0;
 }
 
-/* Control characters out, length capped: server text goes into messages. */
+/* Control characters out, length capped: server text goes into messages. One line of valid
+ * UTF-8, cut on a character boundary (a byte cut split characters: found by fuzzing). */
 static char *clean_text(const char *s, size_t max)
 {
-	struct buf b = {0};
-	for (size_t i = 0; s && s[i] && i < max; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		buf_putc(&b, ch < 0x20 || ch == 0x7f ? ' ' : (char)ch);
-	}
-	if (s && strlen(s) > max)
-		buf_puts(&b, "...");
-	return buf_steal(&b);
+	return sanitize_line(s, max);
 }
 
 typedef int (*item_fn)(json_t *item, struct mailcow_state *st);

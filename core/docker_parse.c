@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/sanitize.h"
@@ -26,7 +27,8 @@ static long long jint(const json_t *o, const char *key, long long def)
 	json_t *v = json_object_get(o, key);
 	if (json_is_integer(v))
 		return json_integer_value(v);
-	if (json_is_real(v))
+	/* a real outside long long's range is no number (the cast would be undefined) */
+	if (json_is_real(v) && fabs(json_real_value(v)) < 9e18)
 		return (long long)json_real_value(v);
 	return def;
 }
@@ -640,8 +642,11 @@ int docker_event_parse(const char *json, size_t len, void (*on_event)(const stru
 			ev.health = docker_health_parse(jstr(root, "HealthStatus"));
 		}
 	}
-	ev.time = (time_t)jint(root, "time", 0);
-	ev.time_nano = jint(root, "timeNano", (long long)ev.time * 1000000000LL);
+	long long secs = jint(root, "time", 0);
+	ev.time = (time_t)secs;
+	/* without timeNano, time in nanoseconds when that fits (a huge time: found by fuzzing) */
+	bool fits = secs > -LLONG_MAX / 1000000000LL && secs < LLONG_MAX / 1000000000LL;
+	ev.time_nano = jint(root, "timeNano", fits ? secs * 1000000000LL : 0);
 	if (on_event)
 		on_event(&ev, ud);
 	free(keys);

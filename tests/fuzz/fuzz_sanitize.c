@@ -39,6 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 			if (*p >= 0x80)
 				fuzz_fail("sanitize_str with SAN_ASCII: not ASCII", s);
+	free(s);
+	/* sanitize_fit takes one line of sanitized text */
+	s = sanitize_str((const char *)in.p, in.n, opt & SAN_ASCII);
 	int width = opt & 0x3f;
 	char *fit = sanitize_fit(s, width, true, opt & 0x40);
 	check("sanitize_fit", fit, false);

@@ -7,6 +7,7 @@
 #   make install      PREFIX=/usr/local DESTDIR= (binary, man pages, units, completion, assets)
 #   make man          the man pages into $(B)/man (mcon.conf(5) and the console keys are generated)
 #   make test-quick   the unit tests that need no fixtures (what the Debian build runs)
+#   make fuzz         build the libFuzzer harnesses (clang) into build-fuzz and run each FUZZ_S seconds
 #   make deb          ../mcon_VERSION_ARCH.deb with dpkg-buildpackage
 #   V=1               show full commands; B=dir picks the build tree; SAN=1 builds with ASan+UBSan
 
@@ -22,7 +23,7 @@ TEST_PKGS := criterion vterm
 # A machine without the libraries gets one line naming the packages to install (from
 # scripts/install-deps) instead of a compiler error about a missing header. Goals that
 # install the packages themselves, or build nothing, are not checked.
-DEPS_GOALS := $(filter-out clean deps test-deps test demo bench deb lint,$(or $(MAKECMDGOALS),all))
+DEPS_GOALS := $(filter-out clean deps test-deps fuzz-deps test fuzz demo bench deb lint,$(or $(MAKECMDGOALS),all))
 DEPS_TEST  := $(filter tests benches test-quick,$(DEPS_GOALS))
 ifneq ($(DEPS_GOALS),)
 ifneq ($(shell pkg-config --exists $(PKGS) $(SIM_PKGS) $(if $(DEPS_TEST),$(TEST_PKGS)) 2>/dev/null && echo ok),ok)
@@ -135,7 +136,10 @@ test-deps:
 test: test-deps
 	$(Q)$(MAKE) --no-print-directory B=build tests
 	$(Q)$(MAKE) --no-print-directory B=build-asan SAN=1 tests
+	$(Q)$(MAKE) --no-print-directory B=build fuzz-replay
+	$(Q)$(MAKE) --no-print-directory B=build-asan SAN=1 fuzz-replay
 	$(Q)bash tests/run build build-asan
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_S=$(FUZZ_CI_S)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory B=build all
@@ -187,8 +191,46 @@ deb:
 	$(Q)dpkg-buildpackage -b -us -uc
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
+# Fuzzing (tests/fuzz): one harness per parser of untrusted bytes. FUZZ=1 builds the tree
+# with clang and libFuzzer (make fuzz does, into build-fuzz); otherwise each harness is linked
+# with tests/fuzz/replay.c, a main that runs it over files, and fuzz-replay replays the
+# regression inputs and seed corpora (make test does, in both trees).
+FUZZ_S    ?= 60
+FUZZ_CI_S ?= 5
+FUZZ_B    := build-fuzz
+FUZZ_NAMES := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BINS  := $(FUZZ_NAMES:%=$(B)/fuzz/%)
+ifeq ($(FUZZ),1)
+override CFLAGS += -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined
+FUZZ_MAIN :=
+FUZZ_LINK := -fsanitize=fuzzer,address,undefined
+else
+FUZZ_MAIN := $(B)/obj/tests/fuzz/replay.o
+FUZZ_LINK :=
+endif
+
+$(B)/fuzz/%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/fuzz.o $(FUZZ_MAIN) $(B)/libmcon.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(FUZZ_LINK) -o $@ $^ $(LIBS)
+
+fuzzers: $(FUZZ_BINS)
+
+fuzz-replay: $(FUZZ_BINS)
+	$(Q)for n in $(FUZZ_NAMES); do $(B)/fuzz/$$n tests/fuzz/regress/$$n tests/fuzz/corpus/$$n >/dev/null \
+		|| { echo "fuzz-replay $$n: FAILED"; exit 1; }; done; echo "  REPLAY  $(words $(FUZZ_NAMES)) harnesses"
+
+fuzz-deps:
+	$(Q)sh scripts/install-deps --fuzz
+
+fuzz: fuzz-deps
+	$(Q)$(MAKE) --no-print-directory B=$(FUZZ_B) FUZZ=1 CC=clang fuzzers
+	$(Q)bash tests/fuzz/run $(FUZZ_B) $(FUZZ_S) $(FUZZ_NAMES)
+
+.PHONY: fuzz fuzz-deps fuzzers fuzz-replay
 .PHONY: all tests benches deps test-deps test lint demo bench install clean man test-quick deb
 .SECONDARY:
 

@@ -7,6 +7,7 @@
 #include "core/fetch.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 
 char *project_filters(const char *project);
@@ -24,7 +25,8 @@ static inline long long jint(const json_t *o, const char *key, long long def)
 	json_t *v = json_object_get(o, key);
 	if (json_is_integer(v))
 		return json_integer_value(v);
-	if (json_is_real(v))
+	/* a real outside long long's range is no number (the cast would be undefined) */
+	if (json_is_real(v) && fabs(json_real_value(v)) < 9e18)
 		return (long long)json_real_value(v);
 	return def;
 }

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,8 +139,11 @@ int docker_event_parse(const char *json, size_t len, void (*on_event)(const stru
 			ev.health = docker_health_parse(jstr(root, "HealthStatus"));
 		}
 	}
-	ev.time = (time_t)jint(root, "time", 0);
-	ev.time_nano = jint(root, "timeNano", (long long)ev.time * 1000000000LL);
+	long long secs = jint(root, "time", 0);
+	ev.time = (time_t)secs;
+	/* without timeNano, time in nanoseconds when that fits (a huge time: found by fuzzing) */
+	bool fits = secs > -LLONG_MAX / 1000000000LL && secs < LLONG_MAX / 1000000000LL;
+	ev.time_nano = jint(root, "timeNano", fits ? secs * 1000000000LL : 0);
 	if (on_event)
 		on_event(&ev, ud);
 	free(keys);

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <jansson.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 
@@ -38,8 +39,9 @@ static long long jnum(const json_t *v, long long def)
 {
 	if (json_is_integer(v))
 		return json_integer_value(v);
+	/* a real outside long long's range is no number (the cast would be undefined: fuzzing) */
 	if (json_is_real(v))
-		return (long long)json_real_value(v);
+		return fabs(json_real_value(v)) < 9e18 ? (long long)json_real_value(v) : def;
 	if (json_is_boolean(v))
 		return json_is_true(v);
 	if (json_is_string(v)) {

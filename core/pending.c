@@ -323,9 +323,21 @@ void pending_parse(const char *text, struct pending_doc *doc)
 			char *norm = pending_title_norm(joined);
 			free(joined);
 			const char *invalid = pending_title_invalid(norm);
+			struct pending_item *dup = invalid ? NULL : find_title(doc, norm);
 			if (invalid) {
 				bad_line(doc, lineno, invalid, line);
 				free(norm);
+			} else if (dup && dup != last) {
+				/* The whole title repeats an earlier item's: the item goes, as a repeated
+				 * one-line item does (last is the item just added: found by fuzzing). */
+				char *w = xasprintf("same title as line %d", dup->line);
+				bad_line(doc, lineno, w, line);
+				free(w);
+				free(norm);
+				free(last->title);
+				strv_free(&last->links);
+				doc->n--;
+				last = NULL;
 			} else {
 				free(last->title);
 				last->title = norm;

@@ -4,6 +4,7 @@
 #include "core/stackfiles.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,19 @@ struct ucl {
 	int value_line;
 	int found;
 };
+
+/* The first syntax error is the one reported; a later one (the parser unwinding after it)
+ * is dropped, not leaked. */
+static void ucl_error(struct ucl *u, const char *fmt, ...) ATTR_PRINTF(2, 3);
+static void ucl_error(struct ucl *u, const char *fmt, ...)
+{
+	if (u->err)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	u->err = xvasprintf(fmt, ap);
+	va_end(ap);
+}
 
 static void ucl_skip(struct ucl *u)
 {
@@ -43,8 +57,7 @@ static void ucl_skip(struct ucl *u)
 					depth--;
 					u->p += 2;
 				} else if (!*u->p) {
-					if (!u->err)
-						u->err = xasprintf("line %d: unterminated comment", start);
+					ucl_error(u, "line %d: unterminated comment", start);
 					return;
 				} else {
 					if (*u->p == '\n')
@@ -77,8 +90,7 @@ static char *ucl_string(struct ucl *u)
 	}
 	if (*u->p != q) {
 		buf_free(&b);
-		if (!u->err)
-			u->err = xasprintf("line %d: unterminated string", u->line);
+		ucl_error(u, "line %d: unterminated string", u->line);
 		return NULL;
 	}
 	u->p++;
@@ -129,8 +141,8 @@ static void ucl_array(struct ucl *u)
 		if (c)
 			u->p++;
 	}
-	if (depth > 0 && !u->err)
-		u->err = xasprintf("line %d: unterminated array", u->line);
+	if (depth > 0)
+		ucl_error(u, "line %d: unterminated array", u->line);
 }
 
 static void ucl_value(struct ucl *u, const char *path)
@@ -140,8 +152,7 @@ static void ucl_value(struct ucl *u, const char *path)
 	char c = *u->p;
 	if (c == '{') {
 		if (u->depth >= STACKFILES_DEPTH_MAX) {
-			if (!u->err)
-				u->err = xasprintf("line %d, column %d: sections nested deeper than %d levels", u->line,
+			ucl_error(u, "line %d, column %d: sections nested deeper than %d levels", u->line,
 				                   ucl_column(u), STACKFILES_DEPTH_MAX);
 			return;
 		}
@@ -167,8 +178,8 @@ static void ucl_value(struct ucl *u, const char *path)
 		size_t l = strlen(t);
 		while (l && isspace((unsigned char)t[l - 1]))
 			t[--l] = '\0';
-		if (!*t && !u->err)
-			u->err = xasprintf("line %d: missing value for %s", line, path);
+		if (!*t)
+			ucl_error(u, "line %d: missing value for %s", line, path);
 		else
 			ucl_record(u, path, t, line);
 		free(v);
@@ -187,7 +198,7 @@ static void ucl_object(struct ucl *u, const char *prefix, char close)
 		char c = *u->p;
 		if (!c) {
 			if (close)
-				u->err = xasprintf("line %d: missing '%c'", u->line, close);
+				ucl_error(u, "line %d: missing '%c'", u->line, close);
 			return;
 		}
 		if (c == close) {
@@ -214,7 +225,7 @@ static void ucl_object(struct ucl *u, const char *prefix, char close)
 				u->p++;
 			key = xstrndup(s, (size_t)(u->p - s));
 		} else {
-			u->err = xasprintf("line %d: unexpected '%c'", u->line, c);
+			ucl_error(u, "line %d: unexpected '%c'", u->line, c);
 			return;
 		}
 		char *path = *prefix ? xasprintf("%s.%s", prefix, key) : xstrdup(key);
@@ -223,7 +234,7 @@ static void ucl_object(struct ucl *u, const char *prefix, char close)
 		if (*u->p == '=' || *u->p == ':') {
 			u->p++;
 		} else if (*u->p != '{' && *u->p != '"' && *u->p != '\'' && !ucl_bare_char(*u->p)) {
-			u->err = xasprintf("line %d: expected '=' after %s", u->line, path);
+			ucl_error(u, "line %d: expected '=' after %s", u->line, path);
 			free(path);
 			return;
 		} else if (*u->p != '{') {

@@ -15,7 +15,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-PKGS      := ncursesw libcurl jansson sqlite3 libcares inih libidn2 libcrypto
+PKGS      := ncursesw libcurl jansson sqlite3 libcares libidn2 libcrypto
 SIM_PKGS  := libmicrohttpd ldns gnutls
 TEST_PKGS := criterion vterm
 
@@ -45,7 +45,7 @@ pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
 override CPPFLAGS += -I. -D_GNU_SOURCE -DMCON_VERSION='"$(VERSION)"' \
 	-DMCON_DATADIR='"$(PREFIX)/share/mcon"' $(call pc,--cflags,$(PKGS))
 LIBS      := $(call pc,--libs,$(PKGS)) -lresolv -lpthread -lm
-SIM_LIBS  := $(call pc,--libs,$(SIM_PKGS) libcurl jansson inih) -lpthread
+SIM_LIBS  := $(call pc,--libs,$(SIM_PKGS) libcurl jansson) -lpthread
 TEST_LIBS := $(call pc,--libs,$(TEST_PKGS) $(SIM_PKGS))
 SIM_CFLAGS  := $(call pc,--cflags,$(SIM_PKGS))
 TEST_CFLAGS := $(call pc,--cflags,$(TEST_PKGS))

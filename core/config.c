@@ -1,10 +1,9 @@
-/* config: the declarative key table, inih parsing, defaults derived after parsing,
+/* config: the declarative key table, parsing (core/ini.c), defaults derived after parsing,
  * and validation with messages that name the file, line and key. */
 #include "core/config.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -12,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "core/ini.h"
 
 enum opt_type { OPT_STR, OPT_URL, OPT_PATH, OPT_BOOL, OPT_INT, OPT_LIST, OPT_HOSTPORTS, OPT_DOCKER_HOST, OPT_DOMAINS };
 
@@ -130,10 +131,6 @@ struct parse_ctx {
 	struct config *cfg;
 	const char *name;
 	char *err;
-	int err_line;           /* line of err, 0 when not tied to one */
-	int lineno;             /* the line inih is handling (counted by config_read_line) */
-	bool continuation;      /* that line continues the previous key's value (indented) */
-	bool after_key;         /* inih has a previous key in this section (its prev_name) */
 	int last_opt;           /* the key a continuation line extends, -1 for none */
 	bool seen[ARRAY_SIZE(opts)];
 	bool relay_catchall_set;
@@ -293,7 +290,7 @@ static int apply_key(struct parse_ctx *c, const char *section, const char *name,
 	return 0;
 }
 
-/* An indented line: inih hands it over as a continuation of its previous key. It is a
+/* An indented line after a key: ini_read hands it over as a continuation of its previous key. It is a
  * key of its own when it reads "name = value" (configs often indent keys under their
  * section), else it continues the last list key ("expected = a, b," then "    c, d"). */
 static int continue_key_line(struct parse_ctx *c, const char *section, const char *line)
@@ -338,97 +335,26 @@ static int continue_key_line(struct parse_ctx *c, const char *section, const cha
 	return 1;
 }
 
-static int continue_key(struct parse_ctx *c, const char *section, const char *value)
-{
-	/* inih strips inline comments from values but not from continuation lines. */
-	char *copy = xstrdup(value);
-	for (char *p = copy; *p; p++)
-		if (*p == ';' && p > copy && (p[-1] == ' ' || p[-1] == '\t')) {
-			*p = '\0';
-			break;
-		}
-	const char *line = str_trim(copy);
-	int rc = continue_key_line(c, section, line);
-	free(copy);
-	return rc;
-}
-
-static int config_ini_line(void *user, const char *section, const char *name, const char *value)
-{
-	struct parse_ctx *c = user;
-	if (c->err)
-		return 0;
-	int ok = c->continuation ? continue_key(c, section, value) : apply_key(c, section, name, value);
-	if (!ok && c->err && !c->err_line)
-		c->err_line = c->lineno;
-	return ok;
-}
-
-static bool section_known(const char *name, size_t len)
+static bool section_known(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
-		if (strlen(opts[i].section) == len && strncmp(opts[i].section, name, len) == 0)
+		if (strcmp(opts[i].section, name) == 0)
 			return true;
 	return false;
 }
 
-struct line_reader {
-	const char *p;
-	struct parse_ctx *c;
-};
-
-/* inih's line reader: hands inih one line at a time, so the handler knows the line number
- * and whether inih will treat the line as a continuation (inih's rule: an indented,
- * non-comment line after a key of the same section). It also reports what inih would
- * silently mangle: lines longer than its buffer, and a section header with no keys under
- * an unknown name. */
-static char *config_read_line(char *str, int num, void *stream)
+static int config_ini_line(void *user, const struct ini_line *l)
 {
-	struct line_reader *r = stream;
-	struct parse_ctx *c = r->c;
-	if (!*r->p)
-		return NULL;
-	const char *nl = strchr(r->p, '\n');
-	size_t len = nl ? (size_t)(nl - r->p) + 1 : strlen(r->p);
-	const char *line = r->p;
-	r->p += len;
-	c->lineno++;
-
-	const char *s = line;
-	while (s < line + len && (*s == ' ' || *s == '\t'))
-		s++;
-	bool blank = s == line + len || *s == '\n' || *s == '\r';
-	bool comment = !blank && (*s == ';' || *s == '#');
-	c->continuation = false;
-	if (!blank && !comment) {
-		if (c->after_key && s > line) {
-			c->continuation = true;
-		} else if (*s == '[') {
-			c->after_key = false;
-			c->last_opt = -1;
-			const char *close = memchr(s, ']', len - (size_t)(s - line));
-			if (close && !section_known(s + 1, (size_t)(close - s - 1)) && !c->err) {
-				c->err = xasprintf("unknown section [%.*s]", (int)(close - s - 1), s + 1);
-				c->err_line = c->lineno;
-			}
-		} else if (memchr(s, '=', len - (size_t)(s - line)) || memchr(s, ':', len - (size_t)(s - line))) {
-			c->after_key = true;    /* inih's name = value line */
+	struct parse_ctx *c = user;
+	if (!l->name) {
+		c->last_opt = -1;
+		if (!section_known(l->section)) {
+			c->err = xasprintf("unknown section [%s]", l->section);
+			return 0;
 		}
+		return 1;
 	}
-	size_t max = (size_t)num - 2;   /* room for the newline and the NUL */
-	if (len > max + 1 || (len == max + 1 && line[len - 1] != '\n')) {
-		if (!comment && !c->err) {
-			c->err = xasprintf("line longer than %zu characters: split a long list over indented lines", max);
-			c->err_line = c->lineno;
-		}
-		memcpy(str, line, max);
-		str[max] = '\n';
-		str[max + 1] = '\0';
-		return str;
-	}
-	memcpy(str, line, len);
-	str[len] = '\0';
-	return str;
+	return l->continuation ? continue_key_line(c, l->section, l->value) : apply_key(c, l->section, l->name, l->value);
 }
 
 static void config_defaults(struct config *cfg)
@@ -477,17 +403,16 @@ static void config_derive(struct config *cfg, bool catchall_set)
 		cfg->state_db = state_db_default();
 }
 
-static int finish(struct config *cfg, struct parse_ctx *c, int line, const char *name, char **err)
+static int finish(struct config *cfg, struct parse_ctx *c, enum ini_result rc, int line, const char *name,
+		  char **err)
 {
-	if (line != 0 || c->err) {
-		if (line > 0 && (!c->err || (c->err_line && line < c->err_line)))
+	if (rc != INI_OK) {
+		if (rc == INI_SYNTAX)
 			*err = xasprintf("%s:%d: syntax error: expected key = value or [section]", name, line);
-		else if (c->err && (c->err_line || line > 0))
-			*err = xasprintf("%s:%d: %s", name, c->err_line ? c->err_line : line, c->err);
-		else if (line == -1)
-			*err = xasprintf("%s: cannot open: %s", name, strerror(errno));
+		else if (rc == INI_TOO_LONG)
+			*err = xasprintf("%s:%d: line longer than %d characters", name, line, INI_LINE_MAX);
 		else
-			*err = xasprintf("%s: %s", name, c->err ? c->err : "out of memory");
+			*err = xasprintf("%s:%d: %s", name, line, c->err ? c->err : "error");
 		free(c->err);
 		return -1;
 	}
@@ -507,11 +432,11 @@ int config_load_string(struct config *cfg, const char *text, const char *name, c
 {
 	config_defaults(cfg);
 	struct parse_ctx c = {.cfg = cfg, .name = name, .last_opt = -1};
-	struct line_reader r = {.p = text, .c = &c};
-	int line = ini_parse_stream(config_read_line, &r, config_ini_line, &c);
+	int line = 0;
+	enum ini_result rc = ini_read(text, config_ini_line, &c, &line);
 	config_derive(cfg, c.relay_catchall_set);
 	cfg->path = xstrdup(name);
-	return finish(cfg, &c, line, name, err);
+	return finish(cfg, &c, rc, line, name, err);
 }
 
 static char *config_find(const char *explicit_path, bool *is_explicit)

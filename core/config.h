@@ -1,5 +1,5 @@
 /* config: the mcon.conf keys of the contract (section 3), their defaults, the search order
- * and validation. Parsing is inih's; every key is declared once in the table of config.c,
+ * and validation. Parsing is core/ini.c's; every key is declared once in the table of config.c,
  * which also drives `mcon info` and the example config check. */
 #ifndef MCON_CONFIG_H
 #define MCON_CONFIG_H

@@ -314,18 +314,55 @@ Test(config, lists_indented_keys_and_long_lines)
 			 "the indentation");
 	free(err);
 
-	struct buf long_line = {0};
-	buf_puts(&long_line, "[docker]\n# a comment may be as long as it likes: ");
-	for (int i = 0; i < 30; i++)
-		buf_puts(&long_line, "blah ");
-	buf_puts(&long_line, "\nexpected = ");
-	for (int i = 0; i < 30; i++)
-		buf_printf(&long_line, "service-%d, ", i);
-	buf_puts(&long_line, "last\n");
-	err = load_err(buf_cstr(&long_line));
-	cr_assert(str_starts_with(err, "test.conf:3: line longer than"), "%s", err);
-	buf_free(&long_line);
-	free(err);
+	/* The stack's 18 services on one line, as an admin writes it (over 250 characters). */
+	static const char *const services[] = {
+		"unbound-mailcow", "mysql-mailcow", "redis-mailcow", "clamd-mailcow", "rspamd-mailcow",
+		"php-fpm-mailcow", "sogo-mailcow", "dovecot-mailcow", "postfix-mailcow", "memcached-mailcow",
+		"nginx-mailcow", "acme-mailcow", "netfilter-mailcow", "watchdog-mailcow", "dockerapi-mailcow",
+		"solr-mailcow", "olefy-mailcow", "ofelia-mailcow",
+	};
+	struct buf text = {0};
+	buf_puts(&text, "[docker]\nexpected = ");
+	for (size_t i = 0; i < ARRAY_SIZE(services); i++)
+		buf_printf(&text, "%s%s", i ? ", " : "", services[i]);
+	buf_puts(&text, "\n");
+	cr_assert_gt(text.len, 250, "longer than inih's 200-character lines");
+	load_ok(&c, buf_cstr(&text));
+	cr_assert_eq(c.docker_expected.n, 18);
+	cr_assert_str_eq(c.docker_expected.v[17], "ofelia-mailcow");
+	config_free(&c);
+	buf_free(&text);
+
+	/* A line of 64 KiB works; one character more is an error naming the line. */
+	for (int extra = 0; extra < 2; extra++) {
+		struct buf big = {0};
+		buf_puts(&big, "[docker]\n# a comment may be as long as it likes: ");
+		for (int i = 0; i < 20000; i++)
+			buf_puts(&big, "blah ");
+		buf_puts(&big, "\n");
+		struct buf line = {0};
+		buf_puts(&line, "expected = ");
+		for (int i = 0; line.len < 65536 - 20; i++)
+			buf_printf(&line, "s%d, ", i);
+		while (line.len < 65536 - 4 + (size_t)extra)
+			buf_putc(&line, 'x');
+		buf_puts(&line, "last");
+		cr_assert_eq(line.len, 65536 + (size_t)extra);
+		buf_puts(&big, buf_cstr(&line));
+		buf_puts(&big, "\n");
+		if (extra == 0) {
+			load_ok(&c, buf_cstr(&big));
+			const char *last = c.docker_expected.v[c.docker_expected.n - 1];
+			cr_assert_str_eq(last + strlen(last) - 4, "last");
+			config_free(&c);
+		} else {
+			err = load_err(buf_cstr(&big));
+			cr_assert_str_eq(err, "test.conf:3: line longer than 65536 characters");
+			free(err);
+		}
+		buf_free(&line);
+		buf_free(&big);
+	}
 }
 
 Test(config, shipped_example_parses_with_the_site_values)

@@ -26,8 +26,10 @@ static long long jint(const json_t *o, const char *key, long long def)
 	json_t *v = json_object_get(o, key);
 	if (json_is_integer(v))
 		return json_integer_value(v);
-	if (json_is_real(v))
-		return (long long)json_real_value(v);
+	if (json_is_real(v)) {
+		double d = json_real_value(v);     /* a cast out of range is undefined: refuse it */
+		return d > -9.2e18 && d < 9.2e18 ? (long long)d : def;
+	}
 	return def;
 }
 
@@ -508,7 +510,8 @@ int docker_parse_exec_inspect(const char *json, bool *running, int *exit_code, c
 		return -1;
 	*running = json_is_true(json_object_get(root, "Running"));
 	json_t *ec = json_object_get(root, "ExitCode");
-	*exit_code = json_is_integer(ec) ? (int)json_integer_value(ec) : -1;
+	json_int_t code = json_is_integer(ec) ? json_integer_value(ec) : -1;
+	*exit_code = code >= INT_MIN && code <= INT_MAX ? (int)code : -1;
 	json_decref(root);
 	return 0;
 }
@@ -671,6 +674,10 @@ int docker_events_feed(struct docker_events *e, const char *p, size_t n)
 	size_t len = e->pending.len, i;
 	for (i = e->scan; i < len; i++) {
 		char c = d[i];
+		if (e->skip_line) {
+			e->skip_line = c != '\n';      /* the tail of a dropped event is not new events */
+			continue;
+		}
 		if (e->depth == 0) {
 			if (c == '{') {
 				e->start = i;
@@ -708,6 +715,7 @@ int docker_events_feed(struct docker_events *e, const char *p, size_t n)
 	if (e->depth > 0 && len - e->start > EVENT_MAX_BYTES) {
 		e->errors++;
 		e->depth = 0;
+		e->skip_line = true;
 		keep_from = len;
 	}
 	memmove(d, d + keep_from, len - keep_from);

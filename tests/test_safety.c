@@ -19,6 +19,7 @@
 #include "core/stackfiles.h"
 #include "core/util.h"
 #include "core/who.h"
+#include "db/db.h"
 #include "tests/support/trun.h"
 
 /* Runs fn in a child; its exit status. */
@@ -295,4 +296,27 @@ Test(safety, numbers_out_of_range_are_not_cast)
 	long long bytes = 7;
 	cr_assert_eq(stackfiles_parse_size("nan", &bytes), -1, "NaN became %lld bytes", bytes);
 	cr_assert_eq(stackfiles_parse_size("nanM", &bytes), -1, "NaN became %lld bytes", bytes);
+}
+
+Test(safety, a_database_being_written_is_busy_not_corrupt)
+{
+	char *dir = tdir_make("busy", 0700);
+	char *path = xasprintf("%s/mcon.db", dir), *journal = xasprintf("%s/mcon.db-journal", dir);
+	/* What a lock-free reader may see while a writer rewrites the file: no valid header. */
+	const char half[] = "half-written pages of a database being changed\n";
+	cr_assert_eq(file_write_atomic(path, half, sizeof(half) - 1, 0600), 0);
+	cr_assert_eq(file_write_atomic(journal, "journal of the writer in progress", 34, 0600), 0);
+	struct db_error err = {0};
+	cr_assert_null(db_open(path, DB_OPEN_READONLY, &err));
+	cr_assert_eq(err.status, DB_ERR_BUSY, "%s", err.msg);
+	cr_assert(strstr(err.msg, "another process") && strstr(err.msg, "try again"), "%s", err.msg);
+	cr_assert_null(strstr(err.msg, "move it aside"), "%s", err.msg);
+	/* Without a writer's journal beside it, the same file is what it looks like. */
+	cr_assert_eq(unlink(journal), 0);
+	cr_assert_null(db_open(path, DB_OPEN_READONLY, &err));
+	cr_assert_eq(err.status, DB_ERR_CORRUPT, "%s", err.msg);
+	free(path);
+	free(journal);
+	tdir_remove(dir);
+	free(dir);
 }

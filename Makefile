@@ -166,8 +166,8 @@ QUICK_TESTS := $(addprefix $(B)/test_,config checks spf sanitize pending docker_
 lint: $(MANPAGES)
 	$(Q)bash scripts/lint $(B)/man
 
-test-quick: $(QUICK_TESTS) $(B)/mcon
-	$(Q)for t in $(QUICK_TESTS); do echo "== $$t"; MCON_BIN=$$PWD/$(B)/mcon MCON_BUILD=$$PWD/$(B) \
+test-quick: $(QUICK_TESTS) $(B)/mcon $(B)/mcon-test
+	$(Q)for t in $(QUICK_TESTS); do echo "== $$t"; MCON_BIN=$$PWD/$(B)/mcon-test MCON_BUILD=$$PWD/$(B) \
 		$$t --jobs 2 || exit 1; done
 
 # Where make install puts the systemd units and the bash completion.

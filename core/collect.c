@@ -271,8 +271,8 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 	fetcher_step(c.f, 0);
 	stackfiles_collect(cfg, &s->limits, &s->roundcube);
 
-	long long deadline = opts->deadline_ms ? opts->deadline_ms
-			   : t0 + (cfg->collect_deadline_s > 0 ? cfg->collect_deadline_s * 1000LL : COLLECT_DEFAULT_DEADLINE_MS);
+	long long budget = cfg->collect_deadline_s > 0 ? cfg->collect_deadline_s * 1000LL : COLLECT_DEFAULT_DEADLINE_MS;
+	long long deadline = opts->deadline_ms ? opts->deadline_ms : t0 + budget;
 	const char *stopped = NULL;
 	for (;;) {
 		int http = 0, dns = 0;

@@ -426,7 +426,9 @@ static int config_ini_line(void *user, const struct ini_line *l)
 		}
 		return 1;
 	}
-	return l->continuation ? continue_key_line(c, l->section, l->value) : apply_key(c, l->section, l->name, l->value);
+	if (l->continuation)
+		return continue_key_line(c, l->section, l->value);
+	return apply_key(c, l->section, l->name, l->value);
 }
 
 static void config_defaults(struct config *cfg)
@@ -623,7 +625,8 @@ static char *key_file_read(const char *path, char **err)
 	}
 	if (st.st_mode & (S_IROTH | S_IWOTH)) {
 		*err = xasprintf("mailcow.api_key_file %s is open to every user (mode %04o): chmod o-rw it "
-				 "(group-readable is fine, e.g. 0640 with group mcon)", path, (unsigned)(st.st_mode & 07777));
+				 "(group-readable is fine, e.g. 0640 with group mcon)", path,
+				 (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
 	text = xcalloc(1, 4097);

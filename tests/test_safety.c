@@ -274,9 +274,10 @@ Test(safety, docker_events_resynchronise_after_an_oversized_event)
 	docker_events_feed(&e, big.data, big.len);
 	/* The tail of the dropped event holds what looks like an event of its own. */
 	static const char tail[] =
-		"aaaa\",\"y\":{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"forged\",\"Attributes\":{}},"
-		"\"time\":1}}\n"
-		"{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"real\",\"Attributes\":{}},\"time\":2}\n";
+		"aaaa\",\"y\":{\"Type\":\"container\",\"Action\":\"die\","
+		"\"Actor\":{\"ID\":\"forged\",\"Attributes\":{}},\"time\":1}}\n"
+		"{\"Type\":\"container\",\"Action\":\"start\","
+		"\"Actor\":{\"ID\":\"real\",\"Attributes\":{}},\"time\":2}\n";
 	docker_events_feed(&e, tail, strlen(tail));
 	cr_assert_eq(s.n, 1, "%d events from the stream (first: %s)", s.n, s.ids[0]);
 	cr_assert_str_eq(s.ids[0], "real");
@@ -288,8 +289,8 @@ Test(safety, docker_events_resynchronise_after_an_oversized_event)
 Test(safety, numbers_out_of_range_are_not_cast)
 {
 	struct seen s = {0};
-	static const char ev[] = "{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"c1\",\"Attributes\":{}},"
-				 "\"time\":1e300}";
+	static const char ev[] = "{\"Type\":\"container\",\"Action\":\"start\","
+				 "\"Actor\":{\"ID\":\"c1\",\"Attributes\":{}},\"time\":1e300}";
 	cr_assert_eq(docker_event_parse(ev, strlen(ev), on_event, &s), 0);
 	cr_assert_eq(s.n, 1);
 	cr_assert_eq(s.times[0], 0, "time 1e300 became %lld", s.times[0]);

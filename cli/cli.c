@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,8 @@ int cli_main(int argc, char **argv)
 	int i = 1;
 
 	setlocale(LC_ALL, "");
+	signal(SIGPIPE, SIG_IGN);       /* a closed pipe (| head, a Nagios timeout) is an error, not death */
+	config_key_env_take();
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--version") == 0) {
@@ -226,6 +229,10 @@ int cli_main(int argc, char **argv)
 	}
 	int rc;
 	const char *missing = cmd->needs_backend ? config_missing_backend(&ctx.cfg) : NULL;
+	/* check reads the history only when there is one; every other command needs the file */
+	if (!missing && !cli_db_path(&ctx) && strcmp(cmd->name, "check") != 0)
+		missing = "no place for the database: $HOME is not set and /var/lib/mcon is not writable; set "
+			  "state.db in mcon.conf or pass --db FILE";
 	if (missing)
 		rc = cli_error(strcmp(cmd->name, "check") == 0 ? 3 : EXIT_USAGE, "%s", missing);
 	else

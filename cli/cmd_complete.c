@@ -81,7 +81,7 @@ static struct db *comp_db(const struct comp *c)
 	struct config cfg = {0};
 	char *err = NULL;
 	struct db *db = NULL;
-	if (c->db || config_load(&cfg, c->config, &err) == 0) {
+	if (c->db || (config_load(&cfg, c->config, &err) == 0 && cfg.state_db)) {
 		struct db_error derr;
 		db = db_open(c->db ? c->db : cfg.state_db, DB_OPEN_READONLY, &derr);
 	}

@@ -302,8 +302,13 @@ static int tasks_import(struct cli_ctx *ctx, struct targs *a, const struct who *
 		struct buf b = {0};
 		char chunk[8192];
 		size_t n;
-		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0 && b.len < (8u << 20))
+		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0 && b.len <= (8u << 20))
 			buf_append(&b, chunk, n);
+		if (b.len > (8u << 20) || ferror(stdin)) {
+			buf_free(&b);
+			return cli_error(EXIT_FAIL, "standard input: %s: nothing imported",
+					 ferror(stdin) ? strerror(errno) : "more than 8 MiB, more than any checklist");
+		}
 		buf_cstr(&b);
 		text = buf_steal(&b);
 		file = "standard input";

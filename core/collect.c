@@ -19,7 +19,7 @@
 
 /* A safety net only: every request has its own timeout, so a refresh ends long before
  * unless thousands of domains queue behind the concurrency bounds. */
-#define COLLECT_DEFAULT_DEADLINE_MS 120000
+#define COLLECT_DEFAULT_DEADLINE_MS 40000  /* collect.deadline_s's default */
 
 struct collect_ctx;
 
@@ -271,7 +271,8 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 	fetcher_step(c.f, 0);
 	stackfiles_collect(cfg, &s->limits, &s->roundcube);
 
-	long long deadline = opts->deadline_ms ? opts->deadline_ms : t0 + COLLECT_DEFAULT_DEADLINE_MS;
+	long long budget = cfg->collect_deadline_s > 0 ? cfg->collect_deadline_s * 1000LL : COLLECT_DEFAULT_DEADLINE_MS;
+	long long deadline = opts->deadline_ms ? opts->deadline_ms : t0 + budget;
 	const char *stopped = NULL;
 	for (;;) {
 		int http = 0, dns = 0;

@@ -1,10 +1,10 @@
-/* config: the declarative key table, inih parsing, defaults derived after parsing,
+/* config: the declarative key table, parsing (core/ini.c), defaults derived after parsing,
  * and validation with messages that name the file, line and key. */
 #include "core/config.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -13,7 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum opt_type { OPT_STR, OPT_URL, OPT_PATH, OPT_BOOL, OPT_INT, OPT_LIST, OPT_HOSTPORTS, OPT_DOCKER_HOST, OPT_DOMAINS };
+#include "core/ini.h"
+
+enum opt_type {
+	OPT_STR, OPT_URL, OPT_PATH, OPT_BOOL, OPT_INT, OPT_LIST, OPT_HOSTPORTS, OPT_DOCKER_HOST, OPT_DOMAINS, OPT_PIN
+};
 
 struct opt {
 	const char *section, *key;
@@ -34,7 +38,8 @@ static const struct opt opts[] = {
 	  "Shown in the console's title bar and in reports."),
 	O("mailcow", "url", OPT_URL, mailcow_url, 0, 0, NULL,
 	  NULL,
-	  "Base URL of the MailCow UI, e.g. https://mail.example.com; the API is under /api/v1/."),
+	  "Base URL of the MailCow UI, e.g. https://mail.example.com; the API is under /api/v1/. http:// is "
+	  "refused unless the host is loopback (the key would cross the network in clear)."),
 	O("mailcow", "api_key_file", OPT_PATH, mailcow_api_key_file, 0, 0, NULL,
 	  NULL,
 	  "File whose first line is the MailCow API key; $MCON_API_KEY overrides it. The key is never "
@@ -44,7 +49,13 @@ static const struct opt opts[] = {
 	  "PEM file of the CAs to trust for the API."),
 	O("mailcow", "tls_verify", OPT_BOOL, mailcow_tls_verify, 0, 0, "true",
 	  NULL,
-	  "Verify the API's certificate; false only for a lab, with a warning on every screen of the console."),
+	  "Verify the API's certificate chain; false only for a lab, with a warning on every screen of the console. "
+	  "The host name is checked either way; mailcow.pin is the safe way to trust a self-signed MailCow."),
+	O("mailcow", "pin", OPT_PIN, mailcow_pin, 0, 0, NULL,
+	  NULL,
+	  "Public-key pin of the API's certificate, sha256//BASE64 (curl's pinned public key; several joined "
+	  "with ;). When set, the key must match and the chain is not required: the safe way to trust a "
+	  "self-signed MailCow."),
 	O("mailcow", "timeout_ms", OPT_INT, mailcow_timeout_ms, 50, 600000, "5000",
 	  NULL,
 	  "Timeout of one API request, in milliseconds."),
@@ -115,7 +126,8 @@ static const struct opt opts[] = {
 	  NULL,
 	  "Domains not to watch (comma list, * and ? wildcards)."),
 	O("state", "db", OPT_PATH, state_db, 0, 0, NULL,
-	  "/var/lib/mcon/mcon.db if writable, else $XDG_STATE_HOME/mcon/mcon.db",
+	  "/var/lib/mcon/mcon.db if writable, else $XDG_STATE_HOME/mcon/mcon.db, else "
+	  "$HOME/.local/state/mcon/mcon.db (none without HOME: an error for commands that need it)",
 	  "The SQLite database of the checklist and the history; admins who share one file share the checklist."),
 	O("state", "retention_days", OPT_INT, state_retention_days, 1, 36500, "400",
 	  NULL,
@@ -123,6 +135,11 @@ static const struct opt opts[] = {
 	O("ui", "refresh_s", OPT_INT, ui_refresh_s, 2, 86400, "30",
 	  NULL,
 	  "The console's background refresh period, in seconds."),
+	O("collect", "deadline_s", OPT_INT, collect_deadline_s, 5, 3600, "40",
+	  NULL,
+	  "Bound on one collection (mcon check, record, a console refresh), in seconds: what has not "
+	  "answered by then is reported as not collected. The default stays under Nagios' 60 s plugin "
+	  "timeout and the record unit's TimeoutStartSec (50 s)."),
 };
 #undef O
 
@@ -130,10 +147,6 @@ struct parse_ctx {
 	struct config *cfg;
 	const char *name;
 	char *err;
-	int err_line;           /* line of err, 0 when not tied to one */
-	int lineno;             /* the line inih is handling (counted by config_read_line) */
-	bool continuation;      /* that line continues the previous key's value (indented) */
-	bool after_key;         /* inih has a previous key in this section (its prev_name) */
 	int last_opt;           /* the key a continuation line extends, -1 for none */
 	bool seen[ARRAY_SIZE(opts)];
 	bool relay_catchall_set;
@@ -195,6 +208,48 @@ static bool valid_domain_pattern(const char *s)
 	return true;
 }
 
+/* The host of "HOST[:port][/path]" (IPv6 in brackets) is localhost, 127.0.0.0/8 or ::1. */
+static bool url_host_loopback(const char *s)
+{
+	size_t n;
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+		return close && (size_t)(close - s) == 4 && strncmp(s, "[::1", 4) == 0;
+	}
+	n = strcspn(s, ":/?#");
+	if (n == 9 && strncasecmp(s, "localhost", 9) == 0)
+		return true;
+	if (n < 4 || strncmp(s, "127.", 4) != 0)
+		return false;
+	int dots = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '.')
+			dots++;
+		else if (!isdigit((unsigned char)s[i]))
+			return false;
+	}
+	return dots == 3;
+}
+
+/* "sha256//" + 44 characters of base64 (a SHA-256), several joined with ';'. */
+static bool valid_pins(const char *s)
+{
+	for (;;) {
+		if (strncmp(s, "sha256//", 8) != 0)
+			return false;
+		s += 8;
+		size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+		if (n != 43 || s[43] != '=')
+			return false;
+		s += 44;
+		if (*s == '\0')
+			return true;
+		if (*s != ';')
+			return false;
+		s++;
+	}
+}
+
 static int set_value(struct parse_ctx *c, const struct opt *o, const char *value)
 {
 	char *field = (char *)c->cfg + o->offset;
@@ -211,6 +266,11 @@ static int set_value(struct parse_ctx *c, const struct opt *o, const char *value
 			c->err = xasprintf("%s.%s: '%s' is not an http:// or https:// URL", o->section, o->key, value);
 			return -1;
 		}
+		if (str_starts_with(value, "http://") && !url_host_loopback(value + 7)) {
+			c->err = xasprintf("%s.%s: '%s' would send the API key in clear: use https:// (http:// only "
+					   "for a loopback host)", o->section, o->key, value);
+			return -1;
+		}
 		char *v = xstrdup(value);
 		size_t n = strlen(v);
 		while (n && v[n - 1] == '/')
@@ -219,6 +279,15 @@ static int set_value(struct parse_ctx *c, const struct opt *o, const char *value
 		*(char **)field = *v ? v : (free(v), NULL);
 		return 0;
 	}
+	case OPT_PIN:
+		if (*value && !valid_pins(value)) {
+			c->err = xasprintf("%s.%s: '%s' is not sha256// and a base64 SHA-256 (44 characters), several "
+					   "joined with ;", o->section, o->key, value);
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = *value ? xstrdup(value) : NULL;
+		return 0;
 	case OPT_DOCKER_HOST:
 		if (!str_starts_with(value, "unix://") && !str_starts_with(value, "tcp://")) {
 			c->err = xasprintf("%s.%s: '%s' must start with unix:// or tcp://", o->section, o->key, value);
@@ -293,7 +362,7 @@ static int apply_key(struct parse_ctx *c, const char *section, const char *name,
 	return 0;
 }
 
-/* An indented line: inih hands it over as a continuation of its previous key. It is a
+/* An indented line after a key: ini_read hands it over as a continuation of its previous key. It is a
  * key of its own when it reads "name = value" (configs often indent keys under their
  * section), else it continues the last list key ("expected = a, b," then "    c, d"). */
 static int continue_key_line(struct parse_ctx *c, const char *section, const char *line)
@@ -338,97 +407,28 @@ static int continue_key_line(struct parse_ctx *c, const char *section, const cha
 	return 1;
 }
 
-static int continue_key(struct parse_ctx *c, const char *section, const char *value)
-{
-	/* inih strips inline comments from values but not from continuation lines. */
-	char *copy = xstrdup(value);
-	for (char *p = copy; *p; p++)
-		if (*p == ';' && p > copy && (p[-1] == ' ' || p[-1] == '\t')) {
-			*p = '\0';
-			break;
-		}
-	const char *line = str_trim(copy);
-	int rc = continue_key_line(c, section, line);
-	free(copy);
-	return rc;
-}
-
-static int config_ini_line(void *user, const char *section, const char *name, const char *value)
-{
-	struct parse_ctx *c = user;
-	if (c->err)
-		return 0;
-	int ok = c->continuation ? continue_key(c, section, value) : apply_key(c, section, name, value);
-	if (!ok && c->err && !c->err_line)
-		c->err_line = c->lineno;
-	return ok;
-}
-
-static bool section_known(const char *name, size_t len)
+static bool section_known(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
-		if (strlen(opts[i].section) == len && strncmp(opts[i].section, name, len) == 0)
+		if (strcmp(opts[i].section, name) == 0)
 			return true;
 	return false;
 }
 
-struct line_reader {
-	const char *p;
-	struct parse_ctx *c;
-};
-
-/* inih's line reader: hands inih one line at a time, so the handler knows the line number
- * and whether inih will treat the line as a continuation (inih's rule: an indented,
- * non-comment line after a key of the same section). It also reports what inih would
- * silently mangle: lines longer than its buffer, and a section header with no keys under
- * an unknown name. */
-static char *config_read_line(char *str, int num, void *stream)
+static int config_ini_line(void *user, const struct ini_line *l)
 {
-	struct line_reader *r = stream;
-	struct parse_ctx *c = r->c;
-	if (!*r->p)
-		return NULL;
-	const char *nl = strchr(r->p, '\n');
-	size_t len = nl ? (size_t)(nl - r->p) + 1 : strlen(r->p);
-	const char *line = r->p;
-	r->p += len;
-	c->lineno++;
-
-	const char *s = line;
-	while (s < line + len && (*s == ' ' || *s == '\t'))
-		s++;
-	bool blank = s == line + len || *s == '\n' || *s == '\r';
-	bool comment = !blank && (*s == ';' || *s == '#');
-	c->continuation = false;
-	if (!blank && !comment) {
-		if (c->after_key && s > line) {
-			c->continuation = true;
-		} else if (*s == '[') {
-			c->after_key = false;
-			c->last_opt = -1;
-			const char *close = memchr(s, ']', len - (size_t)(s - line));
-			if (close && !section_known(s + 1, (size_t)(close - s - 1)) && !c->err) {
-				c->err = xasprintf("unknown section [%.*s]", (int)(close - s - 1), s + 1);
-				c->err_line = c->lineno;
-			}
-		} else if (memchr(s, '=', len - (size_t)(s - line)) || memchr(s, ':', len - (size_t)(s - line))) {
-			c->after_key = true;    /* inih's name = value line */
+	struct parse_ctx *c = user;
+	if (!l->name) {
+		c->last_opt = -1;
+		if (!section_known(l->section)) {
+			c->err = xasprintf("unknown section [%s]", l->section);
+			return 0;
 		}
+		return 1;
 	}
-	size_t max = (size_t)num - 2;   /* room for the newline and the NUL */
-	if (len > max + 1 || (len == max + 1 && line[len - 1] != '\n')) {
-		if (!comment && !c->err) {
-			c->err = xasprintf("line longer than %zu characters: split a long list over indented lines", max);
-			c->err_line = c->lineno;
-		}
-		memcpy(str, line, max);
-		str[max] = '\n';
-		str[max + 1] = '\0';
-		return str;
-	}
-	memcpy(str, line, len);
-	str[len] = '\0';
-	return str;
+	if (l->continuation)
+		return continue_key_line(c, l->section, l->value);
+	return apply_key(c, l->section, l->name, l->value);
 }
 
 static void config_defaults(struct config *cfg)
@@ -449,7 +449,8 @@ static char *state_db_default(void)
 	if (xdg && *xdg == '/')
 		return xasprintf("%s/mcon/mcon.db", xdg);
 	const char *home = getenv("HOME");
-	return xasprintf("%s/.local/state/mcon/mcon.db", home && *home ? home : "/tmp");
+	/* Never a guess under /tmp, where another user could plant the file first. */
+	return home && *home == '/' ? xasprintf("%s/.local/state/mcon/mcon.db", home) : NULL;
 }
 
 /* Values that depend on other keys or on the environment. */
@@ -477,17 +478,16 @@ static void config_derive(struct config *cfg, bool catchall_set)
 		cfg->state_db = state_db_default();
 }
 
-static int finish(struct config *cfg, struct parse_ctx *c, int line, const char *name, char **err)
+static int finish(struct config *cfg, struct parse_ctx *c, enum ini_result rc, int line, const char *name,
+		  char **err)
 {
-	if (line != 0 || c->err) {
-		if (line > 0 && (!c->err || (c->err_line && line < c->err_line)))
+	if (rc != INI_OK) {
+		if (rc == INI_SYNTAX)
 			*err = xasprintf("%s:%d: syntax error: expected key = value or [section]", name, line);
-		else if (c->err && (c->err_line || line > 0))
-			*err = xasprintf("%s:%d: %s", name, c->err_line ? c->err_line : line, c->err);
-		else if (line == -1)
-			*err = xasprintf("%s: cannot open: %s", name, strerror(errno));
+		else if (rc == INI_TOO_LONG)
+			*err = xasprintf("%s:%d: line longer than %d characters", name, line, INI_LINE_MAX);
 		else
-			*err = xasprintf("%s: %s", name, c->err ? c->err : "out of memory");
+			*err = xasprintf("%s:%d: %s", name, line, c->err ? c->err : "error");
 		free(c->err);
 		return -1;
 	}
@@ -507,11 +507,11 @@ int config_load_string(struct config *cfg, const char *text, const char *name, c
 {
 	config_defaults(cfg);
 	struct parse_ctx c = {.cfg = cfg, .name = name, .last_opt = -1};
-	struct line_reader r = {.p = text, .c = &c};
-	int line = ini_parse_stream(config_read_line, &r, config_ini_line, &c);
+	int line = 0;
+	enum ini_result rc = ini_read(text, config_ini_line, &c, &line);
 	config_derive(cfg, c.relay_catchall_set);
 	cfg->path = xstrdup(name);
-	return finish(cfg, &c, line, name, err);
+	return finish(cfg, &c, rc, line, name, err);
 }
 
 static char *config_find(const char *explicit_path, bool *is_explicit)
@@ -572,7 +572,7 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
 		char *field = (char *)cfg + opts[i].offset;
 		switch (opts[i].type) {
-		case OPT_STR: case OPT_URL: case OPT_PATH: case OPT_DOCKER_HOST:
+		case OPT_STR: case OPT_URL: case OPT_PATH: case OPT_DOCKER_HOST: case OPT_PIN:
 			free(*(char **)field);
 			break;
 		case OPT_LIST: case OPT_HOSTPORTS: case OPT_DOMAINS:
@@ -586,31 +586,92 @@ void config_free(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
+static char *env_key;   /* $MCON_API_KEY, taken out of the environment */
+
+void config_key_env_take(void)
+{
+	config_key_free(env_key);
+	env_key = NULL;
+	const char *env = getenv("MCON_API_KEY");
+	if (env && *env)
+		env_key = xstrdup(env);
+	if (env) {
+		explicit_bzero((char *)env, strlen(env));
+		unsetenv("MCON_API_KEY");
+	}
+}
+
+static char *key_checked(char *key, const char *from, char **err)
+{
+	for (const char *p = key; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			*err = xasprintf("the API key in %s holds a control character (it would break the request "
+					 "header): write the key alone on the first line", from);
+			config_key_free(key);
+			return NULL;
+		}
+	return key;
+}
+
+/* The first line of the key file, refused when others may read it. */
+static char *key_file_read(const char *path, char **err)
+{
+	char *text = NULL, *key = NULL;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		*err = xasprintf("cannot read mailcow.api_key_file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		*err = xasprintf("mailcow.api_key_file %s is open to every user (mode %04o): chmod o-rw it "
+				 "(group-readable is fine, e.g. 0640 with group mcon)", path,
+				 (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	text = xcalloc(1, 4097);
+	size_t len = 0;
+	for (ssize_t n; len < 4096 && (n = read(fd, text + len, 4096 - len)) != 0; len += n > 0 ? (size_t)n : 0)
+		if (n < 0 && errno != EINTR) {
+			*err = xasprintf("cannot read mailcow.api_key_file %s: %s", path, strerror(errno));
+			goto out;
+		}
+	char *nl = strpbrk(text, "\r\n");
+	if (nl)
+		*nl = '\0';
+	key = xstrdup(str_trim(text));
+	if (!*key) {
+		free(key);
+		key = NULL;
+		*err = xasprintf("mailcow.api_key_file %s is empty", path);
+	}
+out:
+	if (text) {
+		explicit_bzero(text, 4097);
+		free(text);
+	}
+	if (fd >= 0)
+		close(fd);
+	return key;
+}
+
 char *config_api_key(const struct config *cfg, char **err)
 {
 	const char *env = getenv("MCON_API_KEY");
 	if (env && *env)
-		return xstrdup(env);
+		return key_checked(xstrdup(env), "$MCON_API_KEY", err);
+	if (env_key)
+		return key_checked(xstrdup(env_key), "$MCON_API_KEY", err);
 	if (!cfg->mailcow_api_key_file) {
 		*err = xstrdup("no MailCow API key: set mailcow.api_key_file or $MCON_API_KEY");
 		return NULL;
 	}
-	char *text = file_read(cfg->mailcow_api_key_file, 4096, NULL);
-	if (!text) {
-		*err = xasprintf("cannot read mailcow.api_key_file %s: %s", cfg->mailcow_api_key_file, strerror(errno));
+	char *key = key_file_read(cfg->mailcow_api_key_file, err);
+	if (!key)
 		return NULL;
-	}
-	char *nl = strpbrk(text, "\r\n");
-	if (nl)
-		*nl = '\0';
-	char *key = xstrdup(str_trim(text));
-	explicit_bzero(text, strlen(text));
-	free(text);
-	if (!*key) {
-		free(key);
-		*err = xasprintf("mailcow.api_key_file %s is empty", cfg->mailcow_api_key_file);
-		return NULL;
-	}
+	char *from = xasprintf("mailcow.api_key_file %s", cfg->mailcow_api_key_file);
+	key = key_checked(key, from, err);
+	free(from);
 	return key;
 }
 
@@ -636,7 +697,7 @@ void config_dump(const struct config *cfg, struct buf *out)
 		const char *field = (const char *)cfg + o->offset;
 		buf_printf(out, "%s.%s = ", o->section, o->key);
 		switch (o->type) {
-		case OPT_STR: case OPT_URL: case OPT_PATH: case OPT_DOCKER_HOST: {
+		case OPT_STR: case OPT_URL: case OPT_PATH: case OPT_DOCKER_HOST: case OPT_PIN: {
 			const char *v = *(char *const *)field;
 			buf_puts(out, v ? v : "");
 			break;
@@ -675,6 +736,7 @@ bool config_key_info(size_t i, struct config_key_info *out)
 		[OPT_STR] = "string", [OPT_URL] = "URL", [OPT_PATH] = "path", [OPT_BOOL] = "boolean",
 		[OPT_INT] = "integer", [OPT_LIST] = "comma list", [OPT_HOSTPORTS] = "comma list of host:port",
 		[OPT_DOCKER_HOST] = "unix:// or tcp:// endpoint", [OPT_DOMAINS] = "comma list of domain patterns",
+		[OPT_PIN] = "sha256//BASE64 pin",
 	};
 	if (i >= ARRAY_SIZE(opts))
 		return false;

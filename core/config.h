@@ -1,5 +1,5 @@
 /* config: the mcon.conf keys of the contract (section 3), their defaults, the search order
- * and validation. Parsing is inih's; every key is declared once in the table of config.c,
+ * and validation. Parsing is core/ini.c's; every key is declared once in the table of config.c,
  * which also drives `mcon info` and the example config check. */
 #ifndef MCON_CONFIG_H
 #define MCON_CONFIG_H
@@ -15,6 +15,7 @@ struct config {
 	char *mailcow_url;          /* without trailing slash */
 	char *mailcow_api_key_file;
 	char *mailcow_ca_file;
+	char *mailcow_pin;           /* sha256//BASE64 public-key pin(s), ';'-separated */
 	bool mailcow_tls_verify;
 	long mailcow_timeout_ms;
 	char *mailcow_dir;
@@ -50,6 +51,7 @@ struct config {
 	long state_retention_days;
 
 	long ui_refresh_s;
+	long collect_deadline_s;       /* bound on one collection (check, record, a refresh) */
 };
 
 /* Loads the configuration: explicit path (--config), else $MCON_CONFIG, else
@@ -63,8 +65,12 @@ void config_free(struct config *cfg);
 
 /* The MailCow API key: $MCON_API_KEY, else the first line of mailcow.api_key_file.
  * Returns a string the caller must free with config_key_free (which wipes it), or NULL
- * with *err saying what to set. */
+ * with *err saying what to set. A key file others can read (group is fine) and a key with
+ * a control character (a CR or LF would inject a request header) are refused. */
 char *config_api_key(const struct config *cfg, char **err);
+/* Moves $MCON_API_KEY out of the environment into mcon's memory, so nothing mcon starts
+ * inherits it; config_api_key still sees it. Each call replaces what an earlier one took. */
+void config_key_env_take(void);
 void config_key_free(char *key);
 
 /* Whether the backends needed by check/snapshot/record are configured; NULL when they

@@ -133,6 +133,7 @@ struct docker_events {
 	size_t start;           /* offset of the object being scanned */
 	int depth;
 	bool in_string, escape;
+	bool skip_line;         /* an oversized event was dropped: skip to the next newline */
 	long errors;            /* objects that were not valid JSON, or too large */
 	void (*on_event)(const struct docker_event *ev, void *ud);
 	void *ud;

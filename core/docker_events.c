@@ -7,6 +7,10 @@
 #include <string.h>
 
 #define EVENTS_HEAD_MAX 1024        /* body bytes kept to explain a refused /events */
+/* Network events held back until the container list arrives; past this many the oldest are
+ * kept and later ones dropped (the next refresh reads the networks anyway), so a daemon
+ * that streams events but never answers the list cannot grow the queue without end. */
+#define EVENTS_QUEUE_MAX 512
 
 /* ---- events ---- */
 
@@ -75,7 +79,7 @@ static void evs_filter(const struct docker_event *ev, void *ud)
 	} else if (strcmp(ev->type, "network") == 0) {
 		if (ev->container && strv_contains(&s->ids, ev->container))
 			s->on_event(ev, s->ud);
-		else if (!s->seeded)
+		else if (!s->seeded && s->queued.n < EVENTS_QUEUE_MAX)
 			strv_push_owned(&s->queued, xstrndup(ev->raw, ev->raw_len));
 	}
 }

@@ -486,7 +486,8 @@ int docker_parse_exec_inspect(const char *json, bool *running, int *exit_code, c
 		return -1;
 	*running = json_is_true(json_object_get(root, "Running"));
 	json_t *ec = json_object_get(root, "ExitCode");
-	*exit_code = json_is_integer(ec) ? (int)json_integer_value(ec) : -1;
+	json_int_t code = json_is_integer(ec) ? json_integer_value(ec) : -1;
+	*exit_code = code >= INT_MIN && code <= INT_MAX ? (int)code : -1;
 	json_decref(root);
 	return 0;
 }

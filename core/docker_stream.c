@@ -173,6 +173,10 @@ int docker_events_feed(struct docker_events *e, const char *p, size_t n)
 	size_t len = e->pending.len, i;
 	for (i = e->scan; i < len; i++) {
 		char c = d[i];
+		if (e->skip_line) {
+			e->skip_line = c != '\n';      /* the tail of a dropped event is not new events */
+			continue;
+		}
 		if (e->depth == 0) {
 			if (c == '{') {
 				e->start = i;
@@ -210,6 +214,7 @@ int docker_events_feed(struct docker_events *e, const char *p, size_t n)
 	if (e->depth > 0 && len - e->start > EVENT_MAX_BYTES) {
 		e->errors++;
 		e->depth = 0;
+		e->skip_line = true;
 		keep_from = len;
 	}
 	memmove(d, d + keep_from, len - keep_from);

@@ -1,5 +1,6 @@
 /* fetch: the curl multi + c-ares event loop behind every refresh. */
 #include "core/fetch.h"
+#include "core/config.h"
 #include "core/util.h"
 
 #include <ares.h>
@@ -242,6 +243,13 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
+void fetch_opts_mailcow_tls(struct fetch_opts *o, const struct config *cfg)
+{
+	o->ca_file = cfg->mailcow_ca_file;
+	o->insecure = !cfg->mailcow_tls_verify;
+	o->pubkey_pin = cfg->mailcow_pin;
+}
+
 int fetcher_add(struct fetcher *f, const struct fetch_opts *o)
 {
 	if (!o->url)
@@ -284,8 +292,12 @@ int fetcher_add(struct fetcher *f, const struct fetch_opts *o)
 		curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
 		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 	}
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
+	/* Without chain verification (a lab's tls_verify = false, or a pin that replaces it),
+	 * the name in the certificate must still be the host's. */
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o->insecure || o->pubkey_pin ? 0L : 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (o->pubkey_pin)
+		curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, o->pubkey_pin);
 	if (o->resolve) {
 		t->resolve = curl_slist_append(NULL, o->resolve);
 		curl_easy_setopt(e, CURLOPT_RESOLVE, t->resolve);

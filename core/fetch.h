@@ -36,7 +36,9 @@ struct fetch_opts {
 	long connect_timeout_ms;    /* 0 = timeout_ms */
 	size_t max_bytes;           /* 0 = 16 MiB */
 	const char *ca_file;        /* PEM bundle to verify against; NULL = system CAs */
-	bool insecure;              /* skip certificate verification */
+	bool insecure;              /* skip the certificate chain's verification (the host name is still checked) */
+	const char *pubkey_pin;     /* "sha256//BASE64[;...]": the server's public key must match; the chain
+	                               is then not required (curl's CURLOPT_PINNEDPUBLICKEY) */
 	const char *resolve;        /* CURLOPT_RESOLVE entry "host:port:address" (pins DNS) */
 	/* Streaming (Docker events, logs follow): each received block is passed here and
 	 * not kept in the result; return false to stop the transfer. */
@@ -49,6 +51,11 @@ struct fetch_opts {
 	void (*cancelled)(void *ud);
 	void *ud;
 };
+
+struct config;
+/* The TLS settings of a MailCow API request from the configuration: mailcow.ca_file,
+ * mailcow.tls_verify and mailcow.pin. Every MailCow request sets them through this. */
+void fetch_opts_mailcow_tls(struct fetch_opts *o, const struct config *cfg);
 
 struct fetcher *fetcher_new(void);
 /* Aborts whatever is in flight (calling no callbacks) and frees. */

@@ -81,8 +81,7 @@ static void conn_opts(const struct mc_conn *c, const struct config *cfg, struct 
 	o->headers = hdrs;
 	o->timeout_ms = cfg->mailcow_timeout_ms;
 	o->max_bytes = MAILCOW_MAX_BODY;
-	o->ca_file = cfg->mailcow_ca_file;
-	o->insecure = !cfg->mailcow_tls_verify;
+	fetch_opts_mailcow_tls(o, cfg); /* mailcow.ca_file, tls_verify and pin */
 	o->resolve = c->pin;
 }
 

@@ -2,11 +2,11 @@
  * of [step] sections) read into the list the walkthrough runs. */
 #include "core/onboard_int.h"
 
-#include <ini.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/assets.h"
+#include "core/ini.h"
 
 static const char *const state_names[OB_STATE__COUNT] = {
 	"todo", "done", "skipped", "pending", "failed", "needs-rw", "declined",
@@ -43,9 +43,12 @@ struct steps_parse {
 	int line;
 };
 
-static int steps_ini_line(void *user, const char *section, const char *name, const char *value)
+static int steps_ini_line(void *user, const struct ini_line *l)
 {
 	struct steps_parse *p = user;
+	const char *section = l->section, *name = l->name, *value = l->value;
+	if (!name)
+		return 1;       /* a section header: the step starts with its first key */
 	struct onboard_steps *s = p->out;
 	if (p->err)
 		return 0;
@@ -68,7 +71,7 @@ static int steps_ini_line(void *user, const char *section, const char *name, con
 		free(d->title);
 		d->title = xstrdup(value);
 	} else if (strcmp(name, "text") == 0) {
-		/* inih passes each continuation line again under the same name */
+		/* each continuation line comes again under the same name */
 		if (d->text) {
 			char *t = xasprintf("%s\n%s", d->text, value);
 			free(d->text);
@@ -107,8 +110,9 @@ int onboard_steps_load(struct onboard_steps *out, const char *text, char **err)
 		text = a->data;
 	}
 	struct steps_parse p = {.out = out};
-	int line = ini_parse_string(text, steps_ini_line, &p);
-	if (!p.err && line != 0)
+	int line = 0;
+	enum ini_result rc = ini_read(text, steps_ini_line, &p, &line);
+	if (!p.err && rc != INI_OK)
 		p.err = xasprintf("onboarding.ini line %d: not a key = value line", line);
 	for (size_t i = 0; !p.err && i < out->n; i++) {
 		struct onboard_step_def *d = &out->v[i];

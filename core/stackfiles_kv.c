@@ -32,7 +32,7 @@ static int scaled(const char *num, size_t numlen, long long mult, long long *byt
 	}
 	char *end;
 	double d = strtod(tmp, &end);
-	if (errno || *end || d < 0 || d * (double)mult > 9e18)
+	if (errno || *end || !(d >= 0) || d * (double)mult > 9e18) /* !(d >= 0): NaN too */
 		return -1;
 	*bytes = llround(d * (double)mult);
 	return 0;

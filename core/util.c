@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -267,19 +269,23 @@ void str_lower(char *s)
 
 /* Time */
 
+__attribute__((weak)) bool mcon_now_fixed(time_t *out)
+{
+	(void)out;
+	return false;
+}
+
 time_t mcon_now(void)
 {
-	const char *fixed = getenv("MCON_NOW");
-	if (fixed && *fixed) {
-		char *end;
-		long long v = strtoll(fixed, &end, 10);
-		if (*end == '\0')
-			return (time_t)v;
-		time_t t = time_parse_rfc3339(fixed);
-		if (t != (time_t)-1)
-			return t;
-	}
-	return time(NULL);
+	time_t t;
+	return mcon_now_fixed(&t) ? t : time(NULL);
+}
+
+void process_harden(void)
+{
+	struct rlimit none = {0, 0};
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	setrlimit(RLIMIT_CORE, &none);
 }
 
 void time_rfc3339(time_t t, char out[32])
@@ -394,10 +400,25 @@ char *file_read(const char *path, size_t max, size_t *len_out)
 
 int file_write_atomic(const char *path, const void *data, size_t len, int mode)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* A fresh temporary next to path: never an existing file, never through a symlink
+	 * someone planted at its name (O_EXCL|O_NOFOLLOW); another name when one is taken. */
+	char *tmp = NULL;
+	int fd = -1;
+	for (unsigned i = 0; fd < 0 && i < 100; i++) {
+		free(tmp);
+		tmp = i ? xasprintf("%s.tmp.%ld.%u", path, (long)getpid(), i)
+			: xasprintf("%s.tmp.%ld", path, (long)getpid());
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && errno != EEXIST && errno != ELOOP) {
+			int e = errno;
+			free(tmp);
+			errno = e;
+			return -1;
+		}
+	}
 	if (fd < 0) {
 		free(tmp);
+		errno = EEXIST;
 		return -1;
 	}
 	const char *p = data;

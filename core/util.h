@@ -63,8 +63,16 @@ bool str_case_eq(const char *a, const char *b);
 bool str_glob(const char *pattern, const char *s); /* shell glob, case-insensitive for '*' and '?' */
 void str_lower(char *s);
 
-/* Time. mcon_now() honours $MCON_NOW (Unix seconds or RFC 3339) so tests get a fixed clock. */
+/* Time. mcon_now() is the real time; test builds (the test binaries, the simulator and the
+ * mcon-test binary link tests/support/testclock.c) may fix it with $MCON_NOW. */
 time_t mcon_now(void);
+/* The test builds' clock: true with *out set when the time is fixed. The library's own
+ * definition is weak and says no; the binary mcon links no other. */
+bool mcon_now_fixed(time_t *out);
+
+/* Before any secret is read: no core dumps (PR_SET_DUMPABLE 0, RLIMIT_CORE 0), so the
+ * API key cannot land in a core file or be read through /proc by another user. */
+void process_harden(void);
 /* "2026-11-29T12:00:00Z" into out (at least 21 bytes). */
 void time_rfc3339(time_t t, char out[32]);
 /* Parses RFC 3339 (fractional seconds and offsets accepted); -1 on error. */

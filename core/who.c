@@ -46,7 +46,8 @@ void who_set(struct who *w, const char *user, const char *from)
 
 void who_current(struct who *w)
 {
-	const char *user = getenv("SUDO_USER");
+	/* sudo sets $SUDO_USER in a root process; anyone may set it in their own. */
+	const char *user = getuid() == 0 ? getenv("SUDO_USER") : NULL;
 	char uidbuf[32];
 	if (!user || !*user) {
 		struct passwd *pw = getpwuid(getuid());

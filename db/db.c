@@ -432,6 +432,14 @@ static bool wal_empty(const char *path)
 	return empty;
 }
 
+static bool journal_present(const char *path)
+{
+	char *j = xasprintf("%s-journal", path);
+	bool there = access(j, F_OK) == 0;
+	free(j);
+	return there;
+}
+
 static int open_handle(struct db *db, const char *name, int flags)
 {
 	if (db->h) {
@@ -470,6 +478,12 @@ static int open_readonly(struct db *db)
 		if (db_schema_version(db) >= 0)
 			return DB_OK;
 	}
+	/* Read without a lock, a file that a writer is changing (a journal or WAL beside it) may
+	 * look corrupt: that is a busy database, not one to move aside. */
+	if (db->err.status == DB_ERR_CORRUPT && (!wal_empty(db->path) || journal_present(db->path)))
+		return db_set_error(db, DB_ERR_BUSY, "database %s is being written by another process, and this user "
+				    "cannot lock it (no write access to its directory): nothing was changed; try again",
+				    db->path);
 	return db->err.status;
 }
 

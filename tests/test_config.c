@@ -396,17 +396,141 @@ Test(config, lists_indented_keys_and_long_lines)
 			 "the indentation");
 	free(err);
 
-	struct buf long_line = {0};
-	buf_puts(&long_line, "[docker]\n# a comment may be as long as it likes: ");
-	for (int i = 0; i < 30; i++)
-		buf_puts(&long_line, "blah ");
-	buf_puts(&long_line, "\nexpected = ");
-	for (int i = 0; i < 30; i++)
-		buf_printf(&long_line, "service-%d, ", i);
-	buf_puts(&long_line, "last\n");
-	err = load_err(buf_cstr(&long_line));
-	cr_assert(str_starts_with(err, "test.conf:3: line longer than"), "%s", err);
-	buf_free(&long_line);
+	/* The stack's 18 services on one line, as an admin writes it (over 250 characters). */
+	static const char *const services[] = {
+		"unbound-mailcow", "mysql-mailcow", "redis-mailcow", "clamd-mailcow", "rspamd-mailcow",
+		"php-fpm-mailcow", "sogo-mailcow", "dovecot-mailcow", "postfix-mailcow", "memcached-mailcow",
+		"nginx-mailcow", "acme-mailcow", "netfilter-mailcow", "watchdog-mailcow", "dockerapi-mailcow",
+		"solr-mailcow", "olefy-mailcow", "ofelia-mailcow",
+	};
+	struct buf text = {0};
+	buf_puts(&text, "[docker]\nexpected = ");
+	for (size_t i = 0; i < ARRAY_SIZE(services); i++)
+		buf_printf(&text, "%s%s", i ? ", " : "", services[i]);
+	buf_puts(&text, "\n");
+	cr_assert_gt(text.len, 250, "longer than inih's 200-character lines");
+	load_ok(&c, buf_cstr(&text));
+	cr_assert_eq(c.docker_expected.n, 18);
+	cr_assert_str_eq(c.docker_expected.v[17], "ofelia-mailcow");
+	config_free(&c);
+	buf_free(&text);
+
+	/* A line of 64 KiB works; one character more is an error naming the line. */
+	for (int extra = 0; extra < 2; extra++) {
+		struct buf big = {0};
+		buf_puts(&big, "[docker]\n# a comment may be as long as it likes: ");
+		for (int i = 0; i < 20000; i++)
+			buf_puts(&big, "blah ");
+		buf_puts(&big, "\n");
+		struct buf line = {0};
+		buf_puts(&line, "expected = ");
+		for (int i = 0; line.len < 65536 - 20; i++)
+			buf_printf(&line, "s%d, ", i);
+		while (line.len < 65536 - 4 + (size_t)extra)
+			buf_putc(&line, 'x');
+		buf_puts(&line, "last");
+		cr_assert_eq(line.len, 65536 + (size_t)extra);
+		buf_puts(&big, buf_cstr(&line));
+		buf_puts(&big, "\n");
+		if (extra == 0) {
+			load_ok(&c, buf_cstr(&big));
+			const char *last = c.docker_expected.v[c.docker_expected.n - 1];
+			cr_assert_str_eq(last + strlen(last) - 4, "last");
+			config_free(&c);
+		} else {
+			err = load_err(buf_cstr(&big));
+			cr_assert_str_eq(err, "test.conf:3: line longer than 65536 characters");
+			free(err);
+		}
+		buf_free(&line);
+		buf_free(&big);
+	}
+}
+
+Test(config, api_key_file_others_can_read_and_control_characters_are_refused)
+{
+	char *key = write_conf("api.key", "file-key-123\n");
+	char *text = xasprintf("[mailcow]\napi_key_file = %s\n", key);
+	struct config c;
+	load_ok(&c, text);
+	char *err = NULL;
+	cr_assert_eq(chmod(key, 0644), 0);
+	cr_assert_null(config_api_key(&c, &err), "a key file every user can read is used");
+	cr_assert(strstr(err, key) && strstr(err, "0644") && strstr(err, "chmod o-rw"), "%s", err);
+	free(err);
+	err = NULL;
+	cr_assert_eq(chmod(key, 0640), 0);
+	char *k = config_api_key(&c, &err);
+	cr_assert_str_eq(k, "file-key-123", "group-readable is fine: %s", err ? err : "");
+	config_key_free(k);
+
+	free(write_conf("api.key", "abc\001def\n"));
+	cr_assert_null(config_api_key(&c, &err));
+	cr_assert(strstr(err, "control character") && strstr(err, key), "%s", err);
+	cr_assert_null(strstr(err, "abc"), "the key is not shown: %s", err);
+	free(err);
+	setenv("MCON_API_KEY", "env-key\r\nX-Injected: 1", 1);
+	cr_assert_null(config_api_key(&c, &err));
+	cr_assert(strstr(err, "control character") && strstr(err, "MCON_API_KEY"), "%s", err);
+	cr_assert_null(strstr(err, "Injected"), "%s", err);
+	free(err);
+	unsetenv("MCON_API_KEY");
+	config_free(&c);
+	free(text);
+	free(key);
+}
+
+Test(config, api_key_env_leaves_the_environment)
+{
+	struct config c;
+	load_ok(&c, "");
+	setenv("MCON_API_KEY", "env-key-789", 1);
+	config_key_env_take();
+	cr_assert_null(getenv("MCON_API_KEY"), "a process mcon starts would inherit the key");
+	char *err = NULL;
+	char *k = config_api_key(&c, &err);
+	cr_assert_str_eq(k, "env-key-789");
+	config_key_free(k);
+	config_key_env_take();          /* nothing in the environment now: the taken key is dropped */
+	cr_assert_null(config_api_key(&c, &err));
+	free(err);
+	config_free(&c);
+}
+
+Test(config, mailcow_url_http_only_for_loopback_and_pin_syntax)
+{
+	static const char *const ok[] = {
+		"http://127.0.0.1:8080", "http://localhost/", "http://[::1]:8443", "https://mail.example.org",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		struct config c;
+		char *text = xasprintf("[mailcow]\nurl = %s\n", ok[i]);
+		load_ok(&c, text);
+		config_free(&c);
+		free(text);
+	}
+	static const char *const bad[] = {
+		"http://mail.example.org", "http://127.0.0.1.example.org/", "http://192.0.2.7", "http://[::2]/",
+		"http://localhost.example.org",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char *text = xasprintf("[mailcow]\nurl = %s\n", bad[i]);
+		char *err = load_err(text);
+		cr_assert(str_starts_with(err, "test.conf:2: mailcow.url:") && strstr(err, "use https://"), "%s", err);
+		free(err);
+		free(text);
+	}
+
+	struct config c;
+	load_ok(&c, "[mailcow]\npin = sha256//YhKJKSzoTt2b5FP18fvpHo7fJYqQCjAa3HWY3tvRMwE=;"
+		    "sha256//t62CeU2tQiqkexU74Gxa2eg7fRbEgoChTociMee9wno=\n");
+	cr_assert(str_starts_with(c.mailcow_pin, "sha256//YhKJ"));
+	config_free(&c);
+	char *err = load_err("[mailcow]\npin = YhKJKSzoTt2b5FP18fvpHo7fJYqQCjAa3HWY3tvRMwE=\n");
+	cr_assert(str_starts_with(err, "test.conf:2: mailcow.pin:"), "%s", err);
+	free(err);
+	err = load_err("[mailcow]\npin = sha256//short=\n");
+	cr_assert(strstr(err, "mailcow.pin"), "%s", err);
 	free(err);
 }
 

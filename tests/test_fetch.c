@@ -3,6 +3,7 @@
  * waiting for the loop's next wake-up while another transfer is still in flight. */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "core/util.h"
 #include "tests/support/httpsrv.h"
 #include "tests/support/hang.h"
+#include "tests/support/testca.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int active, max_active;
@@ -168,4 +170,92 @@ Test(fetch, dns_started_from_http_callback_is_polled_at_once)
 	httpsrv_stop(srv);
 	config_free(&cfg);
 	free(url);
+}
+
+static void hello(const struct http_req *req, struct http_resp *resp, void *ud)
+{
+	(void)req;
+	(void)ud;
+	resp->body = xstrdup("{}");
+}
+
+struct tls_outcome {
+	long status;
+	char *error;
+};
+
+static void tls_done(struct fetch_result *r, void *ud)
+{
+	struct tls_outcome *o = ud;
+	o->status = r->status;
+	o->error = r->error ? xstrdup(r->error) : NULL;
+}
+
+/* One GET of https://127.0.0.1:port/ with the given chain verification and pin. */
+static struct tls_outcome tls_get(int port, bool insecure, const char *pin)
+{
+	struct tls_outcome out = {0};
+	char *url = xasprintf("https://127.0.0.1:%d/", port);
+	struct fetcher *f = fetcher_new();
+	struct fetch_opts o = {.url = url, .timeout_ms = 10000, .insecure = insecure, .pubkey_pin = pin,
+			       .done = tls_done, .ud = &out};
+	cr_assert_eq(fetcher_add(f, &o), 0);
+	fetcher_run(f, 0);
+	fetcher_free(f);
+	free(url);
+	return out;
+}
+
+/* The base64 SHA-256 of the certificate's public key, as curl's pin wants it. */
+static char *cert_pin(const char *cert_file)
+{
+	char *cmd = xasprintf("openssl x509 -in '%s' -pubkey -noout | openssl pkey -pubin -outform der | "
+			      "openssl dgst -sha256 -binary | base64", cert_file);
+	FILE *p = popen(cmd, "r");
+	cr_assert(p);
+	char line[128] = "";
+	cr_assert(fgets(line, sizeof(line), p));
+	pclose(p);
+	free(cmd);
+	line[strcspn(line, "\n")] = '\0';
+	cr_assert_eq(strlen(line), 44, "%s", line);
+	return xasprintf("sha256//%s", line);
+}
+
+Test(fetch, no_chain_verification_still_checks_the_host_name_and_the_pin)
+{
+	struct testca other, right;
+	cr_assert_eq(testca_make(&other, "DNS:mail.elsewhere.test"), 0);
+	cr_assert_eq(testca_make(&right, "IP:127.0.0.1"), 0);
+	struct httpsrv *wrong_name = httpsrv_start(other.cert_pem, other.key_pem, hello, NULL);
+	struct httpsrv *srv = httpsrv_start(right.cert_pem, right.key_pem, hello, NULL);
+	cr_assert(wrong_name && srv);
+
+	struct tls_outcome r = tls_get(httpsrv_port(wrong_name), true, NULL);
+	cr_assert_eq(r.status, 0, "tls_verify = false accepted a certificate for another name");
+	cr_assert(r.error);
+	free(r.error);
+	r = tls_get(httpsrv_port(srv), true, NULL);
+	cr_assert_eq(r.status, 200, "%s", r.error ? r.error : "");
+	free(r.error);
+	r = tls_get(httpsrv_port(srv), false, NULL);
+	cr_assert_eq(r.status, 0, "an untrusted CA was accepted");
+	free(r.error);
+
+	char *pin = cert_pin(right.cert_file), *wrong = cert_pin(other.cert_file);
+	r = tls_get(httpsrv_port(srv), false, pin);
+	cr_assert_eq(r.status, 200, "the pinned key is trusted without the chain: %s", r.error ? r.error : "");
+	free(r.error);
+	r = tls_get(httpsrv_port(srv), false, wrong);
+	cr_assert_eq(r.status, 0, "a key other than the pinned one was accepted");
+	free(r.error);
+	r = tls_get(httpsrv_port(wrong_name), false, wrong);
+	cr_assert_eq(r.status, 0, "the pin does not replace the host name check");
+	free(r.error);
+	free(pin);
+	free(wrong);
+	httpsrv_stop(wrong_name);
+	httpsrv_stop(srv);
+	testca_free(&other);
+	testca_free(&right);
 }

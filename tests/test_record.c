@@ -233,9 +233,12 @@ Test(record, systemd_units)
 	cr_assert(svc && tim);
 	char *s = xstrndup((const char *)svc->data, svc->len), *t = xstrndup((const char *)tim->data, tim->len);
 	static const char *want[] = {"\nType=oneshot\n", " record --quiet\n", "\nNoNewPrivileges=yes\n", "\nProtectSystem=strict\n",
-				     "\nReadWritePaths=/var/lib/mcon\n", "\nProtectHome=yes\n", "\nPrivateTmp=yes\n", "\nStateDirectory=mcon\n"};
+				     "\nReadWritePaths=/var/lib/mcon\n", "\nProtectHome=yes\n", "\nPrivateTmp=yes\n", "\nUMask=0007\n",
+				     "\nLimitCORE=0\n"};
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
 		cr_expect(strstr(s, want[i]) != NULL, "mcon-record.service lacks %s", want[i]);
+	/* the shared state directory belongs to root:mcon (postinst); StateDirectory= would chown it */
+	cr_expect(strstr(s, "\nStateDirectory=") == NULL, "mcon-record.service takes over /var/lib/mcon");
 	cr_expect(strstr(t, "\nOnCalendar=*-*-* *:*:00\n") != NULL, "the timer is not once a minute");
 	cr_expect(strstr(t, "\nUnit=mcon-record.service\n") != NULL);
 	cr_expect(strstr(t, "\nWantedBy=timers.target\n") != NULL);

@@ -8,6 +8,8 @@
 #include "core/fetch.h"
 #include "core/mailcow.h"
 #include "core/mtasts.h"
+#include "core/outbound.h"
+#include "core/postfix_relay.h"
 #include "core/spf.h"
 #include "core/stackfiles.h"
 #include "core/util.h"
@@ -37,6 +39,11 @@ struct collect_ctx {
 	struct mailcow_client *mc;
 	struct dom_ctx *doms;
 	bool domains_built;
+	/* dns.resolver with several servers: one resolver per server, each on a fetcher of its
+	 * own (a fetcher polls one c-ares channel), stepped beside the main one. */
+	struct dns_resolver **probe_r;
+	struct fetcher **probe_f;
+	size_t n_probe_r;
 };
 
 static bool is_literal_domain(const char *p)
@@ -204,6 +211,80 @@ static void on_domains(void *ud)
 	build_domains(ud, true);
 }
 
+/* ---- dns.resolver: each server asked on its own ---- */
+
+/* The probe asks the root's SOA-less A: any reply, even REFUSED from an authoritative
+ * server, shows the server is alive; silence is what a dead server gives. */
+static void start_resolver_probes(struct collect_ctx *c)
+{
+	const struct config *cfg = c->cfg;
+	struct snapshot *s = c->s;
+	size_t n = cfg->dns_servers.n > 1 ? cfg->dns_servers.n : 1;
+	s->resolver_probes = xcalloc(n, sizeof(*s->resolver_probes));
+	s->n_resolver_probes = n;
+	for (size_t i = 0; i < n; i++) {
+		struct dns_answer *a = &s->resolver_probes[i];
+		a->name = xstrdup(".");
+		a->type = DNS_T_A;
+		a->status = DNS_NOT_ASKED;
+		a->server = xstrdup(cfg->dns_servers.n > 1 ? cfg->dns_servers.v[i] : s->resolver);
+	}
+	if (!c->r)
+		return;
+	if (cfg->dns_servers.n <= 1) {
+		dns_query(c->r, ".", DNS_T_A, &s->resolver_probes[0], NULL, NULL);
+		return;
+	}
+	c->probe_r = xcalloc(n, sizeof(*c->probe_r));
+	c->probe_f = xcalloc(n, sizeof(*c->probe_f));
+	for (size_t i = 0; i < n; i++) {
+		struct config one = *cfg;
+		char *server = cfg->dns_servers.v[i];
+		one.dns_servers = (struct strv){.v = &server, .n = 1, .cap = 1};
+		char *err = NULL;
+		struct dns_resolver *r = dns_resolver_new(&one, 2, &err);
+		if (!r) {
+			s->resolver_probes[i].status = DNS_ERROR;
+			s->resolver_probes[i].error = err;
+			continue;
+		}
+		struct fetcher *f = fetcher_new();
+		c->probe_r[c->n_probe_r] = r;
+		c->probe_f[c->n_probe_r++] = f;
+		dns_resolver_attach(r, f);
+		dns_query(r, ".", DNS_T_A, &s->resolver_probes[i], NULL, NULL);
+	}
+}
+
+static void free_resolver_probes(struct collect_ctx *c)
+{
+	for (size_t i = 0; i < c->n_probe_r; i++) {
+		dns_resolver_free(c->probe_r[i]);
+		fetcher_free(c->probe_f[i]);
+	}
+	free(c->probe_r);
+	free(c->probe_f);
+	c->probe_r = NULL;
+	c->probe_f = NULL;
+	c->n_probe_r = 0;
+}
+
+/* Steps the probes' fetchers without waiting; returns how many queries are still out. */
+static int step_resolver_probes(struct collect_ctx *c)
+{
+	int out = 0;
+	for (size_t i = 0; i < c->n_probe_r; i++) {
+		int http = 0, dns = 0;
+		fetcher_counts(c->probe_f[i], &http, &dns);
+		if (dns) {
+			fetcher_step(c->probe_f[i], 0);
+			fetcher_counts(c->probe_f[i], &http, &dns);
+		}
+		out += dns;
+	}
+	return out;
+}
+
 /* ---- errors' "since" ---- */
 
 static void carry_errors(struct snapshot *s, const struct snapshot *prev, time_t now)
@@ -221,6 +302,7 @@ static void carry_errors(struct snapshot *s, const struct snapshot *prev, time_t
 	part_error_carry(&s->dns_err, p ? &p->dns_err : NULL, now);
 	part_error_carry(&s->limits.err, p ? &p->limits.err : NULL, now);
 	part_error_carry(&s->roundcube.err, p ? &p->roundcube.err : NULL, now);
+	part_error_carry(&s->postfix_relay.err, p ? &p->postfix_relay.err : NULL, now);
 	for (size_t i = 0; i < s->n_domains; i++) {
 		struct snap_domain *d = &s->domains[i];
 		const struct snap_domain *pd = p ? snapshot_domain(p, d->name) : NULL;
@@ -262,6 +344,8 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 		free(err);
 	}
 
+	start_resolver_probes(&c);
+	outbound_collect(c.r, cfg, &s->outbound);
 	docker_collect(c.f, cfg, &s->docker);
 	if (mailcow_backoff_active(opts->prev ? &opts->prev->mailcow : NULL, now, &s->mailcow))
 		build_domains(&c, true);
@@ -270,13 +354,15 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 	/* Put the first requests on the wire, then read the local files meanwhile. */
 	fetcher_step(c.f, 0);
 	stackfiles_collect(cfg, &s->limits, &s->roundcube);
+	postfix_relay_read(cfg->mailcow_dir, &s->postfix_relay);
 
 	long long deadline = opts->deadline_ms ? opts->deadline_ms : t0 + COLLECT_DEFAULT_DEADLINE_MS;
 	const char *stopped = NULL;
 	for (;;) {
 		int http = 0, dns = 0;
+		int probes = step_resolver_probes(&c);
 		fetcher_counts(c.f, &http, &dns);
-		if (http + dns == 0)
+		if (http + dns + probes == 0)
 			break;
 		long long left = deadline - fetch_now_ms();
 		if (left <= 0) {
@@ -287,7 +373,8 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 			stopped = "the refresh was cancelled";
 			break;
 		}
-		fetcher_step(c.f, left < 1000 ? (int)left : 1000);
+		int wait = probes ? 10 : 1000;
+		fetcher_step(c.f, left < wait ? (int)left : wait);
 	}
 
 	if (!c.domains_built)
@@ -310,6 +397,7 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 			opts->stats->dns_tcp = ds.tcp_connections;
 			opts->stats->dns_ms = ds.total_ms;
 		}
+		free_resolver_probes(&c);
 		dns_resolver_free(c.r); /* unanswered queries end as "no answer before the refresh ended" */
 		c.r = NULL;
 	}

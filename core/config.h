@@ -50,6 +50,10 @@ struct config {
 	long state_retention_days;
 
 	long ui_refresh_s;
+
+	struct strv relay_smarthost;    /* empty = the relay.mx patterns */
+	char *outbound_ip;              /* NULL = no outbound checks */
+	struct strv outbound_dnsbl;
 };
 
 /* Loads the configuration: explicit path (--config), else $MCON_CONFIG, else

@@ -215,9 +215,12 @@ void check_relay_outbound(struct check_ctx *c)
 			host = postfix_relay_host(g->relayhost);
 			via = xasprintf("the global relayhost %s (%s)", g->relayhost, g->file ? g->file : "Postfix");
 		}
-		char *how = xasprintf("Set the relayhost of %s to %s's (host matching %s): %s > %s > Edit > Relayhost (add it "
-				      "first under E-Mail > Configuration > Routing > Sender-dependent transports)",
-				      d->name, relay_label(cfg), patterns, domain_ui(), d->name);
+		char *how = rh && !rh->active && !via
+			    ? xasprintf("Activate relayhost %ld (%s) under E-Mail > Configuration > Routing", rh->id,
+					rh->hostname ? rh->hostname : "?")
+			    : xasprintf("Set the relayhost of %s to %s's (host matching %s): %s > %s > Edit > Relayhost (add "
+					"it first under E-Mail > Configuration > Routing > Sender-dependent transports)",
+					d->name, relay_label(cfg), patterns, domain_ui(), d->name);
 		if (!via && g->err.failed) {
 			check_emit(c, d->name, STATUS_UNKNOWN, xasprintf("%s has %s, and Postfix's relayhost is unknown: %s", d->name, own,
 									 g->err.why ? g->err.why : "not read"), how);

@@ -213,8 +213,9 @@ static void on_domains(void *ud)
 
 /* ---- dns.resolver: each server asked on its own ---- */
 
-/* The probe asks the root's SOA-less A: any reply, even REFUSED from an authoritative
- * server, shows the server is alive; silence is what a dead server gives. */
+/* Each server gets a resolver of its own (so that its answer is its own, and the probe
+ * stays out of the main resolver's counts) and is asked for the root's A: any reply, even
+ * REFUSED from an authoritative server, shows it is alive; silence is what a dead one gives. */
 static void start_resolver_probes(struct collect_ctx *c)
 {
 	const struct config *cfg = c->cfg;
@@ -231,16 +232,13 @@ static void start_resolver_probes(struct collect_ctx *c)
 	}
 	if (!c->r)
 		return;
-	if (cfg->dns_servers.n <= 1) {
-		dns_query(c->r, ".", DNS_T_A, &s->resolver_probes[0], NULL, NULL);
-		return;
-	}
 	c->probe_r = xcalloc(n, sizeof(*c->probe_r));
 	c->probe_f = xcalloc(n, sizeof(*c->probe_f));
 	for (size_t i = 0; i < n; i++) {
 		struct config one = *cfg;
-		char *server = cfg->dns_servers.v[i];
-		one.dns_servers = (struct strv){.v = &server, .n = 1, .cap = 1};
+		char *server = cfg->dns_servers.n ? cfg->dns_servers.v[i] : NULL;
+		if (server)
+			one.dns_servers = (struct strv){.v = &server, .n = 1, .cap = 1};
 		char *err = NULL;
 		struct dns_resolver *r = dns_resolver_new(&one, 2, &err);
 		if (!r) {

@@ -48,8 +48,10 @@ static void on_ptr(struct dns_answer *a, void *ud)
 	/* a is the ptr member of the outbound part: its owner holds the forward answer. */
 	struct outbound_state *o = (struct outbound_state *)((char *)a - offsetof(struct outbound_state, ptr));
 	bool v6 = strchr(o->ip, ':') != NULL;
-	answer_init(&o->forward, a->rrs[0].value, v6 ? DNS_T_AAAA : DNS_T_A);
-	dns_query(r, a->rrs[0].value, v6 ? DNS_T_AAAA : DNS_T_A, &o->forward, NULL, NULL);
+	char *name = xstrdup(a->rrs[0].value);
+	answer_init(&o->forward, name, v6 ? DNS_T_AAAA : DNS_T_A);
+	dns_query(r, name, v6 ? DNS_T_AAAA : DNS_T_A, &o->forward, NULL, NULL);
+	free(name);
 }
 
 void outbound_collect(struct dns_resolver *r, const struct config *cfg, struct outbound_state *o)
@@ -75,9 +77,15 @@ void outbound_collect(struct dns_resolver *r, const struct config *cfg, struct o
 	free(rev);
 	if (!r)
 		return;
-	dns_query(r, o->ptr.name, DNS_T_PTR, &o->ptr, on_ptr, r);
-	for (size_t i = 0; i < o->n_dnsbl; i++)
-		dns_query(r, o->dnsbl[i].name, DNS_T_A, &o->dnsbl[i], NULL, NULL);
+	/* dns_query replaces the answer's name: ask with copies */
+	n = xstrdup(o->ptr.name);
+	dns_query(r, n, DNS_T_PTR, &o->ptr, on_ptr, r);
+	free(n);
+	for (size_t i = 0; i < o->n_dnsbl; i++) {
+		n = xstrdup(o->dnsbl[i].name);
+		dns_query(r, n, DNS_T_A, &o->dnsbl[i], NULL, NULL);
+		free(n);
+	}
 }
 
 void outbound_state_free(struct outbound_state *o)

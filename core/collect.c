@@ -4,6 +4,7 @@
  * releases its policy fetch. After the loop each part's error gets its "since". */
 #include "core/collect.h"
 #include "core/dns.h"
+#include "core/dns_probe.h"
 #include "core/docker.h"
 #include "core/fetch.h"
 #include "core/mailcow.h"
@@ -39,11 +40,7 @@ struct collect_ctx {
 	struct mailcow_client *mc;
 	struct dom_ctx *doms;
 	bool domains_built;
-	/* dns.resolver with several servers: one resolver per server, each on a fetcher of its
-	 * own (a fetcher polls one c-ares channel), stepped beside the main one. */
-	struct dns_resolver **probe_r;
-	struct fetcher **probe_f;
-	size_t n_probe_r;
+	struct dns_probes *probes;      /* dns.resolver: each server asked on its own */
 };
 
 static bool is_literal_domain(const char *p)
@@ -211,78 +208,6 @@ static void on_domains(void *ud)
 	build_domains(ud, true);
 }
 
-/* ---- dns.resolver: each server asked on its own ---- */
-
-/* Each server gets a resolver of its own (so that its answer is its own, and the probe
- * stays out of the main resolver's counts) and is asked for the root's A: any reply, even
- * REFUSED from an authoritative server, shows it is alive; silence is what a dead one gives. */
-static void start_resolver_probes(struct collect_ctx *c)
-{
-	const struct config *cfg = c->cfg;
-	struct snapshot *s = c->s;
-	size_t n = cfg->dns_servers.n > 1 ? cfg->dns_servers.n : 1;
-	s->resolver_probes = xcalloc(n, sizeof(*s->resolver_probes));
-	s->n_resolver_probes = n;
-	for (size_t i = 0; i < n; i++) {
-		struct dns_answer *a = &s->resolver_probes[i];
-		a->name = xstrdup(".");
-		a->type = DNS_T_A;
-		a->status = DNS_NOT_ASKED;
-		a->server = xstrdup(cfg->dns_servers.n > 1 ? cfg->dns_servers.v[i] : s->resolver);
-	}
-	if (!c->r)
-		return;
-	c->probe_r = xcalloc(n, sizeof(*c->probe_r));
-	c->probe_f = xcalloc(n, sizeof(*c->probe_f));
-	for (size_t i = 0; i < n; i++) {
-		struct config one = *cfg;
-		char *server = cfg->dns_servers.n ? cfg->dns_servers.v[i] : NULL;
-		if (server)
-			one.dns_servers = (struct strv){.v = &server, .n = 1, .cap = 1};
-		char *err = NULL;
-		struct dns_resolver *r = dns_resolver_new(&one, 2, &err);
-		if (!r) {
-			s->resolver_probes[i].status = DNS_ERROR;
-			s->resolver_probes[i].error = err;
-			continue;
-		}
-		struct fetcher *f = fetcher_new();
-		c->probe_r[c->n_probe_r] = r;
-		c->probe_f[c->n_probe_r++] = f;
-		dns_resolver_attach(r, f);
-		dns_query(r, ".", DNS_T_A, &s->resolver_probes[i], NULL, NULL);
-	}
-}
-
-static void free_resolver_probes(struct collect_ctx *c)
-{
-	for (size_t i = 0; i < c->n_probe_r; i++) {
-		dns_resolver_free(c->probe_r[i]);
-		fetcher_free(c->probe_f[i]);
-	}
-	free(c->probe_r);
-	free(c->probe_f);
-	c->probe_r = NULL;
-	c->probe_f = NULL;
-	c->n_probe_r = 0;
-}
-
-/* Steps the probes' fetchers without waiting; returns how many queries are still out. */
-static int step_resolver_probes(struct collect_ctx *c)
-{
-	int out = 0;
-	for (size_t i = 0; i < c->n_probe_r; i++) {
-		int http = 0, dns = 0;
-		fetcher_counts(c->probe_f[i], &http, &dns);
-		if (dns) {
-			fetcher_step(c->probe_f[i], 0);
-			fetcher_counts(c->probe_f[i], &http, &dns);
-		}
-		out += dns;
-	}
-	return out;
-}
-
 /* ---- errors' "since" ---- */
 
 static void carry_errors(struct snapshot *s, const struct snapshot *prev, time_t now)
@@ -342,7 +267,8 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 		free(err);
 	}
 
-	start_resolver_probes(&c);
+	if (c.r)
+		c.probes = dns_probes_start(cfg, &s->resolver_probes, &s->n_resolver_probes);
 	outbound_collect(c.r, cfg, &s->outbound);
 	docker_collect(c.f, cfg, &s->docker);
 	if (mailcow_backoff_active(opts->prev ? &opts->prev->mailcow : NULL, now, &s->mailcow))
@@ -358,7 +284,7 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 	const char *stopped = NULL;
 	for (;;) {
 		int http = 0, dns = 0;
-		int probes = step_resolver_probes(&c);
+		int probes = c.probes ? dns_probes_step(c.probes) : 0;
 		fetcher_counts(c.f, &http, &dns);
 		if (http + dns + probes == 0)
 			break;
@@ -395,13 +321,13 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 			opts->stats->dns_tcp = ds.tcp_connections;
 			opts->stats->dns_ms = ds.total_ms;
 		}
-		free_resolver_probes(&c);
 		dns_resolver_free(c.r); /* unanswered queries end as "no answer before the refresh ended" */
 		c.r = NULL;
 	}
 	if (opts->stats)
 		fetcher_stats(c.f, &opts->stats->http_requests, &opts->stats->http_ms);
 	fetcher_free(c.f);
+	dns_probes_free(c.probes);
 	if (c.mc)
 		mailcow_client_free(c.mc);
 	free(c.doms);

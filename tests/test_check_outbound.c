@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/checks.h"
 #include "core/dns.h"
@@ -299,4 +300,44 @@ Test(check_outbound, config_rejects_a_bad_address)
 	cr_expect_str_eq(cfg.outbound_dnsbl.v[0], "zen.spamhaus.org");
 	cr_expect_eq(cfg.relay_smarthost.n, 0);
 	config_free(&cfg);
+}
+
+/* extra.cf overrides main.cf; a missing file is no error; an empty value is no relayhost. */
+Test(check_outbound, postfix_relay_files)
+{
+	char tmpl[] = "/tmp/mcon-relay.XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	cr_assert(dir);
+	char *conf = xasprintf("%s/data/conf/postfix", dir);
+	char *cmd = xasprintf("mkdir -p '%s'", conf);
+	cr_assert_eq(system(cmd), 0);
+	free(cmd);
+	struct postfix_relay pr = {0};
+	postfix_relay_read(dir, &pr);
+	cr_expect_null(pr.relayhost);
+	cr_expect_not(pr.err.failed);
+
+	char *main_cf = xasprintf("%s/main.cf", conf), *extra_cf = xasprintf("%s/extra.cf", conf);
+	const char *m = "# relayhost = [commented.example]:25\nmyhostname = mail.example.org\nrelayhost =\n";
+	cr_assert_eq(file_write_atomic(main_cf, m, strlen(m), 0644), 0);
+	postfix_relay_read(dir, &pr);
+	cr_expect_null(pr.relayhost, "an empty relayhost is none");
+	const char *x = "smtp_sasl_auth_enable = yes\nrelayhost =\n  [smtp.mxroute.com]:587\n";
+	cr_assert_eq(file_write_atomic(extra_cf, x, strlen(x), 0644), 0);
+	free(pr.file);
+	pr.file = NULL;
+	postfix_relay_read(dir, &pr);
+	cr_expect_str_eq(pr.relayhost, "[smtp.mxroute.com]:587", "a continued line, from extra.cf");
+	cr_expect(pr.file && strstr(pr.file, "extra.cf:2"), "%s", pr.file ? pr.file : "(null)");
+	free(pr.relayhost);
+	free(pr.file);
+	part_error_clear(&pr.err);
+	unlink(main_cf);
+	unlink(extra_cf);
+	cmd = xasprintf("rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
+	free(cmd);
+	free(main_cf);
+	free(extra_cf);
+	free(conf);
 }

@@ -67,7 +67,7 @@ static int parse_args(int argc, char **argv, unsigned allowed, struct targs *a)
 			if (!pending_check_id_valid(val))
 				return usage_error(a->sub, "'%s' is not a check id (like dkim.selector)", val);
 			if (!check_find(val))
-				return usage_error(a->sub, "'%s' is no check of mcon (the checks are listed in mcon(1))", val);
+				return usage_error(a->sub, "'%s' is no check of mcon (mcon(1) lists them)", val);
 			if (!strv_contains(&a->links, val))
 				strv_push(&a->links, val);
 		} else if ((allowed & A_JSON) && strcmp(s, "--json") == 0) {

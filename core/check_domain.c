@@ -186,8 +186,9 @@ void check_relay_outbound(struct check_ctx *c)
 			continue;
 		}
 		if (c->s->mailcow.relayhosts_err.failed) {
-			check_emit(c, d->name, STATUS_UNKNOWN, xasprintf("MailCow's relayhosts not read: %s",
-									 c->s->mailcow.relayhosts_err.why ? c->s->mailcow.relayhosts_err.why : "failed"),
+			const char *why = c->s->mailcow.relayhosts_err.why;
+			check_emit(c, d->name, STATUS_UNKNOWN,
+				   xasprintf("MailCow's relayhosts not read: %s", why ? why : "failed"),
 				   xstrdup("GET /api/v1/get/relayhost/all failed; see mailcow.api"));
 			continue;
 		}
@@ -200,13 +201,14 @@ void check_relay_outbound(struct check_ctx *c)
 		/* What the domain's own setting says, when it does not decide. */
 		char *own = NULL;
 		if (!d->mc)
-			own = xasprintf("%s is not in MailCow", d->name);
+			own = xstrdup("no MailCow domain");
 		else if (!id || !*id || strcmp(id, "0") == 0)
-			own = xasprintf("no relayhost of its own");
+			own = xstrdup("no relayhost of its own");
 		else if (!rh)
 			own = xasprintf("its relayhost %s is not listed by MailCow", id);
 		else if (!rh->active)
-			own = xasprintf("its relayhost %ld (%s) is inactive", rh->id, rh->hostname ? rh->hostname : "?");
+			own = xasprintf("its relayhost %ld (%s) is inactive", rh->id,
+					rh->hostname ? rh->hostname : "?");
 		char *via = NULL, *host = NULL;
 		if (!own) {
 			host = postfix_relay_host(rh->hostname);
@@ -218,20 +220,25 @@ void check_relay_outbound(struct check_ctx *c)
 		char *how = rh && !rh->active && !via
 			    ? xasprintf("Activate relayhost %ld (%s) under E-Mail > Configuration > Routing", rh->id,
 					rh->hostname ? rh->hostname : "?")
-			    : xasprintf("Set the relayhost of %s to %s's (host matching %s): %s > %s > Edit > Relayhost (add "
-					"it first under E-Mail > Configuration > Routing > Sender-dependent transports)",
-					d->name, relay_label(cfg), patterns, domain_ui(), d->name);
+			    : xasprintf("Set the relayhost of %s to %s's (host matching %s): %s > %s > Edit > "
+					"Relayhost (add it first under E-Mail > Configuration > Routing > "
+					"Sender-dependent transports)", d->name, relay_label(cfg), patterns,
+					domain_ui(), d->name);
 		if (!via && g->err.failed) {
-			check_emit(c, d->name, STATUS_UNKNOWN, xasprintf("%s has %s, and Postfix's relayhost is unknown: %s", d->name, own,
-									 g->err.why ? g->err.why : "not read"), how);
+			check_emit(c, d->name, STATUS_UNKNOWN,
+				   xasprintf("%s has %s, and Postfix's relayhost is unknown: %s", d->name, own,
+					     g->err.why ? g->err.why : "not read"), how);
 		} else if (!via) {
-			check_emit(c, d->name, STATUS_WARNING, xasprintf("%s has %s and Postfix has no global relayhost: mail goes "
-									 "direct, not through %s", d->name, own, relay_label(cfg)), how);
+			check_emit(c, d->name, STATUS_WARNING,
+				   xasprintf("%s has %s and Postfix has no global relayhost: mail goes direct, not "
+					     "through %s", d->name, own, relay_label(cfg)), how);
 		} else if (!host || !smarthost_match(cfg, host)) {
-			check_emit(c, d->name, STATUS_WARNING, xasprintf("%s would send through %s, whose host %s matches none of %s",
-									 d->name, via, host ? host : "(empty)", patterns), how);
+			check_emit(c, d->name, STATUS_WARNING,
+				   xasprintf("%s would send through %s, whose host %s matches none of %s", d->name, via,
+					     host ? host : "(empty)", patterns), how);
 		} else {
-			check_emit(c, d->name, STATUS_OK, xasprintf("%s sends through %s via %s", d->name, host, via), NULL);
+			check_emit(c, d->name, STATUS_OK, xasprintf("%s sends through %s via %s", d->name, host, via),
+				   NULL);
 			free(how);
 		}
 		free(own);

@@ -22,8 +22,9 @@ static enum status fcrdns(const struct outbound_state *o, struct buf *chain, str
 	}
 	if (p->status != DNS_OK || p->n == 0) {
 		buf_printf(chain, "no PTR (%s %s)", p->name, dns_status_name(p->status));
-		buf_printf(hint, "Ask the owner of %s (the ISP or hosting provider) to set its PTR to the mail host's name, "
-			   "and publish that name's address; receivers distrust mail from an address without one. ", o->ip);
+		buf_printf(hint, "Ask the owner of %s (the ISP or hosting provider) to set its PTR to the mail "
+			   "host's name, and publish that name's address; receivers distrust mail from an "
+			   "address without one. ", o->ip);
 		return STATUS_WARNING;
 	}
 	const char *name = p->rrs[0].value;
@@ -48,8 +49,9 @@ static enum status fcrdns(const struct outbound_state *o, struct buf *chain, str
 	free(list);
 	if (back)
 		return STATUS_OK;
-	buf_printf(hint, "%s does not resolve back to %s: publish %s %s %s at its DNS host, or have the PTR of %s changed "
-		   "to a name that does. ", name, o->ip, name, strchr(o->ip, ':') ? "AAAA" : "A", o->ip, o->ip);
+	buf_printf(hint, "%s does not resolve back to %s: publish %s %s %s at its DNS host, or have the "
+		   "PTR of %s changed to a name that does. ", name, o->ip, name, strchr(o->ip, ':') ? "AAAA" : "A",
+		   o->ip, o->ip);
 	return STATUS_WARNING;
 }
 
@@ -64,7 +66,8 @@ static enum status dnsbl_one(const struct dns_answer *a, const char *zone, struc
 	if (a->status != DNS_OK || a->n == 0) {
 		char *why = dns_failure(a);
 		buf_printf(line, "%s no answer (%s)", zone, why);
-		buf_printf(hint, "%s gave no answer (%s): the listing is unknown; check the resolver can reach it. ", zone, why);
+		buf_printf(hint, "%s gave no answer (%s): the listing is unknown; check the resolver can reach it. ",
+			   zone, why);
 		free(why);
 		return STATUS_UNKNOWN;
 	}
@@ -72,8 +75,9 @@ static enum status dnsbl_one(const struct dns_answer *a, const char *zone, struc
 	for (size_t i = 0; i < a->n; i++)
 		if (str_starts_with(a->rrs[i].value, "127.") && !str_starts_with(a->rrs[i].value, "127.255.255.")) {
 			buf_printf(line, "%s LISTED (%s)", zone, a->rrs[i].value);
-			buf_printf(hint, "%s lists %s (%s): look the address up on the blocklist's site, fix the cause "
-				   "(an open relay, a compromised account) and request delisting. ", zone, ip, a->rrs[i].value);
+			buf_printf(hint, "%s lists %s (%s): look the address up on the blocklist's site, fix the "
+				   "cause (an open relay, a compromised account) and request delisting. ", zone, ip,
+				   a->rrs[i].value);
 			return STATUS_CRITICAL;
 		}
 	if (str_starts_with(code, "127.255.255.")) {
@@ -82,7 +86,8 @@ static enum status dnsbl_one(const struct dns_answer *a, const char *zone, struc
 			   "through a resolver it accepts (dns.servers). ", zone, code);
 	} else {
 		buf_printf(line, "%s answered %s, not a listing code", zone, code);
-		buf_printf(hint, "%s answered %s outside 127.0.0.0/8: the zone name may be wrong or hijacked. ", zone, code);
+		buf_printf(hint, "%s answered %s outside 127.0.0.0/8: the zone name may be wrong or hijacked. ",
+			   zone, code);
 	}
 	return STATUS_UNKNOWN;
 }
@@ -146,15 +151,20 @@ void check_containers_network(struct check_ctx *c)
 			}
 		}
 		char *on = nets.n ? strv_join(&nets, ", ") : xstrdup("no network");
+		char *sum;
 		if (host)
-			check_emit(c, svc, STATUS_OK, xasprintf("%s uses host networking (network_mode: host)", svc), NULL);
+			sum = xasprintf("%s uses host networking (network_mode: host)", svc);
 		else if (attached)
-			check_emit(c, svc, STATUS_OK, xasprintf("%s is attached to %s", svc, want), NULL);
+			sum = xasprintf("%s is attached to %s", svc, want);
 		else
-			check_emit(c, svc, STATUS_CRITICAL, xasprintf("%s is not attached to %s (on %s)", svc, want, on),
-				   xasprintf("Redis and PHP-FPM names resolve only on %s: give %s back its mailcow-network (with "
-					     "its aliases) in %s/docker-compose.override.yml, then run docker compose up -d",
-					     want, svc, c->cfg->mailcow_dir));
+			sum = xasprintf("%s is not attached to %s (on %s)", svc, want, on);
+		if (host || attached)
+			check_emit(c, svc, STATUS_OK, sum, NULL);
+		else
+			check_emit(c, svc, STATUS_CRITICAL, sum,
+				   xasprintf("Redis and PHP-FPM names resolve only on %s: give %s back its "
+					     "mailcow-network (with its aliases) in %s/docker-compose.override.yml, "
+					     "then run docker compose up -d", want, svc, c->cfg->mailcow_dir));
 		free(on);
 		strv_free(&nets);
 	}

@@ -384,13 +384,16 @@ static bool probe_answered(const struct dns_answer *a)
 void check_dns_resolver(struct check_ctx *c)
 {
 	const struct snapshot *s = c->s;
-	const char *hint = "Check the resolver (dns.servers in mcon.conf, else /etc/resolv.conf) answers from this host";
-	if (s->n_resolver_probes == 0 || s->n_resolver_probes == 1) {
+	const char *hint = "Check the resolver (dns.servers in mcon.conf, else /etc/resolv.conf) answers from "
+			   "this host";
+	if (s->n_resolver_probes <= 1) {
 		const char *server = s->resolver ? s->resolver : "system";
 		const struct dns_answer *p = s->n_resolver_probes ? &s->resolver_probes[0] : NULL;
 		if (s->dns_err.failed || (p && !probe_answered(p))) {
-			char *why = s->dns_err.failed ? xstrdup(s->dns_err.why ? s->dns_err.why : "no answer") : dns_failure(p);
-			check_emit(c, server, STATUS_UNKNOWN, xasprintf("resolver %s does not answer: %s", server, why), xstrdup(hint));
+			char *why = s->dns_err.failed ? xstrdup(s->dns_err.why ? s->dns_err.why : "no answer")
+						      : dns_failure(p);
+			check_emit(c, server, STATUS_UNKNOWN, xasprintf("resolver %s does not answer: %s", server, why),
+				   xstrdup(hint));
 			free(why);
 			return;
 		}
@@ -406,16 +409,19 @@ void check_dns_resolver(struct check_ctx *c)
 		if (probe_answered(p) && !s->dns_err.failed) {
 			check_emit(c, server, STATUS_OK, xasprintf("resolver %s answers", server), NULL);
 		} else if (probe_answered(p)) {
-			check_emit(c, server, STATUS_UNKNOWN, xasprintf("resolver %s answers, but the resolver gives nothing usable: %s",
-									server, s->dns_err.why ? s->dns_err.why : "failed"), xstrdup(hint));
+			check_emit(c, server, STATUS_UNKNOWN,
+				   xasprintf("resolver %s answers, but nothing usable comes back: %s", server,
+					     s->dns_err.why ? s->dns_err.why : "failed"), xstrdup(hint));
 		} else {
 			char *why = dns_failure(p);
-			check_emit(c, server, alive ? STATUS_WARNING : STATUS_UNKNOWN,
-				   xasprintf("resolver %s does not answer: %s%s", server, why,
-					     alive ? " (the other servers do; every query waits for it first or after it)" : ""),
-				   alive ? xasprintf("Fix or remove %s from dns.servers in mcon.conf (and from /etc/resolv.conf if "
-						     "the host uses it)", server)
-					 : xstrdup(hint));
+			char *sum = xasprintf("resolver %s does not answer: %s%s", server, why,
+					      alive ? " (the other servers do)" : "");
+			if (alive)
+				check_emit(c, server, STATUS_WARNING, sum,
+					   xasprintf("Fix or remove %s from dns.servers in mcon.conf (and from "
+						     "/etc/resolv.conf if the host uses it)", server));
+			else
+				check_emit(c, server, STATUS_UNKNOWN, sum, xstrdup(hint));
 			free(why);
 		}
 	}

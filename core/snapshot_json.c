@@ -283,8 +283,9 @@ json_t *snapshot_to_json(const struct snapshot *s)
 	json_object_set_new(o, "domains", doms);
 	json_object_set_new(o, "limits", jlimits(&s->limits));
 	json_object_set_new(o, "roundcube", jroundcube(&s->roundcube));
-	json_object_set_new(o, "postfix_relayhost", json_pack("{s:o, s:o}", "relayhost", jstr(s->postfix_relay.relayhost),
-							      "file", jstr(s->postfix_relay.file)));
+	const struct postfix_relay *pr = &s->postfix_relay;
+	json_object_set_new(o, "postfix_relayhost", json_pack("{s:o, s:o}", "relayhost", jstr(pr->relayhost), "file",
+							      jstr(pr->file)));
 	json_object_set_new(o, "outbound", joutbound(&s->outbound));
 	json_t *probes = json_array();
 	for (size_t i = 0; i < s->n_resolver_probes; i++)

@@ -448,8 +448,8 @@ Test(checks, table_ids_are_the_contract)
 				    "containers.restarts", "containers.network", "overlay.attachment", "domain.active",
 				    "domain.catchall", "relay.outbound",
 				    "mx.relay", "spf.record", "dmarc.record", "dkim.mailcow", "dkim.selector", "mta_sts.record",
-				    "mta_sts.policy", "tls_rpt.record", "limits.size", "roundcube.imap_tls", "outbound.ip",
-				    "queue.deferred"};
+				    "mta_sts.policy", "tls_rpt.record", "limits.size", "roundcube.imap_tls",
+				    "outbound.ip", "queue.deferred"};
 	cr_assert_eq(check_table_len, ARRAY_SIZE(ids));
 	for (size_t i = 0; i < ARRAY_SIZE(ids); i++)
 		cr_expect_str_eq(check_table[i].id, ids[i]);

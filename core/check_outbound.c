@@ -95,10 +95,10 @@ static enum status dnsbl_one(const struct dns_answer *a, const char *zone, struc
 void check_outbound_ip(struct check_ctx *c)
 {
 	const struct outbound_state *o = &c->s->outbound;
-	if (!o->ip) {
-		check_emit(c, "none", STATUS_OK, xstrdup("outbound.ip is not set: no outbound address to check"), NULL);
+	/* Unset, there is nothing to check: no result, so that the pending item linked to this
+	 * check ("Dedicated ... static IP") never turns green before an address is set. */
+	if (!o->ip)
 		return;
-	}
 	struct buf sum = {0}, hint = {0}, chain = {0};
 	enum status st = fcrdns(o, &chain, &hint);
 	buf_printf(&sum, "%s: %s", o->ip, buf_cstr(&chain));

@@ -707,7 +707,8 @@ static void emit_unknown_all(struct check_ctx *c, enum source src, const struct 
 		strv_push(&targets, c->def->fixed_target);
 		break;
 	case TARGET_ADDRESS:
-		strv_push(&targets, c->cfg->outbound_ip ? c->cfg->outbound_ip : "none");
+		if (c->cfg->outbound_ip)
+			strv_push(&targets, c->cfg->outbound_ip);
 		break;
 	}
 	if (!targets.n)

@@ -138,7 +138,6 @@ struct tcase {
 #define TWO_DNS "[dns]\nservers = 127.0.0.1:53, 127.0.0.2:53\n"
 
 static const struct tcase cases[] = {
-	{"outbound unset", m_none, NULL, "outbound.ip", "none", K, "not set", NULL, 1},
 	{"outbound healthy", ob_ok, OB_CONF, "outbound.ip", "203.0.113.25", K,
 	 "PTR mail.example.org -> 203.0.113.25; zen.spamhaus.org not listed; bl.spamcop.net not listed", NULL, 1},
 	{"PTR missing", ob_no_ptr, OB_CONF, "outbound.ip", "203.0.113.25", W, "no PTR (25.113.0.203.in-addr.arpa", "PTR", 1},
@@ -235,6 +234,21 @@ Test(check_outbound, every_case)
 				     tsnap_count(&run, tc->check), tc->check, tc->count);
 		check_run_free(&run);
 	}
+}
+
+/* Without outbound.ip there is nothing to check: no result at all (the linked pending item
+ * stays "no record", never green). */
+Test(check_outbound, unset_gives_no_result)
+{
+	struct config cfg;
+	tsnap_config(&cfg, NULL);
+	struct snapshot *s = tsnap_site();
+	struct check_run run;
+	checks_run(s, &cfg, NULL, &run);
+	cr_expect_eq(tsnap_count(&run, "outbound.ip"), 0);
+	check_run_free(&run);
+	tsnap_free(s);
+	config_free(&cfg);
 }
 
 /* The healthy site with every round-2 part filled gives no warning at all. */

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
+#include "core/checks.h"
 #include "core/pending.h"
 #include "core/sanitize.h"
 #include "core/who.h"
@@ -64,6 +66,8 @@ static int parse_args(int argc, char **argv, unsigned allowed, struct targs *a)
 				return usage_error(a->sub, "%s needs a check id", "--link");
 			if (!pending_check_id_valid(val))
 				return usage_error(a->sub, "'%s' is not a check id (like dkim.selector)", val);
+			if (!check_find(val))
+				return usage_error(a->sub, "'%s' is no check of mcon (mcon(1) lists them)", val);
 			if (!strv_contains(&a->links, val))
 				strv_push(&a->links, val);
 		} else if ((allowed & A_JSON) && strcmp(s, "--json") == 0) {

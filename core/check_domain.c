@@ -2,6 +2,7 @@
  * relayhost) and its DNS (MX, SPF, DMARC, DKIM, MTA-STS, TLS-RPT). */
 #include "core/checks_int.h"
 #include "core/dkimkey.h"
+#include "core/postfix_relay.h"
 
 #include <ctype.h>
 #include <openssl/evp.h>
@@ -157,48 +158,94 @@ void check_domain_catchall(struct check_ctx *c)
 	}
 }
 
+/* Whether host matches relay.smarthost (else the relay.mx patterns). */
+static bool smarthost_match(const struct config *cfg, const char *host)
+{
+	const struct strv *p = cfg->relay_smarthost.n ? &cfg->relay_smarthost : &cfg->relay_mx;
+	if (!p->n)
+		return true; /* a relay named without patterns: any relayhost is the relay */
+	for (size_t i = 0; i < p->n; i++)
+		if (str_glob(p->v[i], host))
+			return true;
+	return false;
+}
+
+/* relay.outbound: the relayhost Postfix would use for the domain — its own active
+ * sender-dependent relayhost, else the global relayhost of extra.cf/main.cf — and whether
+ * its host matches relay.smarthost. */
 void check_relay_outbound(struct check_ctx *c)
 {
+	const struct config *cfg = c->cfg;
+	const struct postfix_relay *g = &c->s->postfix_relay;
+	const struct strv *pats = cfg->relay_smarthost.n ? &cfg->relay_smarthost : &cfg->relay_mx;
+	char *patterns = pats->n ? strv_join(pats, ", ") : xstrdup("any host");
 	for (size_t i = 0; i < c->s->n_domains; i++) {
 		const struct snap_domain *d = &c->s->domains[i];
-		if (!has_relay(c->cfg)) {
+		if (!has_relay(cfg)) {
 			check_emit(c, d->name, STATUS_OK, xasprintf("no relay configured: %s sends directly", d->name), NULL);
 			continue;
 		}
 		if (c->s->mailcow.relayhosts_err.failed) {
-			check_emit(c, d->name, STATUS_UNKNOWN, xasprintf("MailCow's relayhosts not read: %s",
-									 c->s->mailcow.relayhosts_err.why ? c->s->mailcow.relayhosts_err.why : "failed"),
+			const char *why = c->s->mailcow.relayhosts_err.why;
+			check_emit(c, d->name, STATUS_UNKNOWN,
+				   xasprintf("MailCow's relayhosts not read: %s", why ? why : "failed"),
 				   xstrdup("GET /api/v1/get/relayhost/all failed; see mailcow.api"));
 			continue;
 		}
 		const char *id = d->mc ? d->mc->relayhost_id : NULL;
 		const struct mc_relayhost *rh = NULL;
-		if (id && strcmp(id, "0") != 0)
+		if (id && *id && strcmp(id, "0") != 0)
 			for (size_t k = 0; k < c->s->mailcow.n_relayhosts; k++)
 				if (c->s->mailcow.relayhosts[k].id == strtol(id, NULL, 10))
 					rh = &c->s->mailcow.relayhosts[k];
-		char *how = xasprintf("Set the relayhost of %s to %s's: %s > %s > Edit > Relayhost (add it first under "
-				      "E-Mail > Configuration > Routing > Sender-dependent transports)",
-				      d->name, relay_label(c->cfg), domain_ui(), d->name);
-		if (!d->mc) {
-			check_emit(c, d->name, STATUS_WARNING, xasprintf("%s is not in MailCow: no relayhost", d->name), how);
-		} else if (!id || strcmp(id, "0") == 0 || !*id) {
-			check_emit(c, d->name, STATUS_WARNING, xasprintf("%s has no relayhost (relayhost 0): mail goes direct, not through %s",
-									 d->name, relay_label(c->cfg)), how);
-		} else if (!rh) {
-			check_emit(c, d->name, STATUS_WARNING, xasprintf("%s uses relayhost %s, which MailCow does not list", d->name, id), how);
-		} else if (!rh->active) {
-			check_emit(c, d->name, STATUS_WARNING, xasprintf("%s uses relayhost %ld (%s), which is inactive", d->name, rh->id,
-									 rh->hostname ? rh->hostname : "?"),
-				   xasprintf("Activate relayhost %ld (%s) under E-Mail > Configuration > Routing", rh->id,
-					     rh->hostname ? rh->hostname : "?"));
-			free(how);
+		/* What the domain's own setting says, when it does not decide. */
+		char *own = NULL;
+		if (!d->mc)
+			own = xstrdup("no MailCow domain");
+		else if (!id || !*id || strcmp(id, "0") == 0)
+			own = xstrdup("no relayhost of its own");
+		else if (!rh)
+			own = xasprintf("its relayhost %s is not listed by MailCow", id);
+		else if (!rh->active)
+			own = xasprintf("its relayhost %ld (%s) is inactive", rh->id,
+					rh->hostname ? rh->hostname : "?");
+		char *via = NULL, *host = NULL;
+		if (!own) {
+			host = postfix_relay_host(rh->hostname);
+			via = xasprintf("relayhost %ld (%s)", rh->id, rh->hostname ? rh->hostname : "?");
+		} else if (g->relayhost) {
+			host = postfix_relay_host(g->relayhost);
+			via = xasprintf("the global relayhost %s (%s)", g->relayhost, g->file ? g->file : "Postfix");
+		}
+		char *how = rh && !rh->active && !via
+			    ? xasprintf("Activate relayhost %ld (%s) under E-Mail > Configuration > Routing", rh->id,
+					rh->hostname ? rh->hostname : "?")
+			    : xasprintf("Set the relayhost of %s to %s's (host matching %s): %s > %s > Edit > "
+					"Relayhost (add it first under E-Mail > Configuration > Routing > "
+					"Sender-dependent transports)", d->name, relay_label(cfg), patterns,
+					domain_ui(), d->name);
+		if (!via && g->err.failed) {
+			check_emit(c, d->name, STATUS_UNKNOWN,
+				   xasprintf("%s has %s, and Postfix's relayhost is unknown: %s", d->name, own,
+					     g->err.why ? g->err.why : "not read"), how);
+		} else if (!via) {
+			check_emit(c, d->name, STATUS_WARNING,
+				   xasprintf("%s has %s and Postfix has no global relayhost: mail goes direct, not "
+					     "through %s", d->name, own, relay_label(cfg)), how);
+		} else if (!host || !smarthost_match(cfg, host)) {
+			check_emit(c, d->name, STATUS_WARNING,
+				   xasprintf("%s would send through %s, whose host %s matches none of %s", d->name, via,
+					     host ? host : "(empty)", patterns), how);
 		} else {
-			check_emit(c, d->name, STATUS_OK, xasprintf("%s sends through relayhost %ld (%s)", d->name, rh->id,
-								    rh->hostname ? rh->hostname : "?"), NULL);
+			check_emit(c, d->name, STATUS_OK, xasprintf("%s sends through %s via %s", d->name, host, via),
+				   NULL);
 			free(how);
 		}
+		free(own);
+		free(via);
+		free(host);
 	}
+	free(patterns);
 }
 
 /* ---- DNS ---- */

@@ -230,7 +230,8 @@ bool dns_unusable(const struct dns_answer *a)
 
 char *dns_failure(const struct dns_answer *a)
 {
-	return xasprintf("%s %s: %s%s%s", a->name ? a->name : "?", a->type == 15 ? "MX" : a->type == 1 ? "A" : "TXT",
+	return xasprintf("%s %s: %s%s%s", a->name ? a->name : "?", a->type == 15 ? "MX" : a->type == 1 ? "A"
+			 : a->type == 12 ? "PTR" : a->type == 28 ? "AAAA" : "TXT",
 			 dns_status_name(a->status), a->error ? " " : "", a->error ? a->error : "");
 }
 
@@ -377,16 +378,58 @@ void check_mailcow_api(struct check_ctx *c)
 						m->key == KEY_READ_ONLY ? " (read-only)" : ""), NULL);
 }
 
+static bool probe_answered(const struct dns_answer *a)
+{
+	return a->status != DNS_TIMEOUT && a->status != DNS_ERROR && a->status != DNS_NOT_ASKED;
+}
+
+/* One result per server of dns.servers (the system resolver: one). A server that answers
+ * anything, REFUSED included, is alive; the whole resolver giving nothing usable is the
+ * source's error (dns_err). */
 void check_dns_resolver(struct check_ctx *c)
 {
-	const char *server = c->s->resolver ? c->s->resolver : "system";
-	if (c->s->dns_err.failed) {
-		check_emit(c, server, STATUS_UNKNOWN,
-			   xasprintf("resolver %s does not answer: %s", server, c->s->dns_err.why ? c->s->dns_err.why : "no answer"),
-			   xstrdup("Check the resolver (dns.servers in mcon.conf, else /etc/resolv.conf) answers from this host"));
+	const struct snapshot *s = c->s;
+	const char *hint = "Check the resolver (dns.servers in mcon.conf, else /etc/resolv.conf) answers from "
+			   "this host";
+	if (s->n_resolver_probes <= 1) {
+		const char *server = s->resolver ? s->resolver : "system";
+		const struct dns_answer *p = s->n_resolver_probes ? &s->resolver_probes[0] : NULL;
+		if (s->dns_err.failed || (p && !probe_answered(p))) {
+			char *why = s->dns_err.failed ? xstrdup(s->dns_err.why ? s->dns_err.why : "no answer")
+						      : dns_failure(p);
+			check_emit(c, server, STATUS_UNKNOWN, xasprintf("resolver %s does not answer: %s", server, why),
+				   xstrdup(hint));
+			free(why);
+			return;
+		}
+		check_emit(c, server, STATUS_OK, xasprintf("resolver %s answers", server), NULL);
 		return;
 	}
-	check_emit(c, server, STATUS_OK, xasprintf("resolver %s answers", server), NULL);
+	size_t alive = 0;
+	for (size_t i = 0; i < s->n_resolver_probes; i++)
+		alive += probe_answered(&s->resolver_probes[i]);
+	for (size_t i = 0; i < s->n_resolver_probes; i++) {
+		const struct dns_answer *p = &s->resolver_probes[i];
+		const char *server = i < c->cfg->dns_servers.n ? c->cfg->dns_servers.v[i] : "?";
+		if (probe_answered(p) && !s->dns_err.failed) {
+			check_emit(c, server, STATUS_OK, xasprintf("resolver %s answers", server), NULL);
+		} else if (probe_answered(p)) {
+			check_emit(c, server, STATUS_UNKNOWN,
+				   xasprintf("resolver %s answers, but nothing usable comes back: %s", server,
+					     s->dns_err.why ? s->dns_err.why : "failed"), xstrdup(hint));
+		} else {
+			char *why = dns_failure(p);
+			char *sum = xasprintf("resolver %s does not answer: %s%s", server, why,
+					      alive ? " (the other servers do)" : "");
+			if (alive)
+				check_emit(c, server, STATUS_WARNING, sum,
+					   xasprintf("Fix or remove %s from dns.servers in mcon.conf (and from "
+						     "/etc/resolv.conf if the host uses it)", server));
+			else
+				check_emit(c, server, STATUS_UNKNOWN, sum, xstrdup(hint));
+			free(why);
+		}
+	}
 }
 
 /* ---- containers ---- */
@@ -667,6 +710,10 @@ static void emit_unknown_all(struct check_ctx *c, enum source src, const struct 
 		break;
 	case TARGET_FIXED:
 		strv_push(&targets, c->def->fixed_target);
+		break;
+	case TARGET_ADDRESS:
+		if (c->cfg->outbound_ip)
+			strv_push(&targets, c->cfg->outbound_ip);
 		break;
 	}
 	if (!targets.n)

@@ -96,7 +96,8 @@ enum target_kind {
 	TARGET_SERVICE,         /* compose service name */
 	TARGET_DOMAIN,
 	TARGET_DOMAIN_SELECTOR, /* <domain>/<selector> */
-	TARGET_FIXED            /* a fixed name: stack, roundcube, postfix */
+	TARGET_FIXED,           /* a fixed name: stack, roundcube, postfix */
+	TARGET_ADDRESS          /* outbound.ip (no target when unset) */
 };
 
 /* The families of the domain checks, in the order of the console's domains pane columns,

@@ -43,13 +43,15 @@ char *mailcow_host(const struct config *cfg);
 	_("mailcow.api", mailcow_api, TARGET_URL, NULL, SB(SRC_MAILCOW), true, FAM_NONE, \
 	  "the MailCow API answers with the key") \
 	_("dns.resolver", dns_resolver, TARGET_SERVER, NULL, SB(SRC_DNS), true, FAM_NONE, \
-	  "the resolver answers") \
+	  "each resolver of dns.servers answers") \
 	_("containers.running", containers_running, TARGET_SERVICE, NULL, SB(SRC_DOCKER), false, FAM_NONE, \
 	  "every expected compose service exists and is running") \
 	_("containers.health", containers_health, TARGET_SERVICE, NULL, SB(SRC_DOCKER), false, FAM_NONE, \
 	  "containers with a healthcheck are healthy") \
 	_("containers.restarts", containers_restarts, TARGET_SERVICE, NULL, SB(SRC_DOCKER), false, FAM_NONE, \
 	  "no container restarted since the last record") \
+	_("containers.network", containers_network, TARGET_SERVICE, NULL, SB(SRC_DOCKER), false, FAM_NONE, \
+	  "every service but host-networked ones is on docker.network") \
 	_("overlay.attachment", overlay_attachment, TARGET_SERVICE, NULL, SB(SRC_DOCKER), false, FAM_NONE, \
 	  "only overlay.allowed services are attached to overlay.network") \
 	_("domain.active", domain_active, TARGET_DOMAIN, NULL, SB(SRC_MAILCOW), false, FAM_MAILCOW, \
@@ -57,7 +59,7 @@ char *mailcow_host(const struct config *cfg);
 	_("domain.catchall", domain_catchall, TARGET_DOMAIN, NULL, SB(SRC_MAILCOW), false, FAM_MAILCOW, \
 	  "an active catch-all alias exists (relay.catchall)") \
 	_("relay.outbound", relay_outbound, TARGET_DOMAIN, NULL, SB(SRC_MAILCOW), false, FAM_MAILCOW, \
-	  "the domain sends through a relayhost") \
+	  "the domain sends through a relayhost matching relay.smarthost") \
 	_("mx.relay", mx_relay, TARGET_DOMAIN, NULL, SB(SRC_DNS), false, FAM_MX, \
 	  "MX hosts match relay.mx (or the MailCow host)") \
 	_("spf.record", spf_record, TARGET_DOMAIN, NULL, SB(SRC_DNS), false, FAM_SPF, \
@@ -78,6 +80,8 @@ char *mailcow_host(const struct config *cfg);
 	  "Postfix, Rspamd and ClamAV size limits agree") \
 	_("roundcube.imap_tls", roundcube_imap_tls, TARGET_FIXED, "roundcube", 0, true, FAM_NONE, \
 	  "Roundcube's IMAP TLS to Dovecot skips the name check") \
+	_("outbound.ip", outbound_ip, TARGET_ADDRESS, NULL, SB(SRC_DNS), false, FAM_NONE, \
+	  "the outbound address has forward-confirmed reverse DNS and no blocklist lists it") \
 	_("queue.deferred", queue_deferred, TARGET_FIXED, "postfix", SB(SRC_MAILCOW), false, FAM_NONE, \
 	  "few deferred messages in the Postfix queue")
 

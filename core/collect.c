@@ -4,10 +4,13 @@
  * releases its policy fetch. After the loop each part's error gets its "since". */
 #include "core/collect.h"
 #include "core/dns.h"
+#include "core/dns_probe.h"
 #include "core/docker.h"
 #include "core/fetch.h"
 #include "core/mailcow.h"
 #include "core/mtasts.h"
+#include "core/outbound.h"
+#include "core/postfix_relay.h"
 #include "core/spf.h"
 #include "core/stackfiles.h"
 #include "core/util.h"
@@ -37,6 +40,7 @@ struct collect_ctx {
 	struct mailcow_client *mc;
 	struct dom_ctx *doms;
 	bool domains_built;
+	struct dns_probes *probes;      /* dns.resolver: each server asked on its own */
 };
 
 static bool is_literal_domain(const char *p)
@@ -221,6 +225,7 @@ static void carry_errors(struct snapshot *s, const struct snapshot *prev, time_t
 	part_error_carry(&s->dns_err, p ? &p->dns_err : NULL, now);
 	part_error_carry(&s->limits.err, p ? &p->limits.err : NULL, now);
 	part_error_carry(&s->roundcube.err, p ? &p->roundcube.err : NULL, now);
+	part_error_carry(&s->postfix_relay.err, p ? &p->postfix_relay.err : NULL, now);
 	for (size_t i = 0; i < s->n_domains; i++) {
 		struct snap_domain *d = &s->domains[i];
 		const struct snap_domain *pd = p ? snapshot_domain(p, d->name) : NULL;
@@ -262,6 +267,9 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 		free(err);
 	}
 
+	if (c.r)
+		c.probes = dns_probes_start(cfg, &s->resolver_probes, &s->n_resolver_probes);
+	outbound_collect(c.r, cfg, &s->outbound);
 	docker_collect(c.f, cfg, &s->docker);
 	if (mailcow_backoff_active(opts->prev ? &opts->prev->mailcow : NULL, now, &s->mailcow))
 		build_domains(&c, true);
@@ -270,14 +278,16 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 	/* Put the first requests on the wire, then read the local files meanwhile. */
 	fetcher_step(c.f, 0);
 	stackfiles_collect(cfg, &s->limits, &s->roundcube);
+	postfix_relay_read(cfg->mailcow_dir, &s->postfix_relay);
 
 	long long budget = cfg->collect_deadline_s > 0 ? cfg->collect_deadline_s * 1000LL : COLLECT_DEFAULT_DEADLINE_MS;
 	long long deadline = opts->deadline_ms ? opts->deadline_ms : t0 + budget;
 	const char *stopped = NULL;
 	for (;;) {
 		int http = 0, dns = 0;
+		int probes = c.probes ? dns_probes_step(c.probes) : 0;
 		fetcher_counts(c.f, &http, &dns);
-		if (http + dns == 0)
+		if (http + dns + probes == 0)
 			break;
 		long long left = deadline - fetch_now_ms();
 		if (left <= 0) {
@@ -288,7 +298,8 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 			stopped = "the refresh was cancelled";
 			break;
 		}
-		fetcher_step(c.f, left < 1000 ? (int)left : 1000);
+		int wait = probes ? 10 : 1000;
+		fetcher_step(c.f, left < wait ? (int)left : wait);
 	}
 
 	if (!c.domains_built)
@@ -317,6 +328,7 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 	if (opts->stats)
 		fetcher_stats(c.f, &opts->stats->http_requests, &opts->stats->http_ms);
 	fetcher_free(c.f);
+	dns_probes_free(c.probes);
 	if (c.mc)
 		mailcow_client_free(c.mc);
 	free(c.doms);

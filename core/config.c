@@ -2,6 +2,7 @@
  * and validation with messages that name the file, line and key. */
 #include "core/config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -140,6 +141,15 @@ static const struct opt opts[] = {
 	  "Bound on one collection (mcon check, record, a console refresh), in seconds: what has not "
 	  "answered by then is reported as not collected. The default stays under Nagios' 60 s plugin "
 	  "timeout and the record unit's TimeoutStartSec (50 s)."),
+	O("relay", "smarthost", OPT_LIST, relay_smarthost, 0, 0, NULL,
+	  "the relay.mx patterns",
+	  "Patterns the relayhost's host name must match (comma list, * wildcard), e.g. *.mxrouting.net."),
+	O("outbound", "ip", OPT_STR, outbound_ip, 0, 0, NULL,
+	  NULL,
+	  "The public IPv4 or IPv6 address outbound mail leaves from; empty means no outbound checks."),
+	O("outbound", "dnsbl", OPT_LIST, outbound_dnsbl, 0, 0, "zen.spamhaus.org, bl.spamcop.net",
+	  NULL,
+	  "DNS blocklist zones outbound.ip must not be listed in (comma list)."),
 };
 #undef O
 
@@ -478,6 +488,12 @@ static void config_derive(struct config *cfg, bool catchall_set)
 		cfg->state_db = state_db_default();
 }
 
+static bool config_is_ip(const char *s)
+{
+	unsigned char buf[16];
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
 static int finish(struct config *cfg, struct parse_ctx *c, enum ini_result rc, int line, const char *name,
 		  char **err)
 {
@@ -493,6 +509,10 @@ static int finish(struct config *cfg, struct parse_ctx *c, enum ini_result rc, i
 	}
 	if (cfg->docker_host && !str_starts_with(cfg->docker_host, "unix://") && !str_starts_with(cfg->docker_host, "tcp://")) {
 		*err = xasprintf("DOCKER_HOST '%s' must start with unix:// or tcp://", cfg->docker_host);
+		return -1;
+	}
+	if (cfg->outbound_ip && !config_is_ip(cfg->outbound_ip)) {
+		*err = xasprintf("%s: outbound.ip '%s' is not an IPv4 or IPv6 address", name, cfg->outbound_ip);
 		return -1;
 	}
 	if (cfg->dkim_mailcow_selector && cfg->dkim_selectors.n &&

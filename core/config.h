@@ -52,6 +52,10 @@ struct config {
 
 	long ui_refresh_s;
 	long collect_deadline_s;       /* bound on one collection (check, record, a refresh) */
+
+	struct strv relay_smarthost;    /* empty = the relay.mx patterns */
+	char *outbound_ip;              /* NULL = no outbound checks */
+	struct strv outbound_dnsbl;
 };
 
 /* Loads the configuration: explicit path (--config), else $MCON_CONFIG, else

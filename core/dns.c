@@ -67,6 +67,7 @@ const char *dns_type_name(int type)
 	switch (type) {
 	case DNS_T_A: return "A";
 	case DNS_T_CNAME: return "CNAME";
+	case DNS_T_PTR: return "PTR";
 	case DNS_T_MX: return "MX";
 	case DNS_T_TXT: return "TXT";
 	case DNS_T_AAAA: return "AAAA";
@@ -396,6 +397,7 @@ int dns_parse_response(const unsigned char *buf, int len, int type, struct dns_a
 			rr_push(out, xstrdup(name), (int)ns_get16(rd), ttl);
 			break;
 		case DNS_T_CNAME:
+		case DNS_T_PTR:
 			if (ns_name_uncompress(ns_msg_base(msg), ns_msg_end(msg), rd, name, sizeof(name)) < 0)
 				return -1;
 			strip_dot(name);

@@ -13,7 +13,7 @@
 #include "core/snapshot.h"
 
 /* ns_t values, so callers need not include arpa/nameser.h. */
-enum { DNS_T_A = 1, DNS_T_CNAME = 5, DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28 };
+enum { DNS_T_A = 1, DNS_T_CNAME = 5, DNS_T_PTR = 12, DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28 };
 
 struct dns_resolver;
 

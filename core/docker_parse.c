@@ -252,6 +252,7 @@ void docker_container_free(struct container *c)
 	free(c->image);
 	free(c->state);
 	free(c->status_text);
+	free(c->network_mode);
 	free(c->health_output);
 	for (size_t i = 0; i < c->n_nets; i++)
 		net_attach_free(&c->nets[i]);
@@ -320,6 +321,7 @@ static void parse_list_item(const json_t *it, struct container *c)
 	c->health = docker_health_from_status(c->status_text);
 	json_t *ns = json_object_get(it, "NetworkSettings");
 	parse_attachments(json_object_get(ns, "Networks"), c);
+	c->network_mode = xstrdup(jstr(json_object_get(it, "HostConfig"), "NetworkMode"));
 }
 
 int docker_parse_list(const char *json, const char *project, struct container **out, size_t *n, char **err)
@@ -401,6 +403,9 @@ int docker_parse_inspect(const char *json, struct container *c, char **err)
 	}
 	json_t *ns = json_object_get(root, "NetworkSettings");
 	parse_attachments(json_object_get(ns, "Networks"), c);
+	const char *mode = jstr(json_object_get(root, "HostConfig"), "NetworkMode");
+	if (mode)
+		replace_str(&c->network_mode, mode);
 	c->inspected = true;
 	free(c->inspect_err);
 	c->inspect_err = NULL;

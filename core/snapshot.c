@@ -162,6 +162,13 @@ void snapshot_free(struct snapshot *s)
 	free(s->resolver);
 	size_limits_free(&s->limits);
 	roundcube_info_free(&s->roundcube);
+	part_error_clear(&s->postfix_relay.err);
+	free(s->postfix_relay.relayhost);
+	free(s->postfix_relay.file);
+	outbound_state_free(&s->outbound);
+	for (size_t i = 0; i < s->n_resolver_probes; i++)
+		dns_answer_clear(&s->resolver_probes[i]);
+	free(s->resolver_probes);
 	free(s);
 }
 

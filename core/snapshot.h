@@ -71,6 +71,7 @@ struct container {
 	bool tty;               /* Config.Tty: logs are raw, not multiplexed */
 	struct net_attach *nets;
 	size_t n_nets;
+	char *network_mode;     /* HostConfig.NetworkMode: "host", "<project>_mailcow-network", ...; NULL unknown */
 	bool inspected;         /* inspect succeeded (else only the list fields are set) */
 	char *inspect_err;      /* why the inspect failed, when it did */
 };
@@ -274,6 +275,24 @@ struct roundcube_info {
 	bool verify_peer_name_off;
 };
 
+/* The global relayhost of Postfix: extra.cf overrides main.cf (data/conf/postfix/). */
+struct postfix_relay {
+	struct part_error err;      /* a file that exists but cannot be read */
+	char *relayhost;            /* "[smtp.mxroute.com]:587"; NULL when unset or empty */
+	char *file;                 /* the file it came from */
+};
+
+/* ---- outbound.ip ---- */
+
+struct outbound_state {
+	char *ip;                   /* outbound.ip; NULL = no outbound checks */
+	struct dns_answer ptr;      /* PTR of <reversed>.in-addr.arpa or the ip6.arpa nibble name */
+	struct dns_answer forward;  /* A (AAAA for IPv6) of the first PTR name; DNS_NOT_ASKED without one */
+	struct dns_answer *dnsbl;   /* A of <reversed>.<zone>, one per outbound.dnsbl zone, in order */
+	size_t n_dnsbl;
+};
+void outbound_state_free(struct outbound_state *o);
+
 /* ---- The snapshot ---- */
 
 struct snap_domain {
@@ -296,6 +315,11 @@ struct snapshot {
 	char *resolver;                 /* "127.0.0.1:5353" or "system" */
 	struct size_limits limits;
 	struct roundcube_info roundcube;
+	struct postfix_relay postfix_relay;
+	struct outbound_state outbound;
+	/* dns.resolver: one probe per server of dns.servers (the system resolver: one), in order */
+	struct dns_answer *resolver_probes;
+	size_t n_resolver_probes;
 };
 
 void snapshot_free(struct snapshot *s);

@@ -112,6 +112,7 @@ static json_t *jdocker(const struct docker_state *d)
 				      c->failing_streak, "health_output", jtext(c->health_output), "restart_count",
 				      (json_int_t)c->restart_count, "started_at", jtime(c->started_at), "finished_at",
 				      jtime(c->finished_at), "tty", c->tty, "inspected", c->inspected, "networks", nets);
+		json_object_set_new(o, "network_mode", jstr(c->network_mode));
 		json_array_append_new(cs, o);
 	}
 	json_t *ns = json_array();
@@ -228,6 +229,18 @@ static json_t *jroundcube(const struct roundcube_info *r)
 			 r->verify_peer_off, "verify_peer_name_off", r->verify_peer_name_off, "error", jerr(&r->err));
 }
 
+/* outbound.ip's evidence: the PTR chain and each blocklist's answer; null when unset. */
+static json_t *joutbound(const struct outbound_state *o)
+{
+	if (!o->ip)
+		return json_null();
+	json_t *bl = json_array();
+	for (size_t i = 0; i < o->n_dnsbl; i++)
+		json_array_append_new(bl, janswer(&o->dnsbl[i]));
+	return json_pack("{s:o, s:o, s:o, s:o}", "ip", jstr(o->ip), "ptr", janswer(&o->ptr), "forward",
+			 janswer(&o->forward), "dnsbl", bl);
+}
+
 json_t *snapshot_to_json(const struct snapshot *s)
 {
 	json_t *errors = json_array();
@@ -243,6 +256,7 @@ json_t *snapshot_to_json(const struct snapshot *s)
 	list_error(errors, "dns", &s->dns_err);
 	list_error(errors, "files", &s->limits.err);
 	list_error(errors, "roundcube", &s->roundcube.err);
+	list_error(errors, "postfix_relay", &s->postfix_relay.err);
 	json_t *doms = json_array();
 	for (size_t i = 0; i < s->n_domains; i++) {
 		const struct snap_domain *d = &s->domains[i];
@@ -263,5 +277,13 @@ json_t *snapshot_to_json(const struct snapshot *s)
 	json_object_set_new(o, "domains", doms);
 	json_object_set_new(o, "limits", jlimits(&s->limits));
 	json_object_set_new(o, "roundcube", jroundcube(&s->roundcube));
+	const struct postfix_relay *pr = &s->postfix_relay;
+	json_object_set_new(o, "postfix_relayhost", json_pack("{s:o, s:o}", "relayhost", jstr(pr->relayhost), "file",
+							      jstr(pr->file)));
+	json_object_set_new(o, "outbound", joutbound(&s->outbound));
+	json_t *probes = json_array();
+	for (size_t i = 0; i < s->n_resolver_probes; i++)
+		json_array_append_new(probes, janswer(&s->resolver_probes[i]));
+	json_object_set_new(o, "resolver_probes", probes);
 	return o;
 }

@@ -252,7 +252,8 @@ Test(db, seeds_the_runbook_items_once)
 	cr_assert_eq(db_items_list(db, &items), DB_OK);
 	cr_assert_eq(items.n, 3);
 	cr_assert_str_eq(items.v[0].title, "Dedicated ATT_Mail static IP for outbound mail (OPNsense outbound NAT rule)");
-	cr_assert_eq(items.v[0].links.n, 0);
+	cr_assert_eq(items.v[0].links.n, 1);
+	cr_assert_str_eq(items.v[0].links.v[0], "outbound.ip");
 	cr_assert_str_eq(items.v[1].title, "Second DKIM selector (`mxroute`) validation");
 	cr_assert_eq(items.v[1].links.n, 1);
 	cr_assert_str_eq(items.v[1].links.v[0], "dkim.selector");

@@ -149,6 +149,10 @@ Test(tasks, done_with_note_records_who_and_when)
 	cr_assert(json_is_null(json_object_get(open, "done_at")));
 	cr_assert(json_is_null(json_object_get(open, "done_by")));
 	cr_assert_eq(json_array_size(json_object_get(json_array_get(j, 2), "links")), 2);
+	/* the outbound IP item is backed by outbound.ip */
+	json_t *ip_links = json_object_get(open, "links");
+	cr_assert_eq(json_array_size(ip_links), 1);
+	cr_assert_str_eq(json_string_value(json_array_get(ip_links, 0)), "outbound.ip");
 	json_decref(j);
 	trun_free(&r);
 
@@ -270,6 +274,8 @@ Test(tasks, usage_errors_exit_2_and_failures_exit_1)
 		{ARGS("tasks", "add"), 2, "give the title"},
 		{ARGS("tasks", "add", "two", "words"), 2, "quote it"},
 		{ARGS("tasks", "add", "Title", "--link", "Bad Check"), 2, "not a check id"},
+		{ARGS("tasks", "add", "Title", "--link", "dkim.nosuch"), 2, "'dkim.nosuch' is no check of mcon"},
+		{ARGS("tasks", "add", "Title", "--link", "outbound.ip", "--link", "dkim.bogus"), 2, "no check of mcon"},
 		{ARGS("tasks", "add", "Title", "--note"), 2, "needs a value"},
 		{ARGS("tasks", "list", "--bogus"), 2, "unknown option '--bogus'"},
 		{ARGS("tasks", "note", "1"), 2, "note text"},

@@ -334,7 +334,7 @@ static char *mailcow_conf(void)
 /* ---------------------------------------------------------------- mcon.conf */
 
 static const char *const sections[] = {"site", "mailcow", "roundcube", "docker", "overlay", "relay", "dkim",
-				       "dns", "mta_sts", "domains", "state", "ui"};
+				       "dns", "mta_sts", "domains", "state", "ui", "outbound"};
 
 static char *mcon_conf(void)
 {

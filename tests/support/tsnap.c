@@ -288,6 +288,11 @@ struct snapshot *tsnap_site(void)
 	for (size_t i = 0; i < ARRAY_SIZE(more); i++)
 		tsnap_add_container(s, more[i], "running");
 	tsnap_container(s, "unbound-mailcow")->health = HEALTH_HEALTHY;
+	/* netfilter-mailcow runs with network_mode: host, on no compose network */
+	struct container *nf = tsnap_container(s, "netfilter-mailcow");
+	free(nf->nets[0].network);
+	nf->nets[0].network = xstrdup("host");
+	nf->network_mode = xstrdup("host");
 	static const char *doms[] = {"example.org", "example.info", "example.biz", "example.dev", "example.app", "example.io"};
 	for (size_t i = 0; i < ARRAY_SIZE(doms); i++)
 		add_domain(s, doms[i], 1);

@@ -1,5 +1,6 @@
 /* cli: global options, the command table, dispatch and the generated help. */
 #include "cli/cli.h"
+#include "core/key_gate.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -212,8 +213,11 @@ int cli_main(int argc, char **argv)
 	const char *missing = cmd->needs_backend ? config_missing_backend(&ctx.cfg) : NULL;
 	if (missing)
 		rc = cli_error(strcmp(cmd->name, "check") == 0 ? 3 : EXIT_USAGE, "%s", missing);
-	else
+	else {
+		cli_key_store_install(&ctx);
 		rc = cmd->run(&ctx, cargc, cargv);
+		key_gate_set_store(NULL);
+	}
 	config_free(&ctx.cfg);
 	return rc;
 }

@@ -51,6 +51,7 @@ static const char usage_text[] =
 	"      badid (answer with the wrong query id), malformed (a cut-off packet).\n"
 	"  fault BACKEND off [KIND] [match=PREFIX]   fault all off\n"
 	"  show                                   list the active faults\n"
+	"  stats                                  API calls so far, and those refused for their key\n"
 	"  container SERVICE ACTION [NETWORK]\n"
 	"      ACTION: stop, start, kill, restart (by the restart policy: RestartCount+1, die + start),\n"
 	"      restarting (crash loop), pause, unpause, remove, healthy, unhealthy, starting,\n"

@@ -197,6 +197,7 @@ struct sim {
 
 	/* keys */
 	char api_key_rw[40], api_key_ro[40];
+	long api_requests, api_rejected;   /* API calls, and those refused for their key (control: stats) */
 
 	struct http_server *servers[BE_COUNT];
 	volatile int stopping;

@@ -48,7 +48,7 @@ static long rejected(struct simproc *sp)
 	return n;
 }
 
-Test(key_gate, five_checks_send_a_bad_key_at_most_twice, .timeout = 120)
+Test(key_gate, five_checks_send_a_bad_key_at_most_twice)
 {
 	struct simproc *sp = simproc_start(NULL, NULL);
 	cr_assert(sp, "mcon-sim did not start");
@@ -87,7 +87,7 @@ Test(key_gate, five_checks_send_a_bad_key_at_most_twice, .timeout = 120)
 	cr_expect_eq(simproc_stop(sp), 0);
 }
 
-Test(key_gate, unwritable_database_falls_back_and_says_so, .timeout = 120)
+Test(key_gate, unwritable_database_falls_back_and_says_so)
 {
 	struct simproc *sp = simproc_start(NULL, NULL);
 	cr_assert(sp, "mcon-sim did not start");

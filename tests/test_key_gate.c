@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "core/key_gate.h"
+#include "core/mailcow.h"
 #include "tests/support/simproc.h"
 #include "tests/support/trun.h"
 
@@ -124,4 +126,33 @@ Test(key_gate, schedule_doubles_to_an_hour)
 	key_gate_note(&g, KEY_OK, 200, now);
 	cr_expect_not(key_gate_blocked(&g, now));
 	cr_expect_eq(g.failures, 0);
+}
+
+/* The session (onboarding, fixes) honours the gate before every request, writes included. */
+Test(key_gate, session_holds_back_writes_after_a_refusal)
+{
+	key_gate_set_store(NULL);
+	struct simproc *sp = simproc_start(NULL, NULL);
+	cr_assert(sp, "mcon-sim did not start");
+	setenv("MCON_API_KEY", "bad-key-session", 1);
+	struct config cfg;
+	char *err = NULL;
+	cr_assert_eq(config_load(&cfg, sp->conf, &err), 0, "%s", err ? err : "");
+	struct mailcow_api *a = mailcow_api_new(&cfg, &err);
+	cr_assert(a, "%s", err ? err : "");
+	struct mc_result res = {0};
+	struct mailcow_state st = {0};
+	cr_expect_eq(mailcow_get_version(a, &st, &res), -1);
+	cr_expect_eq(res.key, KEY_INVALID);
+	cr_expect_eq(rejected(sp), 1);
+	cr_expect_eq(mailcow_add_alias(a, "x@example.org", "y@example.org", &res), -1);
+	cr_expect_eq(res.key, KEY_INVALID);
+	cr_expect(res.message && strstr(res.message, "next try at"), "%s", res.message ? res.message : "");
+	cr_expect_eq(rejected(sp), 1, "the write was sent with the refused key");
+	mc_result_free(&res);
+	mailcow_api_free(a);
+	mailcow_state_free(&st);
+	config_free(&cfg);
+	unsetenv("MCON_API_KEY");
+	cr_expect_eq(simproc_stop(sp), 0);
 }

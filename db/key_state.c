@@ -55,7 +55,15 @@ int db_key_state_put(struct db *db, const char *key_hash, const struct db_key_st
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)s->next_try);
 		sqlite3_bind_int64(st, 7, (sqlite3_int64)s->at);
 	}
-	return db_tx_end(db, db_step_done(db, st));
+	r = db_step_done(db, st);
+	if (r == DB_OK && s) { /* keys not refused for 30 days are long replaced */
+		st = db_prep(db, "DELETE FROM api_key_state WHERE at < ?");
+		if (!st)
+			return db_tx_end(db, db->err.status);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)s->at - 30 * 86400);
+		r = db_step_done(db, st);
+	}
+	return db_tx_end(db, r);
 }
 
 void db_key_state_free(struct db_key_state *s)

@@ -15,7 +15,8 @@ struct db_key_state {
 
 /* The state of key_hash: DB_ERR_NOTFOUND when the key was not refused. */
 int db_key_state_get(struct db *db, const char *key_hash, struct db_key_state *out);
-/* Stores (replaces) the state of key_hash; s NULL forgets it. */
+/* Stores (replaces) the state of key_hash, forgetting keys not refused for 30 days; s NULL
+ * forgets key_hash. */
 int db_key_state_put(struct db *db, const char *key_hash, const struct db_key_state *s);
 void db_key_state_free(struct db_key_state *s);
 

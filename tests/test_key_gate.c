@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/key_gate.h"
 #include "core/mailcow.h"
+#include "db/key_state.h"
 #include "tests/support/simproc.h"
 #include "tests/support/trun.h"
 
@@ -155,4 +156,35 @@ Test(key_gate, session_holds_back_writes_after_a_refusal)
 	config_free(&cfg);
 	unsetenv("MCON_API_KEY");
 	cr_expect_eq(simproc_stop(sp), 0);
+}
+
+/* The table: stored, read back, replaced, forgotten; old keys pruned. */
+Test(key_gate, db_state_round_trip)
+{
+	char *dir = simproc_tmpdir("key-state");
+	char *path = xasprintf("%s/state.db", dir);
+	struct db_error e;
+	struct db *db = db_open(path, 0, &e);
+	cr_assert(db, "%s", e.msg);
+	struct db_key_state s = {.problem = (char *)"ip-denied", .http_status = 401, .failures = 3, .since = 1000,
+				 .next_try = 1240, .at = 1000 + 40 * 86400};
+	struct db_key_state old = {.problem = (char *)"invalid", .http_status = 401, .failures = 1, .since = 900,
+				   .next_try = 960, .at = 900};
+	cr_assert_eq(db_key_state_put(db, "old", &old), DB_OK, "%s", db_errmsg(db));
+	cr_assert_eq(db_key_state_put(db, "h1", &s), DB_OK, "%s", db_errmsg(db));
+	struct db_key_state got;
+	cr_assert_eq(db_key_state_get(db, "h1", &got), DB_OK);
+	cr_expect_str_eq(got.problem, "ip-denied");
+	cr_expect_eq(got.failures, 3);
+	cr_expect_eq(got.since, 1000);
+	cr_expect_eq(got.next_try, 1240);
+	db_key_state_free(&got);
+	cr_expect_eq(db_key_state_get(db, "old", &got), DB_ERR_NOTFOUND, "a key untouched for 30 days is kept");
+	s.problem = (char *)"bogus";
+	cr_expect_eq(db_key_state_put(db, "h1", &s), DB_ERR_INVALID);
+	cr_assert_eq(db_key_state_put(db, "h1", NULL), DB_OK);
+	cr_expect_eq(db_key_state_get(db, "h1", &got), DB_ERR_NOTFOUND);
+	db_close(db);
+	free(path);
+	free(dir);
 }

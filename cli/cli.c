@@ -1,5 +1,6 @@
 /* cli: global options, the command table, dispatch and the generated help. */
 #include "cli/cli.h"
+#include "core/key_gate.h"
 
 #include <locale.h>
 #include <signal.h>
@@ -235,8 +236,11 @@ int cli_main(int argc, char **argv)
 			  "state.db in mcon.conf or pass --db FILE";
 	if (missing)
 		rc = cli_error(strcmp(cmd->name, "check") == 0 ? 3 : EXIT_USAGE, "%s", missing);
-	else
+	else {
+		cli_key_store_install(&ctx);
 		rc = cmd->run(&ctx, cargc, cargv);
+		key_gate_set_store(NULL);
+	}
 	config_free(&ctx.cfg);
 	return rc;
 }

@@ -32,6 +32,10 @@ int cli_error(int code, const char *fmt, ...) ATTR_PRINTF(2, 3);
 /* The database path in force: --db, else state.db. */
 const char *cli_db_path(const struct cli_ctx *ctx);
 
+/* Keeps the MailCow API key's backoff in the database at cli_db_path(ctx) for this
+ * process (core/key_gate.h); ctx must outlive every MailCow request. */
+void cli_key_store_install(const struct cli_ctx *ctx);
+
 /* The command table, in help order (borrowed, static): completion and the man pages. */
 const struct cli_command *cli_commands(size_t *n);
 

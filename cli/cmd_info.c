@@ -2,6 +2,7 @@
  * resolver are in use, and whether each answers (one collection, as `check` does). */
 #include "cli/cli.h"
 #include "core/collect.h"
+#include "core/key_gate.h"
 #include "core/sanitize.h"
 #include "db/db.h"
 
@@ -40,6 +41,31 @@ static void info_db(const char *path)
 	       access(path, W_OK) == 0 ? "writable" : "read-only");
 }
 
+/* The API key's shared backoff (never the key): whether MailCow refused it and when mcon
+ * tries it again. Asks nothing. */
+static void info_key(const struct config *c)
+{
+	if (!c->mailcow_url)
+		return;
+	char *err = NULL;
+	char *key = config_api_key(c, &err);
+	if (!key) {
+		char *t = sanitize_str(err, (size_t)-1, 0);
+		printf("%-10s FAILED: %s\n", "api key:", t);
+		free(t);
+		free(err);
+		return;
+	}
+	struct key_gate g;
+	key_gate_load(&g, key, c->mailcow_url);
+	config_key_free(key);
+	char *d = key_gate_describe(&g);
+	char *t = sanitize_str(d, (size_t)-1, 0);
+	printf("%-10s %s\n", "api key:", t);
+	free(t);
+	free(d);
+}
+
 int cmd_info(struct cli_ctx *ctx, int argc, char **argv)
 {
 	bool offline = false;
@@ -56,6 +82,7 @@ int cmd_info(struct cli_ctx *ctx, int argc, char **argv)
 	if (offline) {
 		printf("%-10s %s\n", "docker:", c->docker_host);
 		printf("%-10s %s\n", "mailcow:", c->mailcow_url ? c->mailcow_url : "(mailcow.url not set)");
+		info_key(c);
 		printf("%-10s %s\n", "resolver:", resolver);
 		printf("%-10s %s\n", "files:", c->mailcow_dir);
 		free(resolver);
@@ -73,6 +100,7 @@ int cmd_info(struct cli_ctx *ctx, int argc, char **argv)
 				s->mailcow.n_domains);
 	struct part_error unset = {.failed = true, .why = (char *)"mailcow.url is not set"};
 	info_line("mailcow:", c->mailcow_url ? c->mailcow_url : "-", c->mailcow_url ? &s->mailcow.err : &unset, mc_ok);
+	info_key(c);
 	info_line("resolver:", resolver, &s->dns_err, s->n_domains ? "answers" : "not asked: no domain to resolve");
 	info_line("files:", c->mailcow_dir, &s->limits.err, "size limits read");
 	bool failed = s->docker.err.failed || s->mailcow.err.failed || s->dns_err.failed || s->limits.err.failed ||

@@ -4,6 +4,7 @@
  * so every piece is unit-tested. */
 #include "core/docker.h"
 #include "core/docker_int.h"
+#include "core/jsonerr.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -30,8 +31,7 @@ static json_t *load_json(const char *json, json_type want, const char *what, cha
 	json_t *root = json ? json_loads(json, 0, &je) : NULL;
 	if (!root) {
 		if (err)
-			*err = json ? xasprintf("malformed JSON in %s: %s (line %d, column %d)", what, je.text, je.line, je.column)
-			            : xasprintf("empty %s", what);
+			*err = json ? jsonerr_describe(what, &je) : xasprintf("empty %s", what);
 		return NULL;
 	}
 	if (json_typeof(root) != want) {

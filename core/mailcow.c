@@ -4,6 +4,7 @@
 #include "core/mailcow.h"
 #include "core/mailcow_int.h"
 #include "core/dns.h"
+#include "core/key_gate.h"
 #include "core/util.h"
 
 #include <arpa/inet.h>
@@ -96,6 +97,29 @@ static char *transport_why(const struct fetch_result *r, const char *base)
 	return xstrdup(r->error ? r->error : "transfer failed");
 }
 
+static bool key_refused_now(enum key_problem k)
+{
+	return k == KEY_INVALID || k == KEY_IP_DENIED;
+}
+
+/* What an answer says about the key, for the shared backoff: a refusal, or an accepted
+ * key (200 without a key problem). Answers that did not look at the key change nothing. */
+static void gate_note(struct key_gate *g, enum key_problem k, long status)
+{
+	if (key_refused_now(k) || (k == KEY_OK && status == 200))
+		key_gate_note(g, k, status, mcon_now());
+}
+
+/* "the API key was refused ...: not retried before T" for a gate that blocks; caller frees. */
+static char *gate_why(const struct key_gate *g)
+{
+	char *d = key_gate_describe(g);
+	char *why = xasprintf("the API key was %s; mcon sends it again only then, since MailCow's netfilter bans "
+			      "addresses after repeated failed logins (a changed key is tried at once)", d);
+	free(d);
+	return why;
+}
+
 /* ---- Collection ---- */
 
 enum mc_ep { EP_DOMAINS, EP_ALIASES, EP_MAILBOXES, EP_RELAYHOSTS, EP_SERVICES, EP_VERSION, EP_MAILQ, EP_DKIM };
@@ -131,6 +155,7 @@ struct mailcow_client {
 	void (*on_domains)(void *ud);
 	void *ud;
 	struct mc_conn conn;
+	struct key_gate gate;
 	struct dns_answer pin_answer;
 	bool domains_ok, domains_reported, stopped;
 	int outstanding, requests;
@@ -237,6 +262,12 @@ static void on_reply(struct fetch_result *r, void *ud)
 			part_error_set(&st->err, q->what, "%s", why);
 		if (err != &st->err)
 			part_error_set(err, q->what, "%s", why);
+		gate_note(&c->gate, k, r->status);
+		if (key_refused_now(k) && c->gate.store_error[0])
+			part_error_set(&st->err, q->what, "%s (the backoff is kept in this process only: %s)", why,
+				       c->gate.store_error);
+		st->auth_failures = c->gate.failures;
+		st->next_try = c->gate.next_try;
 	} else if (r->status != 200) {
 		char *msg = mailcow_error_msg(r->body, r->len);
 		part_error_set(err, q->what, "HTTP %ld%s%s", r->status, msg ? ": " : "", msg ? msg : "");
@@ -265,6 +296,7 @@ static void on_reply(struct fetch_result *r, void *ud)
 		free(perr);
 		if (q->ep == EP_DOMAINS && rc == 0 && !err->failed)
 			c->domains_ok = true;
+		gate_note(&c->gate, KEY_OK, r->status);
 	}
 	free(why);
 	if (q->ep == EP_RELAYHOSTS || q->ep == EP_DKIM)
@@ -327,6 +359,18 @@ struct mailcow_client *mailcow_start(struct fetcher *f, struct dns_resolver *r, 
 		st->key = KEY_MISSING;
 		part_error_set(&st->err, "MailCow API key", "%s", kerr);
 		free(kerr);
+		report_domains(c);
+		return c;
+	}
+	key_gate_load(&c->gate, key, cfg->mailcow_url);
+	if (key_gate_blocked(&c->gate, mcon_now())) {
+		config_key_free(key);
+		st->key = c->gate.key;
+		st->auth_failures = c->gate.failures;
+		st->next_try = c->gate.next_try;
+		char *why = gate_why(&c->gate);
+		part_error_set(&st->err, "MailCow API key", "%s", why);
+		free(why);
 		report_domains(c);
 		return c;
 	}
@@ -434,6 +478,7 @@ void mailcow_backoff_update(struct mailcow_state *st, const struct mailcow_state
 struct mailcow_api {
 	const struct config *cfg;
 	struct mc_conn conn;
+	struct key_gate gate;
 	bool needs_dns;
 };
 
@@ -448,6 +493,7 @@ struct mailcow_api *mailcow_api_new(const struct config *cfg, char **err)
 		return NULL;
 	struct mailcow_api *a = xcalloc(1, sizeof(*a));
 	a->cfg = cfg;
+	key_gate_load(&a->gate, key, cfg->mailcow_url);
 	a->conn.key_header = xasprintf("X-API-Key: %s", key);
 	config_key_free(key);
 	a->conn.base = xstrdup(cfg->mailcow_url);
@@ -528,6 +574,13 @@ static int api_call(struct mailcow_api *a, const char *path, const char *json_bo
 {
 	mc_result_free(res);
 	memset(s, 0, sizeof(*s));
+	key_gate_refresh(&a->gate);
+	if (key_gate_blocked(&a->gate, mcon_now())) { /* another process may have been refused meanwhile */
+		res->key = a->gate.key;
+		res->http_status = a->gate.http_status;
+		res->message = gate_why(&a->gate);
+		return -1;
+	}
 	struct fetcher *f = fetcher_new();
 	int rc = -1;
 	if (api_pin(a, f, res) == 0) {
@@ -548,6 +601,9 @@ static int api_call(struct mailcow_api *a, const char *path, const char *json_bo
 			res->message = transport_why(&s->r, a->conn.base);
 		} else {
 			res->http_status = s->status;
+			char *why = NULL;
+			gate_note(&a->gate, mailcow_classify(s->status, s->body, s->len, &why), s->status);
+			free(why);
 			rc = 0;
 		}
 		free(s->error);

@@ -5,6 +5,7 @@
  * keys) are wiped inside the parsed tree and never copied. */
 #include "core/mailcow.h"
 #include "core/mailcow_int.h"
+#include "core/jsonerr.h"
 #include "core/dkimkey.h"
 #include "core/sanitize.h"
 #include "core/util.h"
@@ -96,7 +97,7 @@ static json_t *parse_json(const char *body, size_t len, char **err)
 	json_error_t e;
 	json_t *root = json_loadb(body, len, JSON_DECODE_ANY, &e);
 	if (!root)
-		*err = xasprintf("malformed response: %s (line %d)", e.text, e.line);
+		*err = jsonerr_describe("the response", &e);
 	return root;
 }
 

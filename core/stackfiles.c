@@ -53,7 +53,7 @@ static void postfix_from(const char *text, const char *path, long long *dst, str
 		errno = 0;
 		long long n = strtoll(v, &end, 10);
 		if (!*v || *end || errno || n < 0)
-			problem(pr, path, xasprintf("%s line %d: message_size_limit '%s' is not a number of bytes", path, line, v));
+			problem(pr, path, xasprintf("%s line %d: message_size_limit is not a number of bytes", path, line));
 		else
 			*dst = n;
 	}
@@ -72,7 +72,7 @@ static void ucl_size_from(const char *text, const char *path, const char *key, l
 	} else if (r == 1) {
 		long long n;
 		if (stackfiles_parse_size(v, &n) < 0) {
-			problem(pr, path, xasprintf("%s line %d: %s '%s' is not a size", path, line, key, v));
+			problem(pr, path, xasprintf("%s line %d: %s is not a size", path, line, key));
 		} else {
 			*dst = n;
 			if (set)
@@ -89,7 +89,7 @@ static void clamd_from(const char *text, const char *path, const char *key, long
 	if (stackfiles_clamd_get(text, key, &v, &line) == 1) {
 		long long n;
 		if (stackfiles_parse_clamav_size(v, &n) < 0)
-			problem(pr, path, xasprintf("%s line %d: %s '%s' is not a size", path, line, key, v));
+			problem(pr, path, xasprintf("%s line %d: %s is not a size", path, line, key));
 		else
 			*dst = n;
 	}

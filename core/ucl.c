@@ -179,7 +179,7 @@ static void ucl_value(struct ucl *u, const char *path)
 		while (l && isspace((unsigned char)t[l - 1]))
 			t[--l] = '\0';
 		if (!*t)
-			ucl_error(u, "line %d: missing value for %s", line, path);
+			ucl_error(u, "line %d, column %d: a key without a value", line, ucl_column(u));
 		else
 			ucl_record(u, path, t, line);
 		free(v);
@@ -225,7 +225,7 @@ static void ucl_object(struct ucl *u, const char *prefix, char close)
 				u->p++;
 			key = xstrndup(s, (size_t)(u->p - s));
 		} else {
-			ucl_error(u, "line %d: unexpected '%c'", u->line, c);
+			ucl_error(u, "line %d, column %d: unexpected character", u->line, ucl_column(u));
 			return;
 		}
 		char *path = *prefix ? xasprintf("%s.%s", prefix, key) : xstrdup(key);
@@ -234,7 +234,7 @@ static void ucl_object(struct ucl *u, const char *prefix, char close)
 		if (*u->p == '=' || *u->p == ':') {
 			u->p++;
 		} else if (*u->p != '{' && *u->p != '"' && *u->p != '\'' && !ucl_bare_char(*u->p)) {
-			ucl_error(u, "line %d: expected '=' after %s", u->line, path);
+			ucl_error(u, "line %d, column %d: expected '=' after a key", u->line, ucl_column(u));
 			free(path);
 			return;
 		} else if (*u->p != '{') {

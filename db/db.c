@@ -98,6 +98,19 @@ static const char *const migrations[] = {
 	"	started_at INTEGER NOT NULL,\n"
 	"	onboarded_at INTEGER\n"
 	");\n",
+
+	/* 4: MailCow API keys that MailCow refused, by a hash of key and URL (never the key),
+	 * and when each may be tried again: shared by every process so none gets the host
+	 * banned by MailCow's netfilter. */
+	"CREATE TABLE api_key_state(\n"
+	"	key_hash TEXT PRIMARY KEY,\n"
+	"	problem TEXT NOT NULL CHECK (problem IN ('invalid', 'ip-denied')),\n"
+	"	http_status INTEGER NOT NULL,\n"
+	"	failures INTEGER NOT NULL,\n"
+	"	since INTEGER NOT NULL,\n"
+	"	next_try INTEGER NOT NULL,\n"
+	"	at INTEGER NOT NULL\n"
+	");\n",
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");

@@ -64,7 +64,7 @@ static void control_exec(char *line, struct buf *out)
 	} else if (strcmp(w[0], "ping") == 0) {
 		buf_puts(out, "ok pong");
 	} else if (strcmp(w[0], "help") == 0) {
-		buf_puts(out, "ok commands: ping, show, held BACKEND, fault BACKEND KIND [VALUE] [match=PREFIX], fault BACKEND off, "
+		buf_puts(out, "ok commands: ping, show, stats, held BACKEND, fault BACKEND KIND [VALUE] [match=PREFIX], fault BACKEND off, "
 			      "container SERVICE ACTION [NETWORK], dns add NAME TYPE DATA, dns del NAME [TYPE [DATA]], "
 			      "mailq deferred N, mailq clear (see mcon-sim --help)");
 	} else if (strcmp(w[0], "held") == 0 && n == 2) {
@@ -74,6 +74,10 @@ static void control_exec(char *line, struct buf *out)
 			buf_printf(out, "error: %s", err);
 		else
 			buf_printf(out, "ok %d", held);
+	} else if (strcmp(w[0], "stats") == 0) {
+		pthread_mutex_lock(&sim.lock);
+		buf_printf(out, "ok api_requests %ld api_rejected %ld", sim.api_requests, sim.api_rejected);
+		pthread_mutex_unlock(&sim.lock);
 	} else if (strcmp(w[0], "show") == 0) {
 		pthread_mutex_lock(&sim.lock);
 		buf_puts(out, "ok ");

@@ -32,6 +32,7 @@ static const struct {
 	{"malformed", F_MALFORMED, true, true, false},
 	{"truncated", F_TRUNCATED, true, false, false},
 	{"oversized", F_OVERSIZED, true, false, false},
+	{"cut", F_CUT, true, false, true},
 	{"timeout", F_TIMEOUT, false, true, false},
 	{"servfail", F_SERVFAIL, false, true, false},
 	{"refused", F_REFUSED, false, true, false},
@@ -139,11 +140,13 @@ const char *fault_parse(const char *const *argv, int argc, bool *cleared)
 		bool dns = be == BE_DNS;
 		if ((dns && !fault_kinds[i].dns) || (!dns && !fault_kinds[i].http))
 			return dns ? "that fault does not apply to dns (down timeout slow servfail refused badid malformed)"
-				   : "that fault does not apply to an HTTP backend (down reset slow status malformed truncated oversized)";
+				   : "that fault does not apply to an HTTP backend (down reset slow status malformed truncated oversized cut)";
 		long value = 0;
 		if (fault_kinds[i].needs_value || (fault_kinds[i].kind == F_OVERSIZED && argc >= 3)) {
 			if (argc < 3)
-				return fault_kinds[i].kind == F_SLOW ? "slow needs a delay in ms" : "status needs an HTTP code";
+				return fault_kinds[i].kind == F_SLOW ? "slow needs a delay in ms"
+				       : fault_kinds[i].kind == F_CUT ? "cut needs a byte count"
+								      : "status needs an HTTP code";
 			char *end;
 			value = strtol(argv[2], &end, 10);
 			if (*end || value < 0)
@@ -178,7 +181,7 @@ void fault_describe(struct buf *out)
 	for (size_t i = 0; i < sim.faults.n; i++) {
 		struct fault *f = sim.faults.v[i];
 		buf_printf(out, "%s%s %s", i ? "; " : "", backend_names[f->be], kind_name(f->kind));
-		if (f->kind == F_SLOW || f->kind == F_STATUS || f->kind == F_OVERSIZED)
+		if (f->kind == F_SLOW || f->kind == F_STATUS || f->kind == F_OVERSIZED || f->kind == F_CUT)
 			buf_printf(out, " %ld", f->value);
 		if (f->match)
 			buf_printf(out, " match=%s", f->match);
@@ -369,6 +372,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 	bool truncated = fault_match(s->be, url, F_TRUNCATED) != NULL;
 	f = fault_match(s->be, url, F_OVERSIZED);
 	long oversized = f ? f->value : 0;
+	f = fault_match(s->be, url, F_CUT);
+	long cut = f ? f->value : 0;
 	pthread_mutex_unlock(&sim.lock);
 
 	if (delay > 0) {
@@ -405,6 +410,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 		b->data = buf_steal(&rs.body);
 		r = MHD_create_response_from_callback(b->len, 4096, cut_reader, b, cut_free);
 	} else if (!r) {
+		if (cut > 0 && (size_t)cut < rs.body.len)
+			rs.body.len = (size_t)cut; /* a whole answer of the first cut bytes */
 		if (malformed && rs.body.len) {
 			/* keep the first half and end it with bytes no JSON parser accepts */
 			size_t half = rs.body.len / 2;

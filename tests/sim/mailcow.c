@@ -991,6 +991,9 @@ static void api(struct http_req *rq, struct http_resp *rs)
 		return;
 	}
 	enum role role = ROLE_NONE;
+	pthread_mutex_lock(&sim.lock);
+	sim.api_requests++;
+	pthread_mutex_unlock(&sim.lock);
 	const char *key_hdr = http_header(rq, "X-API-Key");
 	if (key_hdr) {
 		/* MailCow strips everything outside [a-zA-Z0-9-] before looking the key up */
@@ -1006,6 +1009,9 @@ static void api(struct http_req *rq, struct http_resp *rs)
 			role = ROLE_RO;
 		explicit_bzero(key, sizeof(key));
 		if (role == ROLE_NONE) {
+			pthread_mutex_lock(&sim.lock);
+			sim.api_rejected++;
+			pthread_mutex_unlock(&sim.lock);
 			err_401(rs, "authentication failed");
 			return;
 		}

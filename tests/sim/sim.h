@@ -27,7 +27,7 @@ enum backend { BE_DOCKER, BE_MAILCOW, BE_MTASTS, BE_DNS, BE_COUNT };
 extern const char *const backend_names[BE_COUNT];
 
 enum fault_kind {
-	F_DOWN, F_RESET, F_SLOW, F_STATUS, F_MALFORMED, F_TRUNCATED, F_OVERSIZED,
+	F_DOWN, F_RESET, F_SLOW, F_STATUS, F_MALFORMED, F_TRUNCATED, F_OVERSIZED, F_CUT,
 	F_TIMEOUT, F_SERVFAIL, F_REFUSED, F_BADID,
 };
 
@@ -197,6 +197,7 @@ struct sim {
 
 	/* keys */
 	char api_key_rw[40], api_key_ro[40];
+	long api_requests, api_rejected;   /* API calls, and those refused for their key (control: stats) */
 
 	struct http_server *servers[BE_COUNT];
 	volatile int stopping;

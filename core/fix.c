@@ -34,7 +34,7 @@ struct fix_def {
 
 /* ---- helpers ---- */
 
-char *body_dump(json_t *j)
+char *fix_body_dump(json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
@@ -48,7 +48,7 @@ static void api(struct fix_plan *p, enum fix_op op, const char *action, json_t *
 	p->kind = FIX_API;
 	p->op = op;
 	p->action = xstrdup(action);
-	p->body = body_dump(body);
+	p->body = fix_body_dump(body);
 }
 
 static void none(struct fix_plan *p, char *why)
@@ -73,7 +73,7 @@ static bool in_mailcow(const struct fix_in *in, struct fix_plan *p)
 }
 
 /* "v" as TXT strings of at most 255 characters: "aaa" "bbb". */
-char *txt_line(const char *name, const char *value)
+char *fix_txt_line(const char *name, const char *value)
 {
 	char *q = onboard_txt_quote(value);
 	char *s = xasprintf("%s. %d IN TXT %s", name, FIX_TTL, q);
@@ -188,7 +188,7 @@ static void plan_dkim_mailcow(const struct fix_in *in, struct fix_plan *p)
 	} else {
 		char *name = xasprintf("%s._domainkey.%s", sel, p->domain);
 		char *txt = k->txt ? xstrdup(k->txt) : xasprintf("v=DKIM1;k=rsa;t=s;s=email;p=%s", k->pubkey);
-		dns(p, txt_line(name, txt));
+		dns(p, fix_txt_line(name, txt));
 		free(txt);
 		free(name);
 	}
@@ -371,7 +371,7 @@ static void plan_spf_record(const struct fix_in *in, struct fix_plan *p)
 					in->r->hint ? in->r->hint : in->r->summary));
 		return;
 	}
-	char *line = txt_line(p->domain, want);
+	char *line = fix_txt_line(p->domain, want);
 	dns(p, xasprintf("; replaces every v=spf1 TXT record of %s\n%s\n", p->domain, line));
 	free(line);
 	free(want);
@@ -382,7 +382,7 @@ static void plan_dmarc_record(const struct fix_in *in, struct fix_plan *p)
 	(void)in;
 	char *name = xasprintf("_dmarc.%s", p->domain);
 	char *v = xasprintf("v=DMARC1; p=quarantine; rua=mailto:postmaster@%s", p->domain);
-	char *line = txt_line(name, v);
+	char *line = fix_txt_line(name, v);
 	dns(p, xasprintf("; replaces every v=DMARC1 TXT record of %s\n%s\n", name, line));
 	free(line);
 	free(v);
@@ -407,7 +407,7 @@ static void plan_dkim_selector(const struct fix_in *in, struct fix_plan *p)
 	}
 	char *name = xasprintf("%s._domainkey.%s", sel, p->domain);
 	char *txt = k->txt ? xstrdup(k->txt) : xasprintf("v=DKIM1;k=rsa;t=s;s=email;p=%s", k->pubkey);
-	char *line = txt_line(name, txt);
+	char *line = fix_txt_line(name, txt);
 	dns(p, xasprintf("%s\n", line));
 	free(line);
 	free(txt);
@@ -423,7 +423,7 @@ char *fix_sts_line(const char *domain)
 	strftime(id, sizeof(id), "%Y%m%d%H%M%S", &tm);
 	char *name = xasprintf("_mta-sts.%s", domain);
 	char *v = xasprintf("v=STSv1; id=%s", id);
-	char *line = txt_line(name, v);
+	char *line = fix_txt_line(name, v);
 	free(v);
 	free(name);
 	return line;
@@ -443,7 +443,7 @@ static void plan_tls_rpt_record(const struct fix_in *in, struct fix_plan *p)
 	(void)in;
 	char *name = xasprintf("_smtp._tls.%s", p->domain);
 	char *v = xasprintf("v=TLSRPTv1; rua=mailto:tlsrpt@%s", p->domain);
-	char *line = txt_line(name, v);
+	char *line = fix_txt_line(name, v);
 	dns(p, xasprintf("; replaces every v=TLSRPTv1 TXT record of %s\n%s\n", name, line));
 	free(line);
 	free(v);

@@ -100,7 +100,7 @@ static int apply_catchall(struct mailcow_api *a, const struct fix_plan *p, struc
 		char id[24];
 		snprintf(id, sizeof(id), "%ld", found->id);
 		json_t *b = json_pack("{s:[s], s:{s:i}}", "items", id, "attr", "active", 1);
-		char *body = body_dump(b);
+		char *body = fix_body_dump(b);
 		rc = post(a, "edit/alias", body, o);
 		free(body);
 	} else if (p->op == FIXOP_ALIAS_ADD && p->value) {
@@ -144,7 +144,7 @@ static int apply_dkim(struct mailcow_api *a, const struct config *cfg, const str
 	const char *sel = k.selector ? k.selector : cfg->dkim_mailcow_selector;
 	char *name = xasprintf("%s._domainkey.%s", sel ? sel : "dkim", p->domain);
 	char *txt = k.txt ? xstrdup(k.txt) : xasprintf("v=DKIM1;k=rsa;t=s;s=email;p=%s", k.pubkey ? k.pubkey : "");
-	o->publish = txt_line(name, txt);
+	o->publish = fix_txt_line(name, txt);
 	free(txt);
 	free(name);
 out:

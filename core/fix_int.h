@@ -6,8 +6,8 @@
 #include <jansson.h>
 
 /* j as compact JSON (caller frees); takes the reference to j. */
-char *body_dump(json_t *j);
+char *fix_body_dump(json_t *j);
 /* The zone line "name. TTL IN TXT" with value as TXT strings of at most 255 characters. */
-char *txt_line(const char *name, const char *value);
+char *fix_txt_line(const char *name, const char *value);
 
 #endif

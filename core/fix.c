@@ -1,7 +1,6 @@
 /* fix: the fix table of contract section 8 (one row per check id, each with its plan
- * function), the plans (pure: snapshot, configuration and check run in, the exact write or
- * zone lines out) and their application through the MailCow client, reading before writing
- * so that what appeared meanwhile is adopted instead of duplicated. */
+ * function) and the plans (pure: snapshot, configuration and check run in, the exact write or
+ * zone lines out). Applying a plan is core/fix_apply.c. */
 #include "core/fix.h"
 
 #include <jansson.h>
@@ -10,9 +9,8 @@
 #include <time.h>
 
 #include "core/checks_int.h"
-#include "core/collect.h"
+#include "core/fix_int.h"
 #include "core/onboard.h"
-#include "core/sanitize.h"
 
 #define FIX_KEY_BITS 2048
 #define FIX_STS_MAX_AGE 604800L
@@ -36,7 +34,7 @@ struct fix_def {
 
 /* ---- helpers ---- */
 
-static char *body_dump(json_t *j)
+char *fix_body_dump(json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
@@ -50,7 +48,7 @@ static void api(struct fix_plan *p, enum fix_op op, const char *action, json_t *
 	p->kind = FIX_API;
 	p->op = op;
 	p->action = xstrdup(action);
-	p->body = body_dump(body);
+	p->body = fix_body_dump(body);
 }
 
 static void none(struct fix_plan *p, char *why)
@@ -75,7 +73,7 @@ static bool in_mailcow(const struct fix_in *in, struct fix_plan *p)
 }
 
 /* "v" as TXT strings of at most 255 characters: "aaa" "bbb". */
-static char *txt_line(const char *name, const char *value)
+char *fix_txt_line(const char *name, const char *value)
 {
 	char *q = onboard_txt_quote(value);
 	char *s = xasprintf("%s. %d IN TXT %s", name, FIX_TTL, q);
@@ -190,7 +188,7 @@ static void plan_dkim_mailcow(const struct fix_in *in, struct fix_plan *p)
 	} else {
 		char *name = xasprintf("%s._domainkey.%s", sel, p->domain);
 		char *txt = k->txt ? xstrdup(k->txt) : xasprintf("v=DKIM1;k=rsa;t=s;s=email;p=%s", k->pubkey);
-		dns(p, txt_line(name, txt));
+		dns(p, fix_txt_line(name, txt));
 		free(txt);
 		free(name);
 	}
@@ -373,7 +371,7 @@ static void plan_spf_record(const struct fix_in *in, struct fix_plan *p)
 					in->r->hint ? in->r->hint : in->r->summary));
 		return;
 	}
-	char *line = txt_line(p->domain, want);
+	char *line = fix_txt_line(p->domain, want);
 	dns(p, xasprintf("; replaces every v=spf1 TXT record of %s\n%s\n", p->domain, line));
 	free(line);
 	free(want);
@@ -384,7 +382,7 @@ static void plan_dmarc_record(const struct fix_in *in, struct fix_plan *p)
 	(void)in;
 	char *name = xasprintf("_dmarc.%s", p->domain);
 	char *v = xasprintf("v=DMARC1; p=quarantine; rua=mailto:postmaster@%s", p->domain);
-	char *line = txt_line(name, v);
+	char *line = fix_txt_line(name, v);
 	dns(p, xasprintf("; replaces every v=DMARC1 TXT record of %s\n%s\n", name, line));
 	free(line);
 	free(v);
@@ -409,7 +407,7 @@ static void plan_dkim_selector(const struct fix_in *in, struct fix_plan *p)
 	}
 	char *name = xasprintf("%s._domainkey.%s", sel, p->domain);
 	char *txt = k->txt ? xstrdup(k->txt) : xasprintf("v=DKIM1;k=rsa;t=s;s=email;p=%s", k->pubkey);
-	char *line = txt_line(name, txt);
+	char *line = fix_txt_line(name, txt);
 	dns(p, xasprintf("%s\n", line));
 	free(line);
 	free(txt);
@@ -425,7 +423,7 @@ char *fix_sts_line(const char *domain)
 	strftime(id, sizeof(id), "%Y%m%d%H%M%S", &tm);
 	char *name = xasprintf("_mta-sts.%s", domain);
 	char *v = xasprintf("v=STSv1; id=%s", id);
-	char *line = txt_line(name, v);
+	char *line = fix_txt_line(name, v);
 	free(v);
 	free(name);
 	return line;
@@ -445,7 +443,7 @@ static void plan_tls_rpt_record(const struct fix_in *in, struct fix_plan *p)
 	(void)in;
 	char *name = xasprintf("_smtp._tls.%s", p->domain);
 	char *v = xasprintf("v=TLSRPTv1; rua=mailto:tlsrpt@%s", p->domain);
-	char *line = txt_line(name, v);
+	char *line = fix_txt_line(name, v);
 	dns(p, xasprintf("; replaces every v=TLSRPTv1 TXT record of %s\n%s\n", name, line));
 	free(line);
 	free(v);
@@ -605,213 +603,4 @@ const char *fix_worst_for_domain(const struct snapshot *s, const struct config *
 		free(err);
 	}
 	return best;
-}
-
-/* ---- applying ---- */
-
-void fix_outcome_free(struct fix_outcome *o)
-{
-	free(o->written);
-	free(o->message);
-	free(o->warnings);
-	free(o->publish);
-	memset(o, 0, sizeof(*o));
-}
-
-static int post(struct mailcow_api *a, const char *action, const char *body, struct fix_outcome *o)
-{
-	struct mc_result res = {0};
-	int rc = mailcow_post(a, action, body, &res);
-	o->key = res.key;
-	o->message = sanitize_line(res.message ? res.message : (rc ? "the write failed" : "written"), SIZE_MAX);
-	if (res.warnings)
-		o->warnings = sanitize_line(res.warnings, SIZE_MAX);
-	if (rc == 0) {
-		o->wrote = true;
-		o->written = xasprintf("POST /api/v1/%s %s", action, body);
-	}
-	mc_result_free(&res);
-	return rc;
-}
-
-static int read_failed(struct fix_outcome *o, const char *what, struct mc_result *res)
-{
-	o->key = res->key;
-	o->message = xasprintf("reading %s before the write failed, nothing written: %s", what,
-			       res->message ? res->message : "no answer");
-	return -1;
-}
-
-static int adopt(struct fix_outcome *o, char *message)
-{
-	o->adopted = true;
-	o->message = message;
-	return 0;
-}
-
-static int apply_domain(struct mailcow_api *a, const struct fix_plan *p, struct fix_outcome *o)
-{
-	struct mailcow_state st = {0};
-	struct mc_result res = {0};
-	int rc;
-	if (mailcow_get_domain(a, p->domain, &st, &res) != 0) {
-		rc = read_failed(o, "the domain", &res);
-	} else if (!st.n_domains) {
-		o->message = xasprintf("%s does not exist in MailCow (any more): nothing written", p->domain);
-		rc = -1;
-	} else if (p->op == FIXOP_DOMAIN_ACTIVE && st.domains[0].active) {
-		rc = adopt(o, xasprintf("%s is active already: nothing written", p->domain));
-	} else if (p->op == FIXOP_RELAYHOST && st.domains[0].relayhost_id &&
-		   strtol(st.domains[0].relayhost_id, NULL, 10) == p->id) {
-		rc = adopt(o, xasprintf("%s uses relayhost %ld already: nothing written", p->domain, p->id));
-	} else {
-		rc = post(a, p->action, p->body, o);
-	}
-	mc_result_free(&res);
-	mailcow_state_free(&st);
-	return rc;
-}
-
-static int apply_catchall(struct mailcow_api *a, const struct fix_plan *p, struct fix_outcome *o)
-{
-	struct mailcow_state st = {0};
-	struct mc_result res = {0};
-	int rc = -1;
-	if (mailcow_get_aliases(a, p->domain, &st, &res) != 0) {
-		rc = read_failed(o, "the aliases", &res);
-		goto out;
-	}
-	const struct mc_alias *found = NULL;
-	for (size_t k = 0; k < st.n_aliases; k++) {
-		const struct mc_alias *al = &st.aliases[k];
-		if (al->address && al->address[0] == '@' && str_case_eq(al->address + 1, p->domain) &&
-		    (!found || (al->active && !found->active)))
-			found = al;
-	}
-	if (found && found->active) {
-		rc = adopt(o, xasprintf("the catch-all @%s (id %ld, goto %s) is active already: adopted, "
-					"nothing written",
-					p->domain, found->id, found->goto_addr ? found->goto_addr : "?"));
-	} else if (found) {
-		char id[24];
-		snprintf(id, sizeof(id), "%ld", found->id);
-		json_t *b = json_pack("{s:[s], s:{s:i}}", "items", id, "attr", "active", 1);
-		char *body = body_dump(b);
-		rc = post(a, "edit/alias", body, o);
-		free(body);
-	} else if (p->op == FIXOP_ALIAS_ADD && p->value) {
-		rc = post(a, p->action, p->body, o);
-	} else {
-		o->message = xasprintf("MailCow holds no catch-all @%s: give --to ADDRESS (the mailbox it delivers "
-				       "to); nothing written", p->domain);
-	}
-out:
-	mc_result_free(&res);
-	mailcow_state_free(&st);
-	return rc;
-}
-
-static int apply_dkim(struct mailcow_api *a, const struct config *cfg, const struct fix_plan *p,
-		      struct fix_outcome *o)
-{
-	struct mc_dkim k = {.domain = xstrdup(p->domain)};
-	struct mc_result res = {0};
-	int rc;
-	if (mailcow_get_dkim(a, &k, &res) != 0) {
-		rc = read_failed(o, "the DKIM key", &res);
-		goto out;
-	}
-	if (k.present) {
-		rc = adopt(o, xasprintf("MailCow holds a DKIM key for %s already (selector %s): nothing written",
-					p->domain, k.selector ? k.selector : "?"));
-	} else {
-		rc = post(a, p->action, p->body, o);
-		if (rc != 0)
-			goto out;
-		mc_dkim_free(&k);
-		k = (struct mc_dkim){.domain = xstrdup(p->domain)};
-		if (mailcow_get_dkim(a, &k, &res) != 0 || !k.present) {
-			free(o->warnings);
-			o->warnings = xasprintf("the key was created but could not be read back: %s",
-						res.message ? res.message : "MailCow shows none");
-			goto out;
-		}
-	}
-	const char *sel = k.selector ? k.selector : cfg->dkim_mailcow_selector;
-	char *name = xasprintf("%s._domainkey.%s", sel ? sel : "dkim", p->domain);
-	char *txt = k.txt ? xstrdup(k.txt) : xasprintf("v=DKIM1;k=rsa;t=s;s=email;p=%s", k.pubkey ? k.pubkey : "");
-	o->publish = txt_line(name, txt);
-	free(txt);
-	free(name);
-out:
-	mc_result_free(&res);
-	mc_dkim_free(&k);
-	return rc;
-}
-
-static int apply_sts(struct mailcow_api *a, const struct fix_plan *p, struct fix_outcome *o)
-{
-	int rc = post(a, p->action, p->body, o);
-	if (rc != 0 && p->op == FIXOP_STS_ADD && o->key == KEY_OK && o->message &&
-	    (strstr(o->message, "object_exists") || strstr(o->message, "SQLSTATE[23000]"))) {
-		/* MailCow has no GET for MTA-STS: the refused add is how an existing policy shows */
-		char *m = o->message;
-		o->message = NULL;
-		rc = adopt(o, xasprintf("MailCow holds an MTA-STS policy for %s already (add said: %s): nothing "
-					"written; the finding is how it is served", p->domain, m));
-		free(m);
-		return rc;
-	}
-	if (rc == 0)
-		o->publish = fix_sts_line(p->domain);
-	return rc;
-}
-
-int fix_apply(struct mailcow_api *a, const struct config *cfg, const struct fix_plan *p, struct fix_outcome *o)
-{
-	memset(o, 0, sizeof(*o));
-	if (p->kind != FIX_API) {
-		o->message = xstrdup("nothing to write");
-		return -1;
-	}
-	switch (p->op) {
-	case FIXOP_DOMAIN_ACTIVE:
-	case FIXOP_RELAYHOST:
-		return apply_domain(a, p, o);
-	case FIXOP_ALIAS_ADD:
-	case FIXOP_ALIAS_ACTIVATE:
-		return apply_catchall(a, p, o);
-	case FIXOP_DKIM_ADD:
-		return apply_dkim(a, cfg, p, o);
-	case FIXOP_STS_ADD:
-	case FIXOP_STS_ENFORCE:
-		return apply_sts(a, p, o);
-	case FIXOP_NONE:
-		break;
-	}
-	o->message = xstrdup("nothing to write");
-	return -1;
-}
-
-/* ---- collecting ---- */
-
-struct snapshot *fix_collect(const struct config *cfg, struct check_run *run)
-{
-	struct collect_opts o = {.cancel_fd = -1};
-	struct snapshot *s = collect_run(cfg, &o);
-	checks_run(s, cfg, NULL, run);
-	return s;
-}
-
-int fix_rerun(const struct config *cfg, const char *check, const char *target, enum status *st, char **summary)
-{
-	struct check_run run;
-	struct snapshot *s = fix_collect(cfg, &run);
-	const struct check_result *r = fix_result_find(&run, check, target);
-	int rc = r ? 0 : -1;
-	*st = r ? r->status : STATUS_UNKNOWN;
-	*summary = xstrdup(r && r->summary ? r->summary : "no result any more");
-	check_run_free(&run);
-	snapshot_free(s);
-	return rc;
 }

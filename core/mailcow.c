@@ -86,8 +86,12 @@ static void conn_opts(const struct mc_conn *c, const struct config *cfg, struct 
 	o->resolve = c->pin;
 }
 
-static char *transport_why(const struct fetch_result *r, const char *base)
+static char *transport_why(const struct fetch_result *r, const char *base, const char *pin)
 {
+	if (r->curl_code == CURLE_SSL_PINNEDPUBKEYNOTMATCH)
+		return xasprintf("the certificate's public key does not match mailcow.pin %s: %s (a new key, or a "
+				 "wrong pin: compute it again from the certificate nginx-mailcow serves)",
+				 pin ? pin : "", r->error ? r->error : "pin mismatch");
 	if (r->error && (strstr(r->error, "SSL certificate") || strstr(r->error, "certificate")))
 		return xasprintf("TLS certificate not trusted: %s (set mailcow.ca_file to the CA that signed it)",
 				 r->error);
@@ -250,7 +254,7 @@ static void on_reply(struct fetch_result *r, void *ud)
 
 	if (r->error) {
 		transport_failed = true;
-		char *t = transport_why(r, c->conn.base);
+		char *t = transport_why(r, c->conn.base, c->cfg->mailcow_pin);
 		part_error_set(err, q->what, "%s", t);
 		free(t);
 	} else if ((k = mailcow_classify(r->status, r->body, r->len, &why)) != KEY_OK) {
@@ -598,7 +602,7 @@ static int api_call(struct mailcow_api *a, const char *path, const char *json_bo
 			res->message = xstrdup("no answer from MailCow");
 		} else if (s->error) {
 			s->r.error = s->error;
-			res->message = transport_why(&s->r, a->conn.base);
+			res->message = transport_why(&s->r, a->conn.base, a->cfg->mailcow_pin);
 		} else {
 			res->http_status = s->status;
 			char *why = NULL;

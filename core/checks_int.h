@@ -28,6 +28,11 @@ size_t txt_count(const struct dns_answer *a, const char *prefix, const char **fi
 /* The host of mailcow.url (caller frees), NULL when unset. */
 char *mailcow_host(const struct config *cfg);
 
+/* Shared by the domain checks (check_domain.c, check_dns.c). */
+bool check_has_relay(const struct config *cfg);
+const char *check_relay_label(const struct config *cfg);
+const char *check_domain_ui(void);
+
 #define SB(x) (1u << (x))
 
 /* Every check of the contract, in output order: one row each, and the function

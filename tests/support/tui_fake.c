@@ -1,6 +1,8 @@
 /* tui_fake: the runbook's site as data for the console's screen tests (see tui_fake.h). */
 #include "tests/support/tui_fake.h"
 
+#include "core/checks.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -126,7 +128,7 @@ static void fill_domain(struct snapshot *s, struct snap_domain *d, struct mc_dom
 	d->policy.mode = fs(wasted ? "testing" : "enforce");
 	strv_push(&d->policy.mx, "*.mxrouting.net");
 	d->policy.max_age = 604800;
-	d->policy.raw = fs("version: STSv1\nmode: enforce\nmx: *.mxrouting.net\nmax_age: 604800\n");
+	d->policy.raw = xasprintf("version: STSv1\nmode: %s\nmx: *.mxrouting.net\nmax_age: 604800\n", d->policy.mode);
 	(void)s;
 }
 
@@ -216,6 +218,18 @@ struct snapshot *tui_fake_snapshot(const struct config *cfg, unsigned flags)
 			snprintf(name, sizeof(name), "%s", sorted[i]);
 		fill_domain(s, &s->domains[i], &s->mailcow.domains[i], name, flags);
 	}
+	/* MXRoute as relayhost 1 of every domain, and a catch-all for each but florosafd.org */
+	s->mailcow.relayhosts = xcalloc(1, sizeof(*s->mailcow.relayhosts));
+	s->mailcow.relayhosts[0] = (struct mc_relayhost){1, fs("[arrow-relay.mxrouting.net]:587"), fs("relay@netgrimoire.com"), true};
+	s->mailcow.n_relayhosts = 1;
+	s->mailcow.aliases = xcalloc(nd, sizeof(*s->mailcow.aliases));
+	for (size_t i = 0; i < nd; i++) {
+		const char *d = s->domains[i].name;
+		if (strcmp(d, "florosafd.org") == 0)
+			continue;
+		struct mc_alias *a = &s->mailcow.aliases[s->mailcow.n_aliases++];
+		*a = (struct mc_alias){(long)i + 1, xasprintf("@%s", d), fs("postmaster@netgrimoire.com"), fs(d), true, true};
+	}
 	s->limits.postfix = 104857600;
 	s->limits.postfix_main = 104857600;
 	s->limits.postfix_extra = -1;
@@ -227,206 +241,38 @@ struct snapshot *tui_fake_snapshot(const struct config *cfg, unsigned flags)
 	return s;
 }
 
-static void part_error_free(struct part_error *e)
-{
-	free(e->what);
-	free(e->why);
-}
-
-static void answer_free(struct dns_answer *a)
-{
-	free(a->name);
-	free(a->server);
-	free(a->error);
-	for (size_t i = 0; i < a->n; i++)
-		free(a->rrs[i].value);
-	free(a->rrs);
-}
-
 void tui_fake_snapshot_free(struct snapshot *s)
 {
-	if (!s)
-		return;
-	free(s->site);
-	free(s->resolver);
-	part_error_free(&s->dns_err);
-	part_error_free(&s->limits.err);
-	part_error_free(&s->docker.err);
-	part_error_free(&s->mailcow.err);
-	free(s->docker.endpoint);
-	free(s->docker.api_version);
-	free(s->docker.server_version);
-	for (size_t i = 0; i < s->docker.n_containers; i++) {
-		struct container *c = &s->docker.containers[i];
-		free(c->id);
-		free(c->name);
-		free(c->service);
-		free(c->image);
-		free(c->state);
-		free(c->status_text);
-		free(c->health_output);
-		for (size_t k = 0; k < c->n_nets; k++) {
-			free(c->nets[k].network);
-			free(c->nets[k].network_id);
-			free(c->nets[k].ip);
-			free(c->nets[k].driver);
-			free(c->nets[k].scope);
-			strv_free(&c->nets[k].aliases);
-		}
-		free(c->nets);
-	}
-	free(s->docker.containers);
-	free(s->mailcow.url);
-	free(s->mailcow.version);
-	for (size_t i = 0; i < s->mailcow.n_domains; i++) {
-		free(s->mailcow.domains[i].name);
-		free(s->mailcow.domains[i].description);
-		free(s->mailcow.domains[i].relayhost_id);
-	}
-	free(s->mailcow.domains);
-	for (size_t i = 0; i < s->n_domains; i++) {
-		struct snap_domain *d = &s->domains[i];
-		free(d->name);
-		free(d->dkim.domain);
-		free(d->dkim.selector);
-		free(d->dkim.pubkey);
-		free(d->dkim.txt);
-		answer_free(&d->dns.mx);
-		answer_free(&d->dns.apex_txt);
-		answer_free(&d->dns.dmarc);
-		for (size_t k = 0; k < d->dns.n_dkim; k++)
-			answer_free(&d->dns.dkim[k]);
-		free(d->dns.dkim);
-		answer_free(&d->dns.mta_sts_txt);
-		answer_free(&d->dns.mta_sts_host);
-		answer_free(&d->dns.tls_rpt);
-		free(d->dns.spf.record);
-		strv_free(&d->dns.spf.includes);
-		free(d->dns.spf.error);
-		free(d->policy.raw);
-		free(d->policy.version);
-		free(d->policy.mode);
-		strv_free(&d->policy.mx);
-		part_error_free(&d->policy.err);
-	}
-	free(s->domains);
-	free(s);
+	snapshot_free(s);
 }
 
 /* ---- Results ---- */
 
-struct rb {
-	struct check_result *v;
-	size_t n, cap;
-};
-
-/* check is a literal id, as the check table's are: results do not own it. */
-static void res(struct rb *b, const char *check, const char *target, enum status st, const char *summary,
-		const char *hint)
+/* The state of the last `mcon record` the checks compare with: every service at its restart
+ * count of now, except watchdog-mailcow, which restarted 3 times since. */
+static void fake_prev(const struct config *cfg, const struct snapshot *s, struct check_prev *prev)
 {
-	if (b->n == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 64;
-		b->v = xrealloc(b->v, b->cap * sizeof(*b->v));
+	memset(prev, 0, sizeof(*prev));
+	struct strv svcs = {0};
+	check_services(s, cfg, &svcs);
+	for (size_t i = 0; i < svcs.n; i++) {
+		const struct container *c = snapshot_container(s, svcs.v[i]);
+		long count = strcmp(svcs.v[i], "watchdog-mailcow") == 0 ? 0 : c ? c->restart_count : 0;
+		check_prev_add_restarts(prev, svcs.v[i], count);
 	}
-	b->v[b->n++] = (struct check_result){check, fs(target), st, fs(summary), hint ? fs(hint) : NULL};
+	strv_free(&svcs);
 }
 
+/* The product's checks over the snapshot: what the console shows is what they really say. */
 void tui_fake_results(const struct config *cfg, const struct snapshot *s, struct check_result **out, size_t *n)
 {
-	(void)cfg;
-	struct rb b = {0};
-	char t[256], sum[512];
-	const struct part_error *derr = &s->docker.err;
-	res(&b, "docker.api", "unix:///var/run/docker.sock", derr->failed ? STATUS_UNKNOWN : STATUS_OK,
-	    derr->failed ? derr->why : "Docker 28.2.2 answers (API 1.47)", derr->failed ? "Check that dockerd runs and that this user may use the socket (docker group)." : NULL);
-	res(&b, "mailcow.api", "https://mail.netgrimoire.com", s->mailcow.err.failed ? STATUS_UNKNOWN : STATUS_OK,
-	    s->mailcow.err.failed ? s->mailcow.err.why : "MailCow 2025-09a answers with the key",
-	    s->mailcow.err.failed ? "Check mailcow.url and the API key's IP allow-list." : NULL);
-	res(&b, "dns.resolver", "127.0.0.1:5353", s->dns_err.failed ? STATUS_UNKNOWN : STATUS_OK,
-	    s->dns_err.failed ? s->dns_err.why : "the resolver answers", s->dns_err.failed ? "Check dns.servers." : NULL);
-	for (size_t i = 0; i < s->docker.n_containers && !derr->failed; i++) {
-		const struct container *c = &s->docker.containers[i];
-		res(&b, "containers.running", c->service, STATUS_OK, "running", NULL);
-		if (c->health != HEALTH_NONE)
-			res(&b, "containers.health", c->service, c->health == HEALTH_UNHEALTHY ? STATUS_CRITICAL : STATUS_OK,
-			    c->health == HEALTH_UNHEALTHY ? "unhealthy" : "healthy",
-			    c->health == HEALTH_UNHEALTHY ? "Read the health log (Enter) and the container's logs." : NULL);
-		if (c->restart_count) {
-			snprintf(sum, sizeof(sum), "restart count grew from 0 to %ld", c->restart_count);
-			res(&b, "containers.restarts", c->service, STATUS_WARNING, sum,
-			    "Look at its logs (Enter) for the crash; docker compose logs --tail 200 watchdog-mailcow");
-		}
-		bool on = false;
-		for (size_t k = 0; k < c->n_nets; k++)
-			on |= strcmp(c->nets[k].network, "netgrimoire") == 0;
-		if (on && strcmp(c->service, "nginx-mailcow") != 0) {
-			snprintf(sum, sizeof(sum), "%s is attached to overlay network netgrimoire", c->service);
-			snprintf(t, sizeof(t), "Only nginx-mailcow may join netgrimoire: remove the network from %s in "
-				 "docker-compose.override.yml and run docker compose up -d", c->service);
-			res(&b, "overlay.attachment", c->service, STATUS_CRITICAL, sum, t);
-		} else if (on) {
-			res(&b, "overlay.attachment", c->service, STATUS_OK, "nginx-mailcow is on netgrimoire (allowed)", NULL);
-		}
-	}
-	if (!derr->failed)
-		res(&b, "containers.running", "olefy-mailcow", STATUS_CRITICAL, "expected service olefy-mailcow does not exist",
-		    "Start it: docker compose up -d olefy-mailcow");
-	for (size_t i = 0; i < s->n_domains; i++) {
-		const char *d = s->domains[i].name;
-		bool mcf = s->mailcow.err.failed, dnsf = s->dns_err.failed;
-		res(&b, "domain.active", d, mcf ? STATUS_UNKNOWN : STATUS_OK, mcf ? "MailCow unreachable" : "active in MailCow", NULL);
-		if (strcmp(d, "florosafd.org") == 0)
-			res(&b, "domain.catchall", d, mcf ? STATUS_UNKNOWN : STATUS_CRITICAL, "no active catch-all alias @florosafd.org",
-			    "Add an alias @florosafd.org in MailCow (Aliases), else reject_unlisted_sender rejects SRS-rewritten mail from MXRoute.");
-		else
-			res(&b, "domain.catchall", d, mcf ? STATUS_UNKNOWN : STATUS_OK, "catch-all alias active", NULL);
-		res(&b, "relay.outbound", d, mcf ? STATUS_UNKNOWN : STATUS_OK, "sends through [smtp.mxroute.com]:587", NULL);
-		res(&b, "mx.relay", d, dnsf ? STATUS_UNKNOWN : STATUS_OK, "MX heracles.mxrouting.net, heracles-relay.mxrouting.net match *.mxrouting.net", NULL);
-		if (strcmp(d, "gnarlypandaproductions.com") == 0)
-			res(&b, "spf.record", d, STATUS_CRITICAL, "SPF needs 12 DNS lookups (limit 10)",
-			    "Drop includes you no longer send through (sendgrid.net, mailgun.org) from the apex v=spf1 record.");
-		else
-			res(&b, "spf.record", d, dnsf ? STATUS_UNKNOWN : STATUS_OK, "one SPF record, include:mxroute.com, 3 lookups", NULL);
-		if (strcmp(d, "pncfishandmore.com") == 0)
-			res(&b, "dmarc.record", d, STATUS_WARNING, "DMARC policy is p=none",
-			    "Raise the policy: _dmarc.pncfishandmore.com TXT \"v=DMARC1; p=quarantine; rua=mailto:dmarc@pncfishandmore.com\"");
-		else
-			res(&b, "dmarc.record", d, dnsf ? STATUS_UNKNOWN : STATUS_OK, "p=quarantine", NULL);
-		if (strcmp(d, "pncharrisenterprises.com") == 0)
-			res(&b, "dkim.mailcow", d, STATUS_CRITICAL, "mailcow._domainkey p= differs from the key MailCow holds",
-			    "Publish MailCow's key (Enter on the DKIM row shows the TXT record) at mailcow._domainkey.pncharrisenterprises.com");
-		else
-			res(&b, "dkim.mailcow", d, dnsf ? STATUS_UNKNOWN : STATUS_OK, "DNS key equals MailCow's (2048 bits)", NULL);
-		snprintf(t, sizeof(t), "%s/mailcow", d);
-		if (strcmp(d, "pncharrisenterprises.com") == 0)
-			res(&b, "dkim.selector", t, STATUS_WARNING, "mailcow key has 1024 bits (minimum 2048)",
-			    "Generate a 2048-bit key in MailCow and publish it");
-		else
-			res(&b, "dkim.selector", t, dnsf ? STATUS_UNKNOWN : STATUS_OK, "DKIM1, 2048 bits", NULL);
-		snprintf(t, sizeof(t), "%s/mxroute", d);
-		if (strcmp(d, "nucking-futz.com") == 0)
-			res(&b, "dkim.selector", t, STATUS_CRITICAL, "mxroute._domainkey.nucking-futz.com is not published (NXDOMAIN)",
-			    "Publish the mxroute selector's key from the MXRoute panel as mxroute._domainkey.nucking-futz.com TXT");
-		else
-			res(&b, "dkim.selector", t, dnsf ? STATUS_UNKNOWN : STATUS_OK, "DKIM1, 2048 bits", NULL);
-		res(&b, "mta_sts.record", d, dnsf ? STATUS_UNKNOWN : STATUS_OK, "v=STSv1; id=20250901T000000", NULL);
-		if (strcmp(d, "wasted-bandwidth.net") == 0) {
-			res(&b, "mta_sts.policy", d, STATUS_WARNING, "policy mode is testing",
-			    "Switch the policy to mode: enforce once TLS reports are clean, then bump the _mta-sts id");
-			res(&b, "tls_rpt.record", d, STATUS_WARNING, "no _smtp._tls.wasted-bandwidth.net record",
-			    "Publish _smtp._tls.wasted-bandwidth.net TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@wasted-bandwidth.net\"");
-		} else {
-			res(&b, "mta_sts.policy", d, dnsf ? STATUS_UNKNOWN : STATUS_OK, "enforce, covers every MX", NULL);
-			res(&b, "tls_rpt.record", d, dnsf ? STATUS_UNKNOWN : STATUS_OK, "v=TLSRPTv1", NULL);
-		}
-	}
-	res(&b, "limits.size", "stack", s->limits.err.failed ? STATUS_UNKNOWN : STATUS_CRITICAL,
-	    "Postfix 104857600, Rspamd 52428800 (default), ClamAV 104857600 bytes",
-	    "Rspamd rejects above 50 MB while Postfix accepts 100 MB (mail deferred with 4.7.1): set max_message = 104857600 in data/conf/rspamd/local.d/options.inc");
-	res(&b, "roundcube.imap_tls", "roundcube", STATUS_OK, "plain dovecot:143", NULL);
-	res(&b, "queue.deferred", "postfix", STATUS_OK, "0 deferred", NULL);
-	*out = b.v;
-	*n = b.n;
+	struct check_prev prev;
+	fake_prev(cfg, s, &prev);
+	struct check_run run;
+	checks_run(s, cfg, &prev, &run);
+	check_prev_free(&prev);
+	*out = run.results;
+	*n = run.n;
 }
 
 /* ---- The backend ---- */

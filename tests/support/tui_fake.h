@@ -1,7 +1,8 @@
 /* tui_fake: a console backend for screen tests: the runbook's site (hermes, 8 domains
- * behind MXRoute, the mailcow-dockerized services) as a realistic snapshot with check
- * results that carry planted problems, an in-memory checklist and history, canned logs,
- * and Docker events and faults driven through a control pipe the test writes to. */
+ * behind MXRoute, the mailcow-dockerized services) as a realistic snapshot with planted
+ * problems, the product's own checks (checks_run) run over it, an in-memory checklist and
+ * history, canned logs, and Docker events and faults driven through a control pipe the
+ * test writes to. */
 #ifndef MCON_TEST_TUI_FAKE_H
 #define MCON_TEST_TUI_FAKE_H
 
@@ -30,7 +31,8 @@ struct tui_backend *tui_fake_backend(struct tui_fake *f);
 const struct config *tui_fake_config(struct tui_fake *f);
 void tui_fake_free(struct tui_fake *f);
 
-/* The fake's snapshot and results on their own (benchmarks, unit tests). */
+/* The fake's snapshot and results on their own (benchmarks, unit tests): the results are
+ * checks_run's over the snapshot, with a last record where watchdog-mailcow had 0 restarts. */
 struct snapshot *tui_fake_snapshot(const struct config *cfg, unsigned flags);
 void tui_fake_snapshot_free(struct snapshot *s);
 void tui_fake_results(const struct config *cfg, const struct snapshot *s, struct check_result **out, size_t *n);

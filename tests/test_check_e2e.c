@@ -295,13 +295,14 @@ static void fault_case(const char *fault, const char *unknown)
 Test(check_e2e, docker_fault_unknown_only_where_needed)
 {
 	fault_case("fault docker down",
-		   "docker.api containers.running containers.health containers.restarts overlay.attachment");
+		   "docker.api containers.running containers.health containers.restarts containers.network "
+		   "overlay.attachment");
 }
 
 Test(check_e2e, dns_fault_unknown_only_where_needed)
 {
 	fault_case("fault dns down", "dns.resolver mx.relay spf.record dmarc.record dkim.mailcow dkim.selector "
-		   "mta_sts.record mta_sts.policy tls_rpt.record");
+		   "mta_sts.record mta_sts.policy tls_rpt.record outbound.ip");
 }
 
 /* Without MailCow there is no domain list either: every per-domain check is unknown. */

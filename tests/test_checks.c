@@ -353,10 +353,11 @@ Test(checks, every_case)
 Test(checks, failed_source_unknown_only_where_needed)
 {
 	static const struct { void (*m)(struct snapshot *); const char *unknown; } srcs[] = {
-		{m_docker_down, "docker.api containers.running containers.health containers.restarts overlay.attachment"},
+		{m_docker_down, "docker.api containers.running containers.health containers.restarts containers.network "
+				"overlay.attachment"},
 		{m_mailcow_down, "mailcow.api domain.active domain.catchall relay.outbound dkim.mailcow queue.deferred"},
 		{m_dns_down, "dns.resolver mx.relay spf.record dmarc.record dkim.mailcow dkim.selector mta_sts.record "
-			     "mta_sts.policy tls_rpt.record"},
+			     "mta_sts.policy tls_rpt.record outbound.ip"},
 		{m_files_fail, "limits.size"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(srcs); i++) {

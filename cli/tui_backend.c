@@ -281,6 +281,7 @@ struct live_onboard {
 	struct onboard_live *api;
 	void (*say)(void *ud, const char *line);
 	void *say_ud;
+	const char *domain;     /* the session's (ob->domain), for the remembered catch-all */
 	bool marked;
 };
 
@@ -301,6 +302,13 @@ static void lob_save(void *ud, const struct onboard_outcome *o)
 {
 	struct live_onboard *lo = ud;
 	if (db_onboard_save(lo->db, o) != DB_OK)
+		lob_say(lo, db_errmsg(lo->db));
+}
+
+static void lob_remember(void *ud, const char *target)
+{
+	struct live_onboard *lo = ud;
+	if (lo->domain && db_onboard_set_catchall(lo->db, lo->domain, target, mcon_now()) != DB_OK)
 		lob_say(lo, db_errmsg(lo->db));
 }
 
@@ -332,9 +340,13 @@ static struct onboard *live_onboard_open(struct tui_backend *be, const char *dom
 		lob_free(lo);
 		return NULL;
 	}
-	struct onboard_ui ui = {.say = lob_say, .save = lob_save, .ud = lo};
-	struct onboard_opts opts = {.catchall_to = catchall_to, .wait_s = 0};
+	struct onboard_ui ui = {.say = lob_say, .save = lob_save, .ud = lo, .remember_catchall = lob_remember};
+	/* Enter at the console's prompt keeps the target given to an earlier run */
+	char *stored = catchall_to ? NULL : db_onboard_catchall(lo->db, domain);
+	struct onboard_opts opts = {.catchall_to = catchall_to ? catchall_to : stored, .wait_s = 0};
 	struct onboard *ob = onboard_new(be->cfg, domain, &onboard_live_backend, lo->api, &ui, &opts, err);
+	free(stored);
+	lo->domain = ob ? ob->domain : NULL;
 	if (!ob) {
 		lob_free(lo);
 		return NULL;

@@ -124,6 +124,8 @@ enum onboard_state ob_run_catchall(struct onboard *ob, size_t i)
 		}
 		if (target)
 			target = memmove(target, str_trim(target), strlen(str_trim(target)) + 1);
+		if (target && *target && address_ok(target) && ob->ui.remember_catchall)
+			ob->ui.remember_catchall(ob->ui.ud, target);
 		if (!target || !*target) {
 			ob_say(ob, "the catch-all needs a target mailbox: pass --catchall-to ADDRESS");
 			st = ob_set_state(ob, i, OB_FAILED, xstrdup("no target mailbox for the catch-all (--catchall-to ADDRESS)"), NULL);

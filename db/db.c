@@ -98,6 +98,9 @@ static const char *const migrations[] = {
 	"	started_at INTEGER NOT NULL,\n"
 	"	onboarded_at INTEGER\n"
 	");\n",
+
+	/* 4: the catch-all target onboarding was given, so that a rerun does not ask again. */
+	"ALTER TABLE onboard_domain ADD COLUMN catchall_to TEXT;\n",
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");

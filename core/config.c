@@ -56,7 +56,8 @@ static const struct opt opts[] = {
 	  "Roundcube's config.inc.php; a missing file means Roundcube is not installed."),
 	O("docker", "host", OPT_DOCKER_HOST, docker_host, 0, 0, NULL,
 	  "$DOCKER_HOST, else unix:///var/run/docker.sock",
-	  "The Docker Engine API endpoint: unix:///PATH or tcp://HOST:PORT (no TLS)."),
+	  "The Docker Engine API endpoint: unix:///PATH or tcp://HOST[:PORT]; TLS as for the docker CLI "
+	  "(DOCKER_TLS_VERIFY, DOCKER_TLS, DOCKER_CERT_PATH)."),
 	O("docker", "project", OPT_STR, docker_project, 0, 0, "mailcowdockerized",
 	  NULL,
 	  "The compose project label value of the stack's containers."),
@@ -123,6 +124,10 @@ static const struct opt opts[] = {
 	O("ui", "refresh_s", OPT_INT, ui_refresh_s, 2, 86400, "30",
 	  NULL,
 	  "The console's background refresh period, in seconds."),
+	O("docker", "allow_plain_tcp", OPT_BOOL, docker_allow_plain_tcp, 0, 0, "false",
+	  NULL,
+	  "Allow docker.host tcp:// without TLS (no DOCKER_TLS_VERIFY or DOCKER_TLS) to a host other than "
+	  "loopback; anyone on the path gets root on the Docker host."),
 };
 #undef O
 

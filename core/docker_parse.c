@@ -87,6 +87,10 @@ void docker_endpoint_free(struct docker_endpoint *ep)
 	free(ep->host);
 	free(ep->unix_socket);
 	free(ep->base_url);
+	free(ep->ca_file);
+	free(ep->cert_file);
+	free(ep->key_file);
+	free(ep->resolve);
 	memset(ep, 0, sizeof(*ep));
 }
 

@@ -284,6 +284,10 @@ int fetcher_add(struct fetcher *f, const struct fetch_opts *o)
 		curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
 		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 	}
+	if (o->cert_file && o->key_file) {
+		curl_easy_setopt(e, CURLOPT_SSLCERT, o->cert_file);
+		curl_easy_setopt(e, CURLOPT_SSLKEY, o->key_file);
+	}
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
 	if (o->resolve) {

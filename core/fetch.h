@@ -37,6 +37,8 @@ struct fetch_opts {
 	size_t max_bytes;           /* 0 = 16 MiB */
 	const char *ca_file;        /* PEM bundle to verify against; NULL = system CAs */
 	bool insecure;              /* skip certificate verification */
+	const char *cert_file;      /* PEM client certificate (Docker over TLS), with key_file */
+	const char *key_file;
 	const char *resolve;        /* CURLOPT_RESOLVE entry "host:port:address" (pins DNS) */
 	/* Streaming (Docker events, logs follow): each received block is passed here and
 	 * not kept in the result; return false to stop the transfer. */

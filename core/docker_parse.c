@@ -199,6 +199,10 @@ char *docker_connect_error(const char *host, int os_errno, const char *curl_erro
 	case ENAMETOOLONG:
 		hint = "check docker.host";
 		break;
+	case ECONNRESET:
+		hint = "the daemon closed the connection: a daemon with --tlsverify wants DOCKER_TLS_VERIFY=1 and a "
+		       "client certificate, cert.pem and key.pem in DOCKER_CERT_PATH";
+		break;
 	default:
 		hint = "is Docker running? set docker.host";
 		break;

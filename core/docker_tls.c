@@ -124,9 +124,10 @@ int docker_endpoint_open(const struct config *cfg, struct docker_endpoint *ep, c
 	int rc = -1;
 	split_hostport(cfg->docker_host, &host, &port);
 	if (!tls && !is_loopback(host) && !cfg->docker_allow_plain_tcp) {
-		*err = xasprintf("docker.host %s: plain TCP to a host other than loopback gives root on it to anyone on "
-				 "the path; set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) as for "
-				 "the docker CLI, or docker.allow_plain_tcp = true", cfg->docker_host);
+		*err = xasprintf("docker.host %s: plain TCP to a host other than loopback gives root on it "
+				 "to anyone on the path; set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (ca.pem, "
+				 "cert.pem, key.pem) as for the docker CLI, or docker.allow_plain_tcp = true",
+				 cfg->docker_host);
 		goto out;
 	}
 	if (!port)
@@ -138,8 +139,9 @@ int docker_endpoint_open(const struct config *cfg, struct docker_endpoint *ep, c
 		ep->cert_file = cert_file(dir, "cert.pem");
 		ep->key_file = cert_file(dir, "key.pem");
 		if (!ep->cert_file != !ep->key_file) {
-			*err = xasprintf("docker.host %s: %s holds %s without %s (DOCKER_CERT_PATH)", cfg->docker_host, dir,
-					 ep->cert_file ? "cert.pem" : "key.pem", ep->cert_file ? "key.pem" : "cert.pem");
+			const char *has = ep->cert_file ? "cert.pem" : "key.pem";
+			*err = xasprintf("docker.host %s: %s holds %s without %s (DOCKER_CERT_PATH)",
+					 cfg->docker_host, dir, has, ep->cert_file ? "key.pem" : "cert.pem");
 			goto out;
 		}
 		ep->insecure = !verify;

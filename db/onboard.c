@@ -97,8 +97,8 @@ int db_onboard_set_catchall(struct db *db, const char *domain, const char *targe
 	int r = db_need_write(db);
 	if (r)
 		return r;
-	sqlite3_stmt *st = db_prep(db, "INSERT INTO onboard_domain(domain, started_at, catchall_to) VALUES (?1, ?2, ?3) "
-	                               "ON CONFLICT(domain) DO UPDATE SET catchall_to = ?3");
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO onboard_domain(domain, started_at, catchall_to) "
+	                               "VALUES (?1, ?2, ?3) ON CONFLICT(domain) DO UPDATE SET catchall_to = ?3");
 	if (!st)
 		return db->err.status;
 	db_bind_str(st, 1, domain);

@@ -180,7 +180,8 @@ Test(docker_endpoint, plain_tcp_only_to_loopback_unless_allowed_and_tls_as_the_c
 	/* TLS: https, port 2376 by default, the files of DOCKER_CERT_PATH that exist */
 	char dir[] = "/tmp/mcon-certs.XXXXXX";
 	cr_assert_not_null(mkdtemp(dir));
-	char *ca = xasprintf("%s/ca.pem", dir), *cert = xasprintf("%s/cert.pem", dir), *key = xasprintf("%s/key.pem", dir);
+	char *ca = xasprintf("%s/ca.pem", dir), *cert = xasprintf("%s/cert.pem", dir);
+	char *key = xasprintf("%s/key.pem", dir);
 	cr_assert_eq(file_write_atomic(ca, "x", 1, 0600), 0);
 	setenv("DOCKER_CERT_PATH", dir, 1);
 	setenv("DOCKER_TLS_VERIFY", "1", 1);

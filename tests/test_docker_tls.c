@@ -88,9 +88,10 @@ static void setup(void)
 	dir = simproc_tmpdir("docker-tls");
 	/* a client certificate from the CA, as dockerd --tlsverify wants */
 	char *mk = xasprintf("cd '%s' && exec >/dev/null 2>&1 && openssl req -newkey ec -pkeyopt "
-			     "ec_paramgen_curve:prime256v1 -nodes -keyout client.key -out client.csr -subj /CN=mcon-client && "
-			     "printf 'extendedKeyUsage=clientAuth\\n' > client.ext && openssl x509 -req -in client.csr "
-			     "-CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 -extfile client.ext", ca.dir);
+			     "ec_paramgen_curve:prime256v1 -nodes -keyout client.key -out client.csr "
+			     "-subj /CN=mcon-client && printf 'extendedKeyUsage=clientAuth\\n' > client.ext && "
+			     "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+			     "-out client.pem -days 2 -extfile client.ext", ca.dir);
 	cr_assert_eq(system(mk), 0, "%s", mk);
 	free(mk);
 	certs = xasprintf("%s/certs", dir);
@@ -153,7 +154,8 @@ static char *conf_with(const char *docker_host, const char *extra)
 	cr_assert_not_null(at, "%s", conf);
 	char *eol = strchr(at + 1, '\n');
 	cr_assert_not_null(eol);
-	char *text = xasprintf("%.*s\nhost = %s\n%s%s", (int)(at - conf), conf, docker_host, extra ? extra : "", eol + 1);
+	char *text = xasprintf("%.*s\nhost = %s\n%s%s", (int)(at - conf), conf, docker_host, extra ? extra : "",
+			       eol + 1);
 	static int serial;
 	char *path = xasprintf("%s/mcon-%d.conf", dir, ++serial);
 	cr_assert_eq(file_write_atomic(path, text, strlen(text), 0600), 0);

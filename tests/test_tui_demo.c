@@ -58,7 +58,8 @@ Test(tui_demo, make_demo_console)
 	cr_expect(tmux_wait("#3", T_HANG_MS), "the demo's checklist did not show");
 	/* the history the demo recorded: a restart, a DKIM key that appeared, a check back to OK */
 	tmux_keys("6");
-	cr_expect(wait_row("container.restarts", "sogo-mailcow", "0 \xe2\x86\x92 1"), "no restart in the demo's history");
+	cr_expect(wait_row("container.restarts", "sogo-mailcow", "0 \xe2\x86\x92 1"),
+		  "no restart in the demo's history");
 	cr_expect(wait_row("dkim.key", "netgrimoire.com/mxroute", "none \xe2\x86\x92 sha256:"),
 		  "no DKIM key that appeared in the demo's history");
 	cr_expect(wait_row("dkim.selector:netgrimoire.com/mxroute", "critical \xe2\x86\x92 ok", "check"),

@@ -27,6 +27,7 @@ static void on_sigint(int sig)
 struct term {
 	bool yes;
 	struct db *db;
+	const char *domain_ascii;
 	bool save_failed;
 };
 
@@ -82,6 +83,15 @@ static void t_save(void *ud, const struct onboard_outcome *o)
 	}
 }
 
+static void t_remember(void *ud, const char *target)
+{
+	struct term *t = ud;
+	if (t->db && t->domain_ascii && db_onboard_set_catchall(t->db, t->domain_ascii, target, mcon_now()) != DB_OK) {
+		fprintf(stderr, "mcon: %s\n", db_errmsg(t->db));
+		t->save_failed = true;
+	}
+}
+
 /* Sleeps in small slices so Ctrl-C stops the waiting (and the step is recorded pending). */
 static bool t_wait(void *ud, long ms)
 {
@@ -104,6 +114,7 @@ int cmd_onboard(struct cli_ctx *ctx, int argc, char **argv)
 {
 	bool plan = false, apply = false, yes = false, restart_sogo = false;
 	const char *domain_arg = NULL, *catchall = NULL;
+	char *stored_catchall = NULL;
 	long wait_s = 0;
 	struct strv mx = {0};
 	int rc = EXIT_FAIL;
@@ -191,7 +202,11 @@ int cmd_onboard(struct cli_ctx *ctx, int argc, char **argv)
 		rc = cli_error(EXIT_USAGE, "%s", err);
 		goto out;
 	}
-	struct onboard_ui ui = {t_confirm, t_ask, t_say, t_save, t_wait, &term};
+	struct onboard_ui ui = {t_confirm, t_ask, t_say, t_save, t_wait, &term, t_remember};
+	term.domain_ascii = domain;
+	/* the catch-all target given to an earlier run, unless one is given now */
+	if (!catchall && term.db)
+		catchall = stored_catchall = db_onboard_catchall(term.db, domain);
 	struct onboard_opts opts = {.catchall_to = catchall, .mx = &mx, .wait_s = wait_s, .plan_only = !apply,
 				     .restart_sogo = restart_sogo};
 	ob = onboard_new(&ctx->cfg, domain, &onboard_live_backend, live, &ui, &opts, &err);
@@ -265,6 +280,7 @@ int cmd_onboard(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	buf_free(&missing);
 out:
+	free(stored_catchall);
 	if (term.save_failed && rc == EXIT_OK)
 		rc = cli_error(EXIT_FAIL, "some step outcomes could not be stored in %s", dbp);
 	free(err);

@@ -281,6 +281,7 @@ struct live_onboard {
 	struct onboard_live *api;
 	void (*say)(void *ud, const char *line);
 	void *say_ud;
+	char *domain;           /* the session's, for the remembered catch-all */
 	bool marked;
 };
 
@@ -304,12 +305,20 @@ static void lob_save(void *ud, const struct onboard_outcome *o)
 		lob_say(lo, db_errmsg(lo->db));
 }
 
+static void lob_remember(void *ud, const char *target)
+{
+	struct live_onboard *lo = ud;
+	if (lo->domain && db_onboard_set_catchall(lo->db, lo->domain, target, mcon_now()) != DB_OK)
+		lob_say(lo, db_errmsg(lo->db));
+}
+
 static void lob_free(struct live_onboard *lo)
 {
 	if (!lo)
 		return;
 	onboard_live_free(lo->api);
 	db_close(lo->db);
+	free(lo->domain);
 	free(lo);
 }
 
@@ -332,9 +341,13 @@ static struct onboard *live_onboard_open(struct tui_backend *be, const char *dom
 		lob_free(lo);
 		return NULL;
 	}
-	struct onboard_ui ui = {.say = lob_say, .save = lob_save, .ud = lo};
-	struct onboard_opts opts = {.catchall_to = catchall_to, .wait_s = 0};
+	struct onboard_ui ui = {.say = lob_say, .save = lob_save, .ud = lo, .remember_catchall = lob_remember};
+	lo->domain = xstrdup(domain);
+	/* Enter at the console's prompt keeps the target given to an earlier run */
+	char *stored = catchall_to ? NULL : db_onboard_catchall(lo->db, domain);
+	struct onboard_opts opts = {.catchall_to = catchall_to ? catchall_to : stored, .wait_s = 0};
 	struct onboard *ob = onboard_new(be->cfg, domain, &onboard_live_backend, lo->api, &ui, &opts, err);
+	free(stored);
 	if (!ob) {
 		lob_free(lo);
 		return NULL;
@@ -366,6 +379,16 @@ static int live_onboard_step(struct tui_backend *be, struct onboard *ob, size_t 
 			lo->marked = true;
 	}
 	return (int)st;
+}
+
+static char *live_onboard_catchall(struct tui_backend *be, const char *domain)
+{
+	struct live *l = be->ud;
+	struct db_error e = {0};
+	struct db *db = db_open(l->db_path, DB_OPEN_READONLY, &e);
+	char *t = db ? db_onboard_catchall(db, domain) : NULL;
+	db_close(db);
+	return t;
 }
 
 static void live_onboard_close(struct tui_backend *be, struct onboard *ob)
@@ -405,6 +428,7 @@ static const struct tui_backend_ops live_ops = {
 	.onboard_open = live_onboard_open,
 	.onboard_step = live_onboard_step,
 	.onboard_close = live_onboard_close,
+	.onboard_catchall = live_onboard_catchall,
 	.fix_apply = live_fix_apply,
 };
 

@@ -68,7 +68,8 @@ static const struct opt opts[] = {
 	  "Roundcube's config.inc.php; a missing file means Roundcube is not installed."),
 	O("docker", "host", OPT_DOCKER_HOST, docker_host, 0, 0, NULL,
 	  "$DOCKER_HOST, else unix:///var/run/docker.sock",
-	  "The Docker Engine API endpoint: unix:///PATH or tcp://HOST:PORT (no TLS)."),
+	  "The Docker Engine API endpoint: unix:///PATH or tcp://HOST[:PORT]; TLS as for the docker CLI "
+	  "(DOCKER_TLS_VERIFY, DOCKER_TLS, DOCKER_CERT_PATH)."),
 	O("docker", "project", OPT_STR, docker_project, 0, 0, "mailcowdockerized",
 	  NULL,
 	  "The compose project label value of the stack's containers."),
@@ -150,6 +151,10 @@ static const struct opt opts[] = {
 	O("outbound", "dnsbl", OPT_LIST, outbound_dnsbl, 0, 0, "zen.spamhaus.org, bl.spamcop.net",
 	  NULL,
 	  "DNS blocklist zones outbound.ip must not be listed in (comma list)."),
+	O("docker", "allow_plain_tcp", OPT_BOOL, docker_allow_plain_tcp, 0, 0, "false",
+	  NULL,
+	  "Allow docker.host tcp:// without TLS (no DOCKER_TLS_VERIFY or DOCKER_TLS) to a host other than "
+	  "loopback; anyone on the path gets root on the Docker host."),
 };
 #undef O
 

@@ -25,6 +25,7 @@ struct config {
 	char *docker_project;
 	char *docker_network;
 	struct strv docker_expected;
+	bool docker_allow_plain_tcp; /* tcp:// without TLS to a host other than loopback */
 
 	char *overlay_network;      /* NULL = no overlay rule */
 	struct strv overlay_allowed;

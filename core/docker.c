@@ -160,6 +160,7 @@ static void dc_add(struct dc *dc, const char *method, const char *path, const ch
 		.cancelled = dreq_cancelled,
 		.ud = rq,
 	};
+	docker_endpoint_fetch_opts(&dc->ep, &o);
 	dc->refs++;
 	if (fetcher_add(dc->f, &o) < 0) {
 		struct fetch_result r = {.curl_code = CURLE_FAILED_INIT, .body = (char *)"",
@@ -488,7 +489,7 @@ void docker_collect(struct fetcher *f, const struct config *cfg, struct docker_s
 	out->endpoint = xstrdup(cfg->docker_host);
 	struct dc *dc = xcalloc(1, sizeof(*dc));
 	char *err = NULL;
-	if (docker_endpoint_parse(cfg->docker_host, &dc->ep, &err) < 0) {
+	if (docker_endpoint_open(cfg, &dc->ep, &err) < 0) {
 		perr_set(&out->err, "docker.host", err);
 		perr_set(&out->postfix_exec_err, "exec postconf -h message_size_limit", xstrdup("the Docker API is not available"));
 		dc_free(dc);
@@ -566,6 +567,7 @@ static int sync_request(const struct docker_endpoint *ep, const char *method, co
 		.done = sync_done,
 		.ud = s,
 	};
+	docker_endpoint_fetch_opts(ep, &o);
 	int rc = fetcher_add(f, &o);
 	if (rc == 0)
 		fetcher_run(f, 0);
@@ -602,7 +604,7 @@ int docker_inspect(const struct config *cfg, const char *api_version, const char
                    struct container *out, char **err)
 {
 	struct docker_endpoint ep;
-	if (docker_endpoint_parse(cfg->docker_host, &ep, err) < 0)
+	if (docker_endpoint_open(cfg, &ep, err) < 0)
 		return -1;
 	char *version = api_version ? xstrdup(api_version) : sync_negotiate(&ep, err);
 	int rc = -1;
@@ -675,7 +677,7 @@ int docker_logs_start(struct fetcher *f, const struct config *cfg, const char *a
 {
 	struct docker_endpoint ep;
 	char *err = NULL;
-	if (!api_version || !id || !done || docker_endpoint_parse(cfg->docker_host, &ep, &err) < 0) {
+	if (!api_version || !id || !done || docker_endpoint_open(cfg, &ep, &err) < 0) {
 		free(err);
 		return -1;
 	}
@@ -699,6 +701,7 @@ int docker_logs_start(struct fetcher *f, const struct config *cfg, const char *a
 		.cancelled = logs_cancelled,
 		.ud = lr,
 	};
+	docker_endpoint_fetch_opts(&ep, &o);
 	int rc = fetcher_add(f, &o);
 	if (rc < 0)
 		logreq_free(lr);
@@ -722,7 +725,7 @@ int docker_logs(const struct config *cfg, const char *api_version, const char *i
 	char *version = NULL, *err = NULL;
 	if (!api_version) {
 		struct docker_endpoint ep;
-		if (docker_endpoint_parse(cfg->docker_host, &ep, &err) == 0) {
+		if (docker_endpoint_open(cfg, &ep, &err) == 0) {
 			version = sync_negotiate(&ep, &err);
 			docker_endpoint_free(&ep);
 		}

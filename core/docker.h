@@ -23,10 +23,21 @@
 struct docker_endpoint {
 	char *host;         /* docker.host as given */
 	char *unix_socket;  /* the socket path for unix://, else NULL */
-	char *base_url;     /* "http://localhost" (unix) or "http://host:port" (tcp) */
+	char *base_url;     /* "http://localhost" (unix), "http://host:port" or "https://host:port" (tcp) */
+	/* set by docker_endpoint_open for tcp:// */
+	char *ca_file, *cert_file, *key_file; /* DOCKER_CERT_PATH's ca.pem, cert.pem, key.pem when present */
+	bool insecure;      /* DOCKER_TLS without DOCKER_TLS_VERIFY: the server's certificate is not checked */
+	char *resolve;      /* CURLOPT_RESOLVE pin of the host name through dns.servers */
 };
 /* Parses unix:///path or tcp://host[:port] (port 2375 by default); -1 with *err. */
 int docker_endpoint_parse(const char *host, struct docker_endpoint *ep, char **err);
+/* docker.host as the docker CLI takes it (core/docker_tls.c): parsed, TLS from DOCKER_TLS_VERIFY
+ * / DOCKER_TLS and DOCKER_CERT_PATH (default port 2376 then), the host name resolved through
+ * dns.servers, and plain tcp:// to a host other than loopback refused unless
+ * docker.allow_plain_tcp. -1 with *err. */
+int docker_endpoint_open(const struct config *cfg, struct docker_endpoint *ep, char **err);
+/* Sets the connection fields of a request to ep (socket, TLS files, pin). */
+void docker_endpoint_fetch_opts(const struct docker_endpoint *ep, struct fetch_opts *o);
 void docker_endpoint_free(struct docker_endpoint *ep);
 
 /* "1.41" into its numbers; false unless MAJOR.MINOR digits. */

@@ -158,6 +158,7 @@ static int evs_add(struct evs *s, const char *path, bool stream)
 		.cancelled = evs_cancelled,
 		.ud = s,
 	};
+	docker_endpoint_fetch_opts(&s->ep, &o);
 	s->refs++;
 	int rc = fetcher_add(s->f, &o);
 	if (rc < 0)
@@ -212,7 +213,7 @@ int docker_events_start(struct fetcher *f, const struct config *cfg, const char 
 		return -1;
 	struct evs *s = xcalloc(1, sizeof(*s));
 	char *err = NULL;
-	if (docker_endpoint_parse(cfg->docker_host, &s->ep, &err) < 0) {
+	if (docker_endpoint_open(cfg, &s->ep, &err) < 0) {
 		free(err);
 		free(s);
 		return -1;
@@ -238,6 +239,7 @@ int docker_events_start(struct fetcher *f, const struct config *cfg, const char 
 			.cancelled = evs_cancelled,
 			.ud = s,
 		};
+		docker_endpoint_fetch_opts(&s->ep, &o);
 		s->refs++;
 		rc = fetcher_add(f, &o);
 		if (rc < 0)

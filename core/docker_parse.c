@@ -87,6 +87,10 @@ void docker_endpoint_free(struct docker_endpoint *ep)
 	free(ep->host);
 	free(ep->unix_socket);
 	free(ep->base_url);
+	free(ep->ca_file);
+	free(ep->cert_file);
+	free(ep->key_file);
+	free(ep->resolve);
 	memset(ep, 0, sizeof(*ep));
 }
 
@@ -194,6 +198,10 @@ char *docker_connect_error(const char *host, int os_errno, const char *curl_erro
 	case ENOTDIR:
 	case ENAMETOOLONG:
 		hint = "check docker.host";
+		break;
+	case ECONNRESET:
+		hint = "the daemon closed the connection: a daemon with --tlsverify wants DOCKER_TLS_VERIFY=1 and a "
+		       "client certificate, cert.pem and key.pem in DOCKER_CERT_PATH";
 		break;
 	default:
 		hint = "is Docker running? set docker.host";

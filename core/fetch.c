@@ -292,6 +292,10 @@ int fetcher_add(struct fetcher *f, const struct fetch_opts *o)
 		curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
 		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 	}
+	if (o->cert_file && o->key_file) {
+		curl_easy_setopt(e, CURLOPT_SSLCERT, o->cert_file);
+		curl_easy_setopt(e, CURLOPT_SSLKEY, o->key_file);
+	}
 	/* Without chain verification (a lab's tls_verify = false, or a pin that replaces it),
 	 * the name in the certificate must still be the host's. */
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o->insecure || o->pubkey_pin ? 0L : 1L);

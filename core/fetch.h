@@ -39,6 +39,8 @@ struct fetch_opts {
 	bool insecure;              /* skip the certificate chain's verification (the host name is still checked) */
 	const char *pubkey_pin;     /* "sha256//BASE64[;...]": the server's public key must match; the chain
 	                               is then not required (curl's CURLOPT_PINNEDPUBLICKEY) */
+	const char *cert_file;      /* PEM client certificate (Docker over TLS), with key_file */
+	const char *key_file;
 	const char *resolve;        /* CURLOPT_RESOLVE entry "host:port:address" (pins DNS) */
 	/* Streaming (Docker events, logs follow): each received block is passed here and
 	 * not kept in the result; return false to stop the transfer. */

@@ -204,6 +204,9 @@ struct onboard *onboard_new(const struct config *cfg, const char *domain,
 			break;
 		}
 	ob->sts_id = ob_sts_id_now();
+	/* the target given (flag or prompt) is remembered even when the step is declined */
+	if (ob->catchall_to && !ob->plan_only && ob->ui.remember_catchall && ob_address_ok(ob->catchall_to))
+		ob->ui.remember_catchall(ob->ui.ud, ob->catchall_to);
 	return ob;
 }
 

@@ -157,6 +157,9 @@ struct onboard_ui {
 	 * (the admin pressed a key, the console quits). NULL = nanosleep. */
 	bool (*wait)(void *ud, long ms);
 	void *ud;
+	/* Stores the catch-all target the admin gave (a valid address), so that a rerun
+	 * does not ask again. NULL = not stored. */
+	void (*remember_catchall)(void *ud, const char *target);
 };
 
 struct onboard_opts {

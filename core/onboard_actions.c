@@ -77,7 +77,7 @@ enum onboard_state ob_run_add_domain(struct onboard *ob, size_t i)
 	                           ob->domain, ob_msel(ob), OB_KEY_BITS, ob->restart_sogo ? ",\"restart_sogo\":1" : ""));
 }
 
-static bool address_ok(const char *a)
+bool ob_address_ok(const char *a)
 {
 	const char *at = strchr(a, '@');
 	if (!at || at == a || !at[1] || strchr(at + 1, '@'))
@@ -124,10 +124,12 @@ enum onboard_state ob_run_catchall(struct onboard *ob, size_t i)
 		}
 		if (target)
 			target = memmove(target, str_trim(target), strlen(str_trim(target)) + 1);
+		if (target && *target && ob_address_ok(target) && ob->ui.remember_catchall)
+			ob->ui.remember_catchall(ob->ui.ud, target);
 		if (!target || !*target) {
 			ob_say(ob, "the catch-all needs a target mailbox: pass --catchall-to ADDRESS");
 			st = ob_set_state(ob, i, OB_FAILED, xstrdup("no target mailbox for the catch-all (--catchall-to ADDRESS)"), NULL);
-		} else if (!address_ok(target)) {
+		} else if (!ob_address_ok(target)) {
 			char *t = sanitize_line(target, SIZE_MAX);
 			ob_say(ob, "'%s' is not a mail address: pass --catchall-to ADDRESS", t);
 			st = ob_set_state(ob, i, OB_FAILED, xasprintf("'%s' is not a mail address", t), NULL);

@@ -28,6 +28,8 @@ int ob_host_is_ip(const char *h);
 char *ob_sts_mx(const struct onboard *ob);
 enum onboard_state ob_run_preflight(struct onboard *ob, size_t i);
 enum onboard_state ob_run_add_domain(struct onboard *ob, size_t i);
+/* One mail address, nothing that would break MailCow's JSON or its goto list. */
+bool ob_address_ok(const char *a);
 enum onboard_state ob_run_catchall(struct onboard *ob, size_t i);
 enum onboard_state ob_run_dkim(struct onboard *ob, size_t i);
 enum onboard_state ob_run_mta_sts(struct onboard *ob, size_t i);

@@ -111,6 +111,9 @@ static const char *const migrations[] = {
 	"	next_try INTEGER NOT NULL,\n"
 	"	at INTEGER NOT NULL\n"
 	");\n",
+
+	/* 5: the catch-all target onboarding was given, so that a rerun does not ask again. */
+	"ALTER TABLE onboard_domain ADD COLUMN catchall_to TEXT;\n",
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");

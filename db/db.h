@@ -39,7 +39,7 @@ enum {
 };
 
 /* The schema version this build writes. */
-#define DB_SCHEMA_VERSION 4
+#define DB_SCHEMA_VERSION 5
 /* Default busy timeout; $MCON_DB_TIMEOUT_MS overrides it (tests, slow shared disks). */
 #define DB_BUSY_TIMEOUT_MS 5000
 

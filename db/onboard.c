@@ -92,6 +92,34 @@ int db_onboard_history(struct db *db, const char *domain, struct onboard_outcome
 	                "WHERE domain = ?1 ORDER BY id", domain, out, n);
 }
 
+int db_onboard_set_catchall(struct db *db, const char *domain, const char *target, time_t at)
+{
+	int r = db_need_write(db);
+	if (r)
+		return r;
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO onboard_domain(domain, started_at, catchall_to) "
+	                               "VALUES (?1, ?2, ?3) ON CONFLICT(domain) DO UPDATE SET catchall_to = ?3");
+	if (!st)
+		return db->err.status;
+	db_bind_str(st, 1, domain);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)at);
+	db_bind_str(st, 3, target);
+	return db_step_done(db, st);
+}
+
+char *db_onboard_catchall(struct db *db, const char *domain)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT catchall_to FROM onboard_domain WHERE domain = ?");
+	if (!st)
+		return NULL;
+	db_bind_str(st, 1, domain);
+	char *t = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		t = db_col_str(st, 0);
+	sqlite3_finalize(st);
+	return t;
+}
+
 time_t db_onboard_done_at(struct db *db, const char *domain)
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT onboarded_at FROM onboard_domain WHERE domain = ?");

@@ -1,4 +1,4 @@
-/* db/onboard: the stored outcomes of the onboarding walkthrough (schema version 3), one
+/* db/onboard: the stored outcomes of the onboarding walkthrough (schema versions 3 and 4), one
  * row per change of a step's state (who, when, result, what was written), so a run
  * resumes where the last one stopped and a domain's onboarding stays auditable.
  * Functions return DB_OK or a db_status; db_errmsg() then says what happened. */
@@ -22,6 +22,12 @@ int db_onboard_load(struct db *db, const char *domain, struct onboard_outcome **
 
 /* Every outcome of domain, oldest first (the audit trail). */
 int db_onboard_history(struct db *db, const char *domain, struct onboard_outcome **out, size_t *n);
+
+/* Remembers the catch-all target given for domain (schema version 4). */
+int db_onboard_set_catchall(struct db *db, const char *domain, const char *target, time_t at);
+
+/* The catch-all target remembered for domain (caller frees), NULL when none (or on error). */
+char *db_onboard_catchall(struct db *db, const char *domain);
 
 /* When the domain was recorded as onboarded; 0 when it was not (or on error). */
 time_t db_onboard_done_at(struct db *db, const char *domain);

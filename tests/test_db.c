@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "core/pending.h"
 #include "db/db.h"
+#include "db/onboard.h"
 #include "tests/support/trun.h"
 
 static char *dir;
@@ -139,6 +140,39 @@ Test(db, migrates_an_older_database_forward_keeping_its_data)
 	cr_assert_str_eq(it.notes.v[0].note, "before friday");
 	db_item_free(&it);
 	cr_assert_eq(db_history_add(db, 100, "container", "postfix-mailcow", "running", "exited", NULL), DB_OK);
+	db_close(db);
+}
+
+/* Version 3 to 4: a domain onboarding started keeps its row and gets a remembered catch-all. */
+Test(db, onboarding_remembers_the_catchall_target_across_the_migration)
+{
+	struct db_error err;
+	struct db *db = db_open_version(path, 0, 3, &err);
+	cr_assert(db, "%s", err.msg);
+	char d[] = "example.org", step[] = "domain", who[] = "alice";
+	struct onboard_outcome o = {.domain = d, .step = step, .state = OB_DONE, .at = 100, .who = who};
+	cr_assert_eq(db_onboard_save(db, &o), DB_OK);
+	db_close(db);
+	db = open_ok(path, 0);
+	cr_assert_eq(db_schema_version(db), 5);
+	cr_assert_null(db_onboard_catchall(db, "example.org"));
+	cr_assert_eq(db_onboard_set_catchall(db, "example.org", "postmaster@example.org", 200), DB_OK);
+	cr_assert_eq(db_onboard_set_catchall(db, "new.example", "admin@example.org", 300), DB_OK);
+	db_close(db);
+	db = open_ok(path, DB_OPEN_READONLY);
+	char *t = db_onboard_catchall(db, "example.org");
+	cr_assert_str_eq(t, "postmaster@example.org");
+	free(t);
+	t = db_onboard_catchall(db, "new.example");
+	cr_assert_str_eq(t, "admin@example.org");
+	free(t);
+	cr_assert_null(db_onboard_catchall(db, "other.example"));
+	struct onboard_outcome *v;
+	size_t n;
+	cr_assert_eq(db_onboard_load(db, "example.org", &v, &n), DB_OK);
+	cr_assert_eq(n, 1, "the step stored before the migration is kept");
+	db_onboard_outcomes_free(v, n);
+	cr_assert_eq(db_onboard_set_catchall(db, "example.org", "x@example.org", 400), DB_ERR_READONLY);
 	db_close(db);
 }
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/docker.h"
 
@@ -134,6 +135,89 @@ Test(docker_endpoint, parse)
 	cr_assert_eq(docker_endpoint_parse("ssh://host", &ep, &err), -1);
 	cr_assert(strstr(err, "unix:// or tcp://"), "%s", err);
 	free(err);
+}
+
+/* docker_endpoint_open with c (no dns.servers): 0 and ep's base_url, or -1 and err; caller frees. */
+static char *opened(const char *host, bool allow_plain, int *rc, struct docker_endpoint *ep)
+{
+	struct config c = {0};
+	c.docker_host = (char *)host;
+	c.docker_allow_plain_tcp = allow_plain;
+	char *err = NULL;
+	*rc = docker_endpoint_open(&c, ep, &err);
+	return *rc == 0 ? xstrdup(ep->base_url) : err;
+}
+
+Test(docker_endpoint, plain_tcp_only_to_loopback_unless_allowed_and_tls_as_the_cli)
+{
+	unsetenv("DOCKER_TLS_VERIFY");
+	unsetenv("DOCKER_TLS");
+	struct docker_endpoint ep;
+	int rc;
+	const char *loopback[][2] = {{"tcp://127.0.0.1:2375", "http://127.0.0.1:2375"},
+				     {"tcp://127.8.9.10", "http://127.8.9.10:2375"},
+				     {"tcp://localhost:2375", "http://localhost:2375"},
+				     {"tcp://[::1]", "http://[::1]:2375"}};
+	for (size_t i = 0; i < 4; i++) {
+		char *t = opened(loopback[i][0], false, &rc, &ep);
+		cr_expect_eq(rc, 0, "%s: %s", loopback[i][0], t);
+		cr_expect_str_eq(t, loopback[i][1]);
+		free(t);
+		docker_endpoint_free(&ep);
+	}
+	const char *remote[] = {"tcp://10.0.0.5:2375", "tcp://docker.example", "tcp://[2001:db8::1]:2375",
+				"tcp://128.0.0.1"};
+	for (size_t i = 0; i < 4; i++) {
+		char *t = opened(remote[i], false, &rc, &ep);
+		cr_expect_eq(rc, -1, "%s", remote[i]);
+		cr_expect(strstr(t, "plain TCP") && strstr(t, "docker.allow_plain_tcp"), "%s", t);
+		free(t);
+		t = opened(remote[i], true, &rc, &ep);
+		cr_expect_eq(rc, 0, "%s: %s", remote[i], t);
+		free(t);
+		docker_endpoint_free(&ep);
+	}
+	/* TLS: https, port 2376 by default, the files of DOCKER_CERT_PATH that exist */
+	char dir[] = "/tmp/mcon-certs.XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char *ca = xasprintf("%s/ca.pem", dir), *cert = xasprintf("%s/cert.pem", dir);
+	char *key = xasprintf("%s/key.pem", dir);
+	cr_assert_eq(file_write_atomic(ca, "x", 1, 0600), 0);
+	setenv("DOCKER_CERT_PATH", dir, 1);
+	setenv("DOCKER_TLS_VERIFY", "1", 1);
+	char *t = opened("tcp://10.0.0.5", false, &rc, &ep);
+	cr_assert_eq(rc, 0, "%s", t);
+	cr_expect_str_eq(t, "https://10.0.0.5:2376");
+	cr_expect_str_eq(ep.ca_file, ca);
+	cr_expect_null(ep.cert_file);
+	cr_expect_not(ep.insecure);
+	free(t);
+	docker_endpoint_free(&ep);
+	cr_assert_eq(file_write_atomic(cert, "x", 1, 0600), 0);
+	t = opened("tcp://10.0.0.5:2376", false, &rc, &ep);
+	cr_expect_eq(rc, -1);
+	cr_expect(strstr(t, "cert.pem without key.pem"), "%s", t);
+	free(t);
+	cr_assert_eq(file_write_atomic(key, "x", 1, 0600), 0);
+	unsetenv("DOCKER_TLS_VERIFY");
+	setenv("DOCKER_TLS", "1", 1);
+	t = opened("tcp://[2001:db8::1]", false, &rc, &ep);
+	cr_assert_eq(rc, 0, "%s", t);
+	cr_expect_str_eq(t, "https://[2001:db8::1]:2376");
+	cr_expect_str_eq(ep.cert_file, cert);
+	cr_expect_str_eq(ep.key_file, key);
+	cr_expect(ep.insecure, "DOCKER_TLS alone does not check the daemon's certificate");
+	free(t);
+	docker_endpoint_free(&ep);
+	unsetenv("DOCKER_TLS");
+	unsetenv("DOCKER_CERT_PATH");
+	unlink(ca);
+	unlink(cert);
+	unlink(key);
+	rmdir(dir);
+	free(ca);
+	free(cert);
+	free(key);
 }
 
 Test(docker_errors, error_text)

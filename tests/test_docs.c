@@ -156,6 +156,7 @@ Test(docs, man1_has_every_command_option_key_and_variable)
 		"PgDn/Ctrl-F", "Shift-Tab", "Ctrl-L", "Space tick or untick", "o onboard a new domain",
 		/* sections, environment, files */
 		"EXIT STATUS", "NO_COLOR", "MCON_CONFIG", "MCON_API_KEY", "DOCKER_HOST", "SUDO_USER",
+		"DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH", "docker.allow_plain_tcp",
 		"/etc/mcon/mcon.conf", "/var/lib/mcon/mcon.db", "mcon-record.timer", "mcon.conf(5)",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++)

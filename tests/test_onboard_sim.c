@@ -192,7 +192,9 @@ Test(onboard_sim, plan_with_a_read_only_key_matches_the_golden_file)
 
 /* mailcow.url by name: onboarding's reads resolve it through dns.servers (the simulator's
  * DNS, where mail.netgrimoire.com is 127.0.0.1) like the collector, not the system's. */
-Test(onboard_sim, reads_resolve_the_api_host_through_dns_servers)
+/* The simulator's configuration with mailcow.url naming mail.netgrimoire.com (resolved only by
+ * the simulator's DNS); caller frees the path. */
+static char *named_conf(void)
 {
 	char *conf = file_read(sp->conf, 1 << 20, NULL);
 	cr_assert_not_null(conf);
@@ -202,6 +204,14 @@ Test(onboard_sim, reads_resolve_the_api_host_through_dns_servers)
 	                        at + strlen("url = https://127.0.0.1:"));
 	char *path = xasprintf("%s/named.conf", dir);
 	cr_assert_eq(file_write_atomic(path, named, strlen(named), 0600), 0);
+	free(named);
+	free(conf);
+	return path;
+}
+
+Test(onboard_sim, reads_resolve_the_api_host_through_dns_servers)
+{
+	char *path = named_conf();
 	const char *argv[] = {trun_bin(), "--config", path, "onboard", DOMAIN, "--plan", NULL};
 	char *key = xasprintf("MCON_API_KEY=%s", sp->api_key_ro);
 	const char *env[] = {key, NULL};
@@ -214,8 +224,50 @@ Test(onboard_sim, reads_resolve_the_api_host_through_dns_servers)
 	trun_free(&r);
 	free(key);
 	free(path);
-	free(named);
-	free(conf);
+}
+
+/* The catch-all target asked for once is remembered: the run that stopped at the catch-all
+ * (MailCow refused add/alias) resumes without asking again and creates it with that target;
+ * reads and writes go to mailcow.url by name, resolved through dns.servers. */
+Test(onboard_sim, a_rerun_remembers_the_catchall_target_and_writes_through_dns_servers)
+{
+	char *path = named_conf();
+	char *db = xasprintf("%s/state.db", dir);
+	char *key = xasprintf("MCON_API_KEY=%s", sp->api_key);
+	const char *env[] = {key, NULL};
+	const char *argv[] = {trun_bin(), "--config", path, "--db", db, "onboard", DOMAIN, "--apply", NULL};
+	cr_assert(simproc_ctl_ok(sp, "fault mailcow status 500 match=/api/v1/add/alias"));
+	struct trun r;
+	struct trun_opts o = {.env = env, .input = "y\n" GOTO "\ny\n"};
+	trun(&r, &o, argv);
+	cr_assert_eq(r.code, 1, "%s\n%s", r.out, r.err);
+	cr_assert(strstr(r.err, "Catch-all @" DOMAIN ": deliver to which mailbox"), "%s", r.err);
+	cr_assert(strstr(r.err, "stopped at step c (Create the catch-all alias)"), "%s", r.err);
+	trun_free(&r);
+	json_t *d = api_get("get/domain/" DOMAIN);
+	cr_assert_eq(json_integer_value(json_object_get(d, "active_int")), 1, "the domain was written by name");
+	json_decref(d);
+
+	/* the plan shows the remembered target */
+	const char *plan[] = {trun_bin(), "--config", path, "--db", db, "onboard", DOMAIN, "--plan", NULL};
+	struct trun_opts po = {.env = env};
+	trun(&r, &po, plan);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_assert(strstr(r.out, GOTO), "%s", r.out);
+	cr_assert_null(strstr(r.out, "<the mailbox you choose"), "%s", r.out);
+	trun_free(&r);
+
+	cr_assert(simproc_ctl_ok(sp, "fault all off"));
+	struct trun_opts o2 = {.env = env, .input = "y\ny\ny\ny\n"};
+	trun(&r, &o2, argv);
+	cr_assert_null(strstr(r.err, "deliver to which mailbox"), "asked again: %s", r.err);
+	cr_assert(strstr(r.err, "Create the catch-all @" DOMAIN " -> " GOTO " (active)? [y/N]"), "%s", r.err);
+	cr_assert(strstr(r.out, "Resuming " DOMAIN " at step c"), "%s", r.out);
+	trun_free(&r);
+	expect_domain_state();
+	free(key);
+	free(db);
+	free(path);
 }
 
 Test(onboard_sim, read_only_key_is_refused_before_the_first_write)

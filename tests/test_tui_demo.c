@@ -1,7 +1,8 @@
 /* Smoke test of `make demo` in a real terminal: scripts/demo inside a private tmux server
  * starts the simulator, opens the console on it, and on q stops the simulator and removes
- * its directory. (A file of its own: Criterion's runner leaked when it ran in parallel with
- * the other tmux tests.) */
+ * its directory; the history pane holds the records scripts/demo made before the console
+ * opened. (A file of its own: Criterion's runner leaked when it ran in parallel with the other
+ * tmux tests.) */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,35 @@
 #include "core/util.h"
 #include "tests/support/tmuxterm.h"
 #include "tests/support/hang.h"
+
+/* Polls the pane until one of its lines holds a, b and c, or the hang timeout passes. */
+static bool wait_row(const char *a, const char *b, const char *c)
+{
+	long long end = tmux_ms_now() + T_HANG_MS;
+	char *screen = NULL;
+	for (;;) {
+		free(screen);
+		screen = tmux_capture();
+		for (char *line = screen; line && *line;) {
+			char *nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			if (strstr(line, a) && strstr(line, b) && strstr(line, c)) {
+				free(screen);
+				return true;
+			}
+			line = nl ? nl + 1 : NULL;
+		}
+		if (tmux_ms_now() > end)
+			break;
+		usleep(50000);
+	}
+	free(screen);
+	screen = tmux_capture();
+	cr_log_error("no line holds '%s', '%s' and '%s'; the pane:\n%s", a, b, c, screen);
+	free(screen);
+	return false;
+}
 
 Test(tui_demo, make_demo_console)
 {
@@ -26,6 +56,14 @@ Test(tui_demo, make_demo_console)
 	cr_expect(tmux_wait("netgrimoire.com", T_HANG_MS), "the demo site's domains did not show");
 	tmux_keys("4");
 	cr_expect(tmux_wait("#3", T_HANG_MS), "the demo's checklist did not show");
+	/* the history the demo recorded: a restart, a DKIM key that appeared, a check back to OK */
+	tmux_keys("6");
+	cr_expect(wait_row("container.restarts", "sogo-mailcow", "0 \xe2\x86\x92 1"),
+		  "no restart in the demo's history");
+	cr_expect(wait_row("dkim.key", "netgrimoire.com/mxroute", "none \xe2\x86\x92 sha256:"),
+		  "no DKIM key that appeared in the demo's history");
+	cr_expect(wait_row("dkim.selector:netgrimoire.com/mxroute", "critical \xe2\x86\x92 ok", "check"),
+		  "no check from critical to OK in the demo's history");
 	/* the simulator runs while the console is open */
 	int st;
 	char *running = tmux_sh(&st, "pgrep -f '[m]con-sim --dir %s/mcon-demo' >/dev/null && echo yes || echo no", tmux_dir);

@@ -232,6 +232,32 @@ Test(tui_onboard, declining_a_write_writes_nothing)
 	stop();
 }
 
+/* The catch-all target given once is remembered: after a declined catch-all, o on the same
+ * domain opens the walkthrough without asking for it, and the catch-all goes to that target. */
+Test(tui_onboard, a_rerun_does_not_ask_for_the_catchall_again)
+{
+	start();
+	open_walkthrough();
+	run_step(1, NULL);
+	run_step(2, "y");
+	run_step(3, "n");
+	cr_assert(wait_for("declined: nothing was written to MailCow", WAIT));
+	vt_char(t, 'o');
+	cr_assert(wait_for("onboard which domain:", WAIT));
+	vt_type(t, DOMAIN);
+	vt_key(t, VTERM_KEY_ENTER);
+	cr_assert(wait_for("delivers to " GOTO ", as given before", WAIT));
+	cr_expect(!vt_contains(t, "delivers to (mailbox"), "the console asked again");
+	run_step(3, "y");
+	cr_assert(wait_for("Step 4 of 9", WAIT));
+	json_t *al = api_get("get/alias/all/" DOMAIN);
+	cr_expect_eq(json_array_size(al), 1, "exactly one alias");
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(al, 0), "goto")), GOTO);
+	json_decref(al);
+	cr_expect_eq(step_state("catchall"), OB_DONE);
+	stop();
+}
+
 Test(tui_onboard, read_only_key_stops_at_the_preflight)
 {
 	start_with(sp->api_key_ro);

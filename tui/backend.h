@@ -97,6 +97,9 @@ struct tui_backend_ops {
 					void (*say)(void *ud, const char *line), void *say_ud, char **err);
 	int (*onboard_step)(struct tui_backend *be, struct onboard *ob, size_t i);
 	void (*onboard_close)(struct tui_backend *be, struct onboard *ob);
+	/* The catch-all target an earlier run was given for the domain (caller frees), or NULL:
+	 * the console then does not ask for it again. May be NULL. */
+	char *(*onboard_catchall)(struct tui_backend *be, const char *domain);
 
 	/* Applies a fix plan (core/fix.h): the key's write probe, the write, the re-run of the
 	 * check on a fresh collection and the history row. *text (caller frees) says what

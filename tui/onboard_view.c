@@ -387,6 +387,16 @@ static void domain_done(struct console *c, const char *text, void *ud)
 		free(err);
 		return;
 	}
+	/* the target an earlier run was given: not asked again */
+	char *stored = c->be->ops->onboard_catchall ? c->be->ops->onboard_catchall(c->be, ascii) : NULL;
+	if (stored) {
+		console_message(c, STATUS_NONE, "catch-all @%s delivers to %s, as given before "
+				"(mcon onboard %s --catchall-to ADDRESS changes it)", ascii, stored, ascii);
+		start_session(c, ascii, stored);
+		free(stored);
+		free(ascii);
+		return;
+	}
 	char *label = xasprintf("catch-all @%s delivers to (mailbox; Enter keeps the stored one):", ascii);
 	console_prompt(c, label, "", catchall_done, NULL, ascii, free);
 	free(label);

@@ -431,7 +431,7 @@ Test(realmc, domain_catchall_relay_and_dkim_checks)
 	struct site s;
 	char *domains = xasprintf("%s, %s, %s, %s", good, bad, off, gone);
 	site_make(&s, "realmc-chk", fx("MCON_TEST_MAILCOW_KEY"), domains, z.server,
-		  "[relay]\nname = TestRelay\nmx = mx.example.net\n");
+		  "[relay]\nname = TestRelay\nmx = mx.example.net\nsmarthost = *.example.net\n");
 	json_t *rep = mcon_json(&s, "check", NULL, NULL);
 
 	expect_status(rep, "mailcow.api", fx("MCON_TEST_MAILCOW_URL"), "ok");

@@ -199,6 +199,7 @@ struct sim {
 	char api_key_rw[40], api_key_ro[40];
 
 	struct http_server *servers[BE_COUNT];
+	long requests[BE_COUNT];    /* requests served per backend (control `count BACKEND`) */
 	volatile int stopping;
 };
 

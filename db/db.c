@@ -98,6 +98,12 @@ static const char *const migrations[] = {
 	"	started_at INTEGER NOT NULL,\n"
 	"	onboarded_at INTEGER\n"
 	");\n",
+	/* 3 -> 4: the console's first screen, the last complete collect (one row, replaced) */
+	"CREATE TABLE screen(\n"
+	"	id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+	"	at INTEGER NOT NULL,\n"
+	"	data TEXT NOT NULL\n"
+	");\n",
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");

@@ -699,7 +699,8 @@ unsigned checks_sources(const struct strv *globs)
 		const struct check_def *def = &check_table[i];
 		if (!check_selected(def, globs))
 			continue;
-		need |= def->sources;
+		/* a check that names no source reads the stack's own files (roundcube.imap_tls) */
+		need |= def->sources ? def->sources : SB(SRC_FILES);
 		if (def->target == TARGET_DOMAIN || def->target == TARGET_DOMAIN_SELECTOR)
 			need |= SB(SRC_MAILCOW);
 	}

@@ -146,8 +146,9 @@ void checks_run(const struct snapshot *s, const struct config *cfg, const struct
  * glob with ':' selects by its part before the first ':' (the id part). NULL or no globs
  * select every check. */
 bool check_selected(const struct check_def *def, const struct strv *globs);
-/* What the selected checks need collected, as bits (1u << SRC_*): their sources in the table,
- * plus MailCow (the domain list) for the per-domain checks. For collect_opts.sources. */
+/* What the selected checks need collected, as bits (1u << SRC_*): their sources in the table
+ * (the stack files for a check that names none), plus MailCow (the domain list) for the
+ * per-domain checks. For collect_opts.sources. */
 unsigned checks_sources(const struct strv *globs);
 /* Whether a selected check compares with the previous recorded state (the database). */
 bool checks_need_prev(const struct strv *globs);

@@ -76,7 +76,7 @@ char *mailcow_host(const struct config *cfg);
 	  "a TLS-RPT record with rua= is published") \
 	_("limits.size", limits_size, TARGET_FIXED, "stack", SB(SRC_FILES), false, FAM_NONE, \
 	  "Postfix, Rspamd and ClamAV size limits agree") \
-	_("roundcube.imap_tls", roundcube_imap_tls, TARGET_FIXED, "roundcube", SB(SRC_FILES), true, FAM_NONE, \
+	_("roundcube.imap_tls", roundcube_imap_tls, TARGET_FIXED, "roundcube", 0, true, FAM_NONE, \
 	  "Roundcube's IMAP TLS to Dovecot skips the name check") \
 	_("queue.deferred", queue_deferred, TARGET_FIXED, "postfix", SB(SRC_MAILCOW), false, FAM_NONE, \
 	  "few deferred messages in the Postfix queue")

@@ -22,27 +22,34 @@ static json_t *jerr(const struct part_error *e)
 	return json_pack("{s:o, s:o, s:I}", "what", jstr(e->what), "why", jstr(e->why), "since", (json_int_t)e->since);
 }
 
+/* One container: what the containers pane and its details draw. */
+static json_t *jcontainer(const struct container *c)
+{
+	json_t *nets = json_array();
+	for (size_t k = 0; k < c->n_nets; k++) {
+		const struct net_attach *a = &c->nets[k];
+		json_array_append_new(nets, json_pack("{s:o, s:o, s:o, s:o}", "name", jstr(a->network), "ip",
+						      jstr(a->ip), "driver", jstr(a->driver), "scope", jstr(a->scope)));
+	}
+	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:s, s:i, s:o}", "id", jstr(c->id), "name",
+			      jstr(c->name), "service", jstr(c->service), "image", jstr(c->image), "state",
+			      jstr(c->state), "status", jstr(c->status_text), "exit_code", c->exit_code, "health",
+			      health_name(c->health), "failing_streak", c->failing_streak, "health_output",
+			      jstr(c->health_output));
+	json_object_set_new(o, "restart_count", json_integer((json_int_t)c->restart_count));
+	json_object_set_new(o, "started_at", json_integer((json_int_t)c->started_at));
+	json_object_set_new(o, "finished_at", json_integer((json_int_t)c->finished_at));
+	json_object_set_new(o, "tty", json_boolean(c->tty));
+	json_object_set_new(o, "inspected", json_boolean(c->inspected));
+	json_object_set_new(o, "networks", nets);
+	return o;
+}
+
 char *laststate_encode(const struct snapshot *s, const struct check_result *r, size_t n)
 {
 	json_t *cs = json_array();
-	for (size_t i = 0; i < s->docker.n_containers; i++) {
-		const struct container *c = &s->docker.containers[i];
-		json_t *nets = json_array();
-		for (size_t k = 0; k < c->n_nets; k++)
-			json_array_append_new(nets, json_pack("{s:o, s:o, s:o, s:o}", "name", jstr(c->nets[k].network), "ip",
-							      jstr(c->nets[k].ip), "driver", jstr(c->nets[k].driver),
-							      "scope", jstr(c->nets[k].scope)));
-		json_array_append_new(cs, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:s, s:i, s:o, s:I, s:I, s:I, "
-						    "s:b, s:b, s:o}",
-						    "id", jstr(c->id), "name", jstr(c->name), "service", jstr(c->service),
-						    "image", jstr(c->image), "state", jstr(c->state), "status",
-						    jstr(c->status_text), "exit_code", c->exit_code, "health",
-						    health_name(c->health), "failing_streak", c->failing_streak,
-						    "health_output", jstr(c->health_output), "restart_count",
-						    (json_int_t)c->restart_count, "started_at", (json_int_t)c->started_at,
-						    "finished_at", (json_int_t)c->finished_at, "tty", c->tty, "inspected",
-						    c->inspected, "networks", nets));
-	}
+	for (size_t i = 0; i < s->docker.n_containers; i++)
+		json_array_append_new(cs, jcontainer(&s->docker.containers[i]));
 	json_t *ds = json_array();
 	for (size_t i = 0; i < s->n_domains; i++) {
 		const struct snap_domain *d = &s->domains[i];
@@ -55,15 +62,19 @@ char *laststate_encode(const struct snapshot *s, const struct check_result *r, s
 		json_array_append_new(rs, json_pack("{s:s, s:o, s:s, s:o, s:o}", "check", r[i].check, "target",
 						    jstr(r[i].target), "status", status_name(r[i].status), "summary",
 						    jstr(r[i].summary), "hint", jstr(r[i].hint)));
-	json_t *o = json_pack("{s:i, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-			      "version", LASTSTATE_VERSION, "site", jstr(s->site), "started_at",
-			      (json_int_t)s->started_at, "finished_at", (json_int_t)s->finished_at, "duration_ms",
-			      (json_int_t)s->duration_ms, "mailcow_version", jstr(s->mailcow.version), "resolver",
-			      jstr(s->resolver), "docker_error", jerr(&s->docker.err), "mailcow_error",
-			      jerr(&s->mailcow.err), "dns_error", jerr(&s->dns_err), "files_error", jerr(&s->limits.err),
-			      "containers", cs, "domains", ds, "results", rs, "docker_endpoint",
+	json_t *o = json_pack("{s:i, s:o, s:I, s:I, s:I, s:o, s:o, s:o}", "version", LASTSTATE_VERSION, "site",
+			      jstr(s->site), "started_at", (json_int_t)s->started_at, "finished_at",
+			      (json_int_t)s->finished_at, "duration_ms", (json_int_t)s->duration_ms, "mailcow_version",
+			      jstr(s->mailcow.version), "resolver", jstr(s->resolver), "docker_endpoint",
 			      jstr(s->docker.endpoint));
-	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_object_set_new(o, "docker_error", jerr(&s->docker.err));
+	json_object_set_new(o, "mailcow_error", jerr(&s->mailcow.err));
+	json_object_set_new(o, "dns_error", jerr(&s->dns_err));
+	json_object_set_new(o, "files_error", jerr(&s->limits.err));
+	json_object_set_new(o, "containers", cs);
+	json_object_set_new(o, "domains", ds);
+	json_object_set_new(o, "results", rs);
+	char *text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return text ? text : xstrdup("{}");
 }
@@ -168,7 +179,8 @@ int laststate_decode(const char *text, const struct config *cfg, struct snapshot
 	json_error_t je;
 	json_t *o = json_loads(text, 0, &je);
 	if (!json_is_object(o) || inum(o, "version") != LASTSTATE_VERSION) {
-		*err = o ? xstrdup("the stored screen is of another version") : xasprintf("the stored screen: %s", je.text);
+		*err = o ? xstrdup("the stored screen is of another version")
+			 : xasprintf("the stored screen: %s", je.text);
 		json_decref(o);
 		return -1;
 	}
@@ -187,7 +199,8 @@ int laststate_decode(const char *text, const struct config *cfg, struct snapshot
 	err_read(json_object_get(o, "files_error"), &s->limits.err);
 	json_t *cs = json_object_get(o, "containers");
 	s->docker.n_containers = json_array_size(cs);
-	s->docker.containers = xcalloc(s->docker.n_containers ? s->docker.n_containers : 1, sizeof(*s->docker.containers));
+	size_t nc = s->docker.n_containers;
+	s->docker.containers = xcalloc(nc ? nc : 1, sizeof(*s->docker.containers));
 	for (size_t i = 0; i < s->docker.n_containers; i++)
 		container_read(json_array_get(cs, i), &s->docker.containers[i]);
 	json_t *ds = json_object_get(o, "domains");

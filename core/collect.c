@@ -254,7 +254,7 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 		want |= SB_SRC(SRC_DNS) | SB_SRC(SRC_MAILCOW);
 
 	c.f = fetcher_new();
-	fetcher_set_parallel(c.f, opts->max_http);
+	fetcher_set_parallel(c.f, opts->max_http ? opts->max_http : (int)cfg->mailcow_max_requests);
 	if (opts->cancel_fd >= 0)
 		fetcher_set_wake_fd(c.f, opts->cancel_fd);
 	char *err = NULL;

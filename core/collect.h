@@ -20,7 +20,7 @@ struct collect_opts {
 	const struct snapshot *prev;    /* previous snapshot, for error "since" times; may be NULL */
 	long long deadline_ms;          /* fetch_now_ms() bound on the whole refresh; 0 = from timeouts */
 	int cancel_fd;                  /* readable = stop early (the console quitting); -1 none */
-	int max_http, max_dns;          /* requests in flight at once; 0 = 16 and 64 */
+	int max_http, max_dns;          /* in flight at once; 0 = mailcow.max_requests and 64 */
 	struct collect_stats *stats;    /* filled when not NULL */
 	unsigned sources;               /* bits (1u << SRC_*) to collect (checks_sources()); 0 = all */
 };

@@ -123,6 +123,10 @@ static const struct opt opts[] = {
 	O("ui", "refresh_s", OPT_INT, ui_refresh_s, 2, 86400, "30",
 	  NULL,
 	  "The console's background refresh period, in seconds."),
+	O("mailcow", "max_requests", OPT_INT, mailcow_max_requests, 1, 256, "16",
+	  NULL,
+	  "HTTP requests in flight at once in a refresh: MailCow's API is PHP on a pool of workers shared with its "
+	  "web UI (the Docker and MTA-STS requests count too)."),
 };
 #undef O
 

@@ -50,6 +50,8 @@ struct config {
 	long state_retention_days;
 
 	long ui_refresh_s;
+
+	long mailcow_max_requests;  /* HTTP requests in flight at once in a refresh */
 };
 
 /* Loads the configuration: explicit path (--config), else $MCON_CONFIG, else

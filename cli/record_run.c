@@ -1,11 +1,13 @@
 /* record_run: one `mcon record` pass against the database, apart from the collection so
  * that tests drive it with hand-built snapshots: run the checks with the stored restart
- * counts, diff with the stored state, write the changes and prune, in one transaction. */
+ * counts, diff with the stored state, write the changes, prune and keep the console's first
+ * screen, in one transaction. */
 #include "cli/check_cmd.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/laststate.h"
 #include "core/record.h"
 #include "db/db.h"
 #include "db/db_record.h"
@@ -74,6 +76,12 @@ int record_run(struct db *db, const struct config *cfg, const struct snapshot *s
 			r = db_history_add(db, at, out->v[i].kind, out->v[i].target, out->v[i].from, out->v[i].to, out->v[i].detail);
 		if (!r)
 			r = db_prune(db, at, cfg->state_retention_days, pruned);
+		if (!r) {
+			/* the console's first screen: this collect and its results */
+			char *text = laststate_encode(snap, run.results, run.n);
+			r = db_screen_put(db, at, text);
+			free(text);
+		}
 	}
 	if (!r)
 		r = db_commit(db);

@@ -12,6 +12,7 @@
 #include "core/checks.h"
 #include "core/docker.h"
 #include "core/fetch.h"
+#include "core/laststate.h"
 #include "core/who.h"
 #include "core/onboard.h"
 #include "core/onboard_live.h"
@@ -25,6 +26,7 @@ struct live {
 	char *db_path;
 	struct db *db;          /* database worker only */
 	struct db *db_checks;   /* collect worker only: the recorded state the checks compare with */
+	struct db *db_screen;   /* collect worker only: keeps the last complete collect */
 	struct who who;
 };
 
@@ -75,6 +77,36 @@ static void run_checks(struct live *l, const struct snapshot *s, struct tui_coll
 	out->n_results = run.n;
 }
 
+/* Keeps a complete collect as the next start's first screen (best effort: a database that
+ * cannot be written just means no first screen). */
+static void keep_screen(struct live *l, const struct snapshot *s, const struct tui_collect *c)
+{
+	if (!l->db_screen) {
+		struct db_error e = {0};
+		l->db_screen = db_open(l->db_path, DB_OPEN_FALLBACK_RO, &e);
+	}
+	if (!l->db_screen || db_is_readonly(l->db_screen))
+		return;
+	char *text = laststate_encode(s, c->results, c->n_results);
+	db_screen_put(l->db_screen, s->finished_at ? s->finished_at : s->started_at, text);
+	free(text);
+}
+
+/* The first screen: what keep_screen stored last (on the database worker). */
+static void live_last_screen(struct tui_backend *be, struct tui_collect *out, time_t *at)
+{
+	struct live *l = be->ud;
+	memset(out, 0, sizeof(*out));
+	*at = 0;
+	char *err = NULL, *text = NULL;
+	struct db *db = live_db(l, &err);
+	if (db && db_screen_get(db, at, &text) == DB_OK && text &&
+	    laststate_decode(text, be->cfg, &out->snap, &out->results, &out->n_results, &err) < 0)
+		*at = 0;
+	free(text);
+	free(err);
+}
+
 /* One refresh: the collector (every source concurrently; a failed part carries its reason)
  * and the checks over it (containers.restarts compares with what `mcon record` stored). */
 static void live_collect(struct tui_backend *be, const struct snapshot *prev, int cancel_fd,
@@ -84,6 +116,9 @@ static void live_collect(struct tui_backend *be, const struct snapshot *prev, in
 	struct snapshot *s = collect_run(be->cfg, &o);
 	run_checks(be->ud, s, out);
 	out->snap = s;
+	struct pollfd p = {.fd = cancel_fd, .events = POLLIN};
+	if (cancel_fd < 0 || poll(&p, 1, 0) == 0)
+		keep_screen(be->ud, s, out);
 }
 
 static void live_snapshot_free(struct tui_backend *be, struct snapshot *s)
@@ -430,6 +465,7 @@ static const struct tui_backend_ops live_ops = {
 	.onboard_close = live_onboard_close,
 	.onboard_catchall = live_onboard_catchall,
 	.fix_apply = live_fix_apply,
+	.last_screen = live_last_screen,
 };
 
 struct tui_backend *tui_live_new(const struct config *cfg, const char *db_path)
@@ -452,6 +488,8 @@ void tui_live_free(struct tui_backend *be)
 		db_close(l->db);
 	if (l->db_checks)
 		db_close(l->db_checks);
+	if (l->db_screen)
+		db_close(l->db_screen);
 	free(l->db_path);
 	free(l);
 }

@@ -724,8 +724,50 @@ static void emit_unknown_all(struct check_ctx *c, enum source src, const struct 
 	free(hint);
 }
 
+bool check_selected(const struct check_def *def, const struct strv *globs)
+{
+	if (!globs || !globs->n)
+		return true;
+	for (size_t g = 0; g < globs->n; g++) {
+		const char *colon = strchr(globs->v[g], ':');
+		char *idpart = colon ? xstrndup(globs->v[g], (size_t)(colon - globs->v[g])) : NULL;
+		bool match = str_glob(idpart ? idpart : globs->v[g], def->id);
+		free(idpart);
+		if (match)
+			return true;
+	}
+	return false;
+}
+
+unsigned checks_sources(const struct strv *globs)
+{
+	unsigned need = 0;
+	for (size_t i = 0; i < check_table_len; i++) {
+		const struct check_def *def = &check_table[i];
+		if (!check_selected(def, globs))
+			continue;
+		/* a check that names no source reads the stack's own files (roundcube.imap_tls) */
+		need |= def->sources ? def->sources : SB(SRC_FILES);
+		if (def->target == TARGET_DOMAIN || def->target == TARGET_DOMAIN_SELECTOR)
+			need |= SB(SRC_MAILCOW);
+	}
+	return need;
+}
+
+bool checks_need_prev(const struct strv *globs)
+{
+	const struct check_def *def = check_find("containers.restarts");
+	return def && check_selected(def, globs);
+}
+
 void checks_run(const struct snapshot *s, const struct config *cfg, const struct check_prev *prev,
 		struct check_run *out)
+{
+	checks_run_only(s, cfg, prev, NULL, out);
+}
+
+void checks_run_only(const struct snapshot *s, const struct config *cfg, const struct check_prev *prev,
+		     const struct strv *globs, struct check_run *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->at = s->finished_at ? s->finished_at : s->started_at;
@@ -733,6 +775,8 @@ void checks_run(const struct snapshot *s, const struct config *cfg, const struct
 	struct check_ctx c = {.s = s, .cfg = cfg, .prev = prev, .out = out};
 	for (size_t i = 0; i < check_table_len; i++) {
 		c.def = &check_table[i];
+		if (!check_selected(c.def, globs))
+			continue;
 		const struct part_error *e = NULL;
 		enum source failed = SRC__COUNT;
 		struct part_error tmp;

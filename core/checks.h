@@ -143,6 +143,19 @@ const struct check_def *check_find(const char *id);
  * NULL (no previous state). */
 void checks_run(const struct snapshot *s, const struct config *cfg, const struct check_prev *prev,
 		struct check_run *out);
+/* Scoped runs (`mcon check --only GLOB`). A check is selected when a glob matches its id; a
+ * glob with ':' selects by its part before the first ':' (the id part). NULL or no globs
+ * select every check. */
+bool check_selected(const struct check_def *def, const struct strv *globs);
+/* What the selected checks need collected, as bits (1u << SRC_*): their sources in the table
+ * (the stack files for a check that names none), plus MailCow (the domain list) for the
+ * per-domain checks. For collect_opts.sources. */
+unsigned checks_sources(const struct strv *globs);
+/* Whether a selected check compares with the previous recorded state (the database). */
+bool checks_need_prev(const struct strv *globs);
+/* checks_run for the selected checks only. */
+void checks_run_only(const struct snapshot *s, const struct config *cfg, const struct check_prev *prev,
+		     const struct strv *globs, struct check_run *out);
 void check_run_free(struct check_run *r);
 enum status check_run_worst(const struct check_run *r);
 void check_run_counts(const struct check_run *r, size_t counts[STATUS__COUNT]);

@@ -20,6 +20,9 @@
 #include <string.h>
 #include <strings.h>
 
+#define SB_SRC(x) (1u << (x))
+#define NOT_IN_SCOPE "not collected: outside the checks asked for"
+
 /* A safety net only: every request has its own timeout, so a refresh ends long before
  * unless thousands of domains queue behind the concurrency bounds. */
 #define COLLECT_DEFAULT_DEADLINE_MS 40000  /* collect.deadline_s's default */
@@ -251,13 +254,19 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 	s->started_at = now;
 	s->site = xstrdup(cfg->site_name);
 	struct collect_ctx c = {.cfg = cfg, .prev = opts->prev, .s = s};
+	unsigned want = opts->sources ? opts->sources : ~0u;
+	if (want & (SB_SRC(SRC_DNS) | SB_SRC(SRC_MTA_STS)))
+		want |= SB_SRC(SRC_DNS) | SB_SRC(SRC_MAILCOW);
 
 	c.f = fetcher_new();
-	fetcher_set_parallel(c.f, opts->max_http);
+	fetcher_set_parallel(c.f, opts->max_http ? opts->max_http : (int)cfg->mailcow_max_requests);
 	if (opts->cancel_fd >= 0)
 		fetcher_set_wake_fd(c.f, opts->cancel_fd);
 	char *err = NULL;
-	c.r = dns_resolver_new(cfg, opts->max_dns, &err);
+	if (want & SB_SRC(SRC_DNS))
+		c.r = dns_resolver_new(cfg, opts->max_dns, &err);
+	else
+		err = xstrdup(NOT_IN_SCOPE);
 	if (c.r) {
 		dns_resolver_attach(c.r, c.f);
 		s->resolver = xstrdup(dns_resolver_describe(c.r));
@@ -267,18 +276,33 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 		free(err);
 	}
 
-	if (c.r)
+	if (c.r && (want & SB_SRC(SRC_DNS)))
 		c.probes = dns_probes_start(cfg, &s->resolver_probes, &s->n_resolver_probes);
-	outbound_collect(c.r, cfg, &s->outbound);
-	docker_collect(c.f, cfg, &s->docker);
-	if (mailcow_backoff_active(opts->prev ? &opts->prev->mailcow : NULL, now, &s->mailcow))
-		build_domains(&c, true);
+	if (want & SB_SRC(SRC_DNS))
+		outbound_collect(c.r, cfg, &s->outbound);
+	if (want & SB_SRC(SRC_DOCKER))
+		docker_collect_scoped(c.f, cfg, &s->docker, want & SB_SRC(SRC_FILES));
 	else
+		part_error_set(&s->docker.err, "Docker", "%s", NOT_IN_SCOPE);
+	if (!(want & SB_SRC(SRC_MAILCOW))) {
+		part_error_set(&s->mailcow.err, "MailCow", "%s", NOT_IN_SCOPE);
+		build_domains(&c, true);
+	} else if (mailcow_backoff_active(opts->prev ? &opts->prev->mailcow : NULL, now, &s->mailcow)) {
+		build_domains(&c, true);
+	} else {
 		c.mc = mailcow_start(c.f, c.r, cfg, &s->mailcow, on_domains, &c);
+	}
 	/* Put the first requests on the wire, then read the local files meanwhile. */
 	fetcher_step(c.f, 0);
-	stackfiles_collect(cfg, &s->limits, &s->roundcube);
-	postfix_relay_read(cfg->mailcow_dir, &s->postfix_relay);
+	if (want & SB_SRC(SRC_FILES)) {
+		stackfiles_collect(cfg, &s->limits, &s->roundcube);
+	} else {
+		part_error_set(&s->limits.err, "stack files", "%s", NOT_IN_SCOPE);
+		part_error_set(&s->roundcube.err, "Roundcube config", "%s", NOT_IN_SCOPE);
+	}
+	/* relay.outbound (a MailCow-side check) follows Postfix's global relayhost too */
+	if (want & (SB_SRC(SRC_FILES) | SB_SRC(SRC_MAILCOW)))
+		postfix_relay_read(cfg->mailcow_dir, &s->postfix_relay);
 
 	long long budget = cfg->collect_deadline_s > 0 ? cfg->collect_deadline_s * 1000LL : COLLECT_DEFAULT_DEADLINE_MS;
 	long long deadline = opts->deadline_ms ? opts->deadline_ms : t0 + budget;

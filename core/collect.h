@@ -20,8 +20,9 @@ struct collect_opts {
 	const struct snapshot *prev;    /* previous snapshot, for error "since" times; may be NULL */
 	long long deadline_ms;          /* fetch_now_ms() bound on the whole refresh; 0 = from timeouts */
 	int cancel_fd;                  /* readable = stop early (the console quitting); -1 none */
-	int max_http, max_dns;          /* requests in flight at once; 0 = 16 and 64 */
+	int max_http, max_dns;          /* in flight at once; 0 = mailcow.max_requests and 64 */
 	struct collect_stats *stats;    /* filled when not NULL */
+	unsigned sources;               /* bits (1u << SRC_*) to collect (checks_sources()); 0 = all */
 };
 
 /* Collects everything the configuration names. Never NULL: parts that failed carry
@@ -35,7 +36,12 @@ struct collect_opts {
  * The watched domains are MailCow's (per domains.include/exclude) plus the literal names
  * in domains.include. Without MailCow's list (mailcow.url unset, key refused, API down)
  * there is no other source of domain names: DNS and MTA-STS then run for the literal
- * domains.include names and the previous snapshot's domains only. */
+ * domains.include names and the previous snapshot's domains only.
+ *
+ * A scoped run (opts->sources) starts only those sources: no resolver without DNS or
+ * MTA-STS, no MailCow client without MailCow (the DNS sources imply its domain list), no
+ * stack files without them. The parts not collected carry the error "not collected: outside
+ * the checks asked for", so a check that reads them says unknown rather than wrong. */
 struct snapshot *collect_run(const struct config *cfg, const struct collect_opts *opts);
 
 #endif

@@ -155,6 +155,10 @@ static const struct opt opts[] = {
 	  NULL,
 	  "Allow docker.host tcp:// without TLS (no DOCKER_TLS_VERIFY or DOCKER_TLS) to a host other than "
 	  "loopback; anyone on the path gets root on the Docker host."),
+	O("mailcow", "max_requests", OPT_INT, mailcow_max_requests, 1, 256, "16",
+	  NULL,
+	  "HTTP requests in flight at once in a refresh: MailCow's API is PHP on a pool of workers shared with its "
+	  "web UI (the Docker and MTA-STS requests count too)."),
 };
 #undef O
 

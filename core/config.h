@@ -57,6 +57,8 @@ struct config {
 	struct strv relay_smarthost;    /* empty = the relay.mx patterns */
 	char *outbound_ip;              /* NULL = no outbound checks */
 	struct strv outbound_dnsbl;
+
+	long mailcow_max_requests;  /* HTTP requests in flight at once in a refresh */
 };
 
 /* Loads the configuration: explicit path (--config), else $MCON_CONFIG, else

@@ -85,6 +85,7 @@ struct dc {
 	struct strv nets_requested;
 	size_t nets_cap;
 	size_t postfix_idx;
+	bool no_exec;               /* scoped run: skip the postconf exec */
 	int exec_polls;
 	struct buf exec_out, exec_err;
 };
@@ -286,6 +287,11 @@ static void on_exec_create(struct dc *dc, struct dreq *rq, struct fetch_result *
 static void start_exec(struct dc *dc)
 {
 	struct docker_state *out = dc->out;
+	if (dc->no_exec) {
+		perr_set(&out->postfix_exec_err, "exec postconf -h message_size_limit",
+			 xstrdup("not collected: outside the checks asked for"));
+		return;
+	}
 	size_t i;
 	for (i = 0; i < out->n_containers; i++)
 		if (out->containers[i].service && strcmp(out->containers[i].service, POSTFIX_SERVICE) == 0)
@@ -484,6 +490,11 @@ static void dc_finish(struct dc *dc)
 
 void docker_collect(struct fetcher *f, const struct config *cfg, struct docker_state *out)
 {
+	docker_collect_scoped(f, cfg, out, true);
+}
+
+void docker_collect_scoped(struct fetcher *f, const struct config *cfg, struct docker_state *out, bool postfix_exec)
+{
 	out->postfix_size_live = -1;
 	free(out->endpoint);
 	out->endpoint = xstrdup(cfg->docker_host);
@@ -501,6 +512,7 @@ void docker_collect(struct fetcher *f, const struct config *cfg, struct docker_s
 	dc->out = out;
 	dc->project = xstrdup(cfg->docker_project);
 	dc->refs = 1;
+	dc->no_exec = !postfix_exec;
 	dc_add(dc, "GET", "/_ping", NULL, on_ping, 0, NULL);
 	dc_unref(dc);
 }

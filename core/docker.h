@@ -67,6 +67,9 @@ char *docker_connect_error(const char *host, int os_errno, const char *curl_erro
  * the whole source, postfix_exec_err for the exec, container.inspect_err per container).
  * If the fetcher is freed first, out->err says the collection did not finish. */
 void docker_collect(struct fetcher *f, const struct config *cfg, struct docker_state *out);
+/* docker_collect for a scoped run: without postfix_exec the postconf exec (only the size
+ * limits check reads it) is skipped and postfix_exec_err says it was not collected. */
+void docker_collect_scoped(struct fetcher *f, const struct config *cfg, struct docker_state *out, bool postfix_exec);
 void docker_state_free(struct docker_state *d);
 void docker_container_free(struct container *c);
 void docker_network_free(struct network *n);

@@ -114,6 +114,13 @@ static const char *const migrations[] = {
 
 	/* 5: the catch-all target onboarding was given, so that a rerun does not ask again. */
 	"ALTER TABLE onboard_domain ADD COLUMN catchall_to TEXT;\n",
+
+	/* 6: the console's first screen, the last complete collect (one row, replaced) */
+	"CREATE TABLE screen(\n"
+	"	id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+	"	at INTEGER NOT NULL,\n"
+	"	data TEXT NOT NULL\n"
+	");\n",
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");

@@ -39,7 +39,7 @@ enum {
 };
 
 /* The schema version this build writes. */
-#define DB_SCHEMA_VERSION 5
+#define DB_SCHEMA_VERSION 6
 /* Default busy timeout; $MCON_DB_TIMEOUT_MS overrides it (tests, slow shared disks). */
 #define DB_BUSY_TIMEOUT_MS 5000
 
@@ -206,5 +206,11 @@ void db_check_states_free(struct db_check_states *l);
 /* Deletes history rows older than retention_days before now; *deleted (may be NULL) gets
  * how many. The checklist journal is never pruned. */
 int db_prune(struct db *db, time_t now, long retention_days, long *deleted);
+
+/* The console's first screen (db/screen.c): the last complete collect as the text
+ * core/laststate.c writes, one row, replaced. get gives DB_OK with *data NULL when there is
+ * none (also in a database of an older schema opened read-only). */
+int db_screen_put(struct db *db, time_t at, const char *data);
+int db_screen_get(struct db *db, time_t *at, char **data);
 
 #endif

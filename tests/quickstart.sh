@@ -43,7 +43,8 @@ out=$($cmd 2>&1) || fail "$cmd: $out"
 "$mcon" __complete onboard "" | grep -q . || fail "no recorded domains for completion"
 echo "step 5 ok"
 
-# 6. the console opens on the stack and quits on q
+# 6. the console opens on the stack (its domains pane, from the record's last known state or
+# live) and quits on q
 sock=qs$$
 tmux -L "$sock" new-session -d -x 100 -y 30 "MCON_CONFIG=$MCON_CONFIG $mcon; echo exited \$?; sleep 30"
 for _ in $(seq 1 300); do

@@ -429,3 +429,70 @@ Test(check_e2e, hostile_txt_is_inert_in_every_output)
 	sim_stop(s);
 	free(path);
 }
+
+/* The requests the simulator served on a backend so far ("count BACKEND"). */
+static long sim_count(struct simproc *sp, const char *backend)
+{
+	char *a = simproc_ctl(sp, "count %s", backend);
+	cr_assert(a && strncmp(a, "ok ", 3) == 0, "count %s: %s", backend, a ? a : "(no answer)");
+	long n = strtol(a + 3, NULL, 10);
+	free(a);
+	return n;
+}
+
+/* The results of a check --json run whose id starts with prefix, one "check target status
+ * summary" line each (caller frees); *n counts them. */
+static char *results_with(json_t *run, const char *prefix, size_t *n)
+{
+	struct buf b = {0};
+	size_t i;
+	json_t *x;
+	*n = 0;
+	json_array_foreach(json_object_get(run, "results"), i, x) {
+		const char *check = json_string_value(json_object_get(x, "check"));
+		if (strncmp(check, prefix, strlen(prefix)) != 0)
+			continue;
+		buf_printf(&b, "%s %s %s %s\n", check, json_string_value(json_object_get(x, "target")),
+			   json_string_value(json_object_get(x, "status")), json_string_value(json_object_get(x, "summary")));
+		(*n)++;
+	}
+	char *r = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return r;
+}
+
+/* `--only 'containers.*'` asks only the Docker API (no MailCow request, no DNS query, no
+ * MTA-STS fetch) and gives the same container results as a full run. */
+Test(check_e2e, scoped_containers_touch_only_docker)
+{
+	struct simproc *s = sim_start(NULL);
+	int rc;
+	json_t *full = check_json(s, &rc);
+	long mc0 = sim_count(s, "mailcow"), dns0 = sim_count(s, "dns"), sts0 = sim_count(s, "mta-sts");
+	long dk0 = sim_count(s, "docker");
+	cr_assert(mc0 > 0 && dns0 > 0, "a full run asks MailCow (%ld) and DNS (%ld)", mc0, dns0);
+	char *out;
+	int code = mcon(s, "check --json --only containers.*", &out);
+	json_error_t e;
+	json_t *scoped = json_loads(out, 0, &e);
+	cr_assert(scoped, "check --json --only: %s: %.300s", e.text, out);
+	free(out);
+	cr_expect_eq(sim_count(s, "mailcow"), mc0, "the scoped run asked MailCow");
+	cr_expect_eq(sim_count(s, "dns"), dns0, "the scoped run asked DNS");
+	cr_expect_eq(sim_count(s, "mta-sts"), sts0, "the scoped run fetched an MTA-STS policy");
+	cr_expect_gt(sim_count(s, "docker"), dk0, "the scoped run did not ask Docker");
+	size_t nf, ns, nall;
+	char *want = results_with(full, "containers.", &nf);
+	char *got = results_with(scoped, "containers.", &ns);
+	char *all = results_with(scoped, "", &nall);
+	cr_expect_gt(nf, 0);
+	cr_expect_eq(nall, ns, "the scoped run reported other checks:\n%s", all);
+	cr_expect_str_eq(got, want);
+	cr_expect(code >= 0 && code <= 3, "exit %d", code);
+	free(want);
+	free(got);
+	free(all);
+	json_decref(full);
+	json_decref(scoped);
+	sim_stop(s);
+}

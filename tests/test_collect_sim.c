@@ -2,8 +2,10 @@
  * scenario describes it, and the fault matrix switched on through `mcon-sim ctl`: each
  * backend in turn down, slow past its timeout, 401, 403, 500, malformed, truncated or
  * oversized (DNS: down, dropped, slow, SERVFAIL, REFUSED, wrong id, cut-off packets), and
- * that part's error while the rest is complete. */
+ * that part's error while the rest is complete; and mailcow.max_requests bounds the requests
+ * in flight. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -274,3 +276,54 @@ FAULT(B_DNS, dns_servfail, "servfail", "no usable answer")
 FAULT(B_DNS, dns_refused, "refused", "no usable answer")
 FAULT(B_DNS, dns_badid, "badid", "answered none")
 FAULT(B_DNS, dns_malformed, "malformed", "answered none")
+
+struct bg_collect {
+	struct sim *t;
+	struct snapshot *s;
+	volatile int done;
+};
+
+static void *bg_collect_main(void *ud)
+{
+	struct bg_collect *b = ud;
+	b->s = collect(b->t, NULL);
+	__atomic_store_n(&b->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* The most MailCow requests the simulator held at once during one refresh with
+ * mailcow.max_requests = limit, every DKIM read held back 1 s. */
+static int most_held(struct sim *t, long limit)
+{
+	t->cfg.mailcow_max_requests = limit;
+	struct bg_collect b = {.t = t};
+	pthread_t th;
+	cr_assert_eq(pthread_create(&th, NULL, bg_collect_main, &b), 0);
+	int most = 0;
+	while (!__atomic_load_n(&b.done, __ATOMIC_SEQ_CST)) {
+		char *a = simproc_ctl(t->sp, "held mailcow");
+		cr_assert(a && strncmp(a, "ok ", 3) == 0, "held mailcow: %s", a ? a : "(no answer)");
+		int n = atoi(a + 3);
+		free(a);
+		if (n > most)
+			most = n;
+	}
+	pthread_join(th, NULL);
+	cr_expect_eq(b.s->n_domains, sizeof(demo_domains) / sizeof(demo_domains[0]));
+	snapshot_free(b.s);
+	return most;
+}
+
+/* mailcow.max_requests bounds the HTTP requests in flight: with 2, the eight DKIM reads go
+ * two at a time; with 16, all at once. */
+Test(collect_sim, max_requests_bounds_the_requests_in_flight)
+{
+	struct sim t;
+	sim_up(&t);
+	cr_assert(simproc_ctl_ok(t.sp, "fault mailcow slow 1000 match=/api/v1/get/dkim"));
+	int two = most_held(&t, 2);
+	cr_expect(two >= 1 && two <= 2, "with max_requests = 2, %d requests were held at once", two);
+	int all = most_held(&t, 16);
+	cr_expect_gt(all, 2, "with max_requests = 16, only %d requests were held at once", all);
+	sim_down(&t);
+}

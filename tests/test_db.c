@@ -154,7 +154,7 @@ Test(db, onboarding_remembers_the_catchall_target_across_the_migration)
 	cr_assert_eq(db_onboard_save(db, &o), DB_OK);
 	db_close(db);
 	db = open_ok(path, 0);
-	cr_assert_eq(db_schema_version(db), 5);
+	cr_assert_eq(db_schema_version(db), 6);
 	cr_assert_null(db_onboard_catchall(db, "example.org"));
 	cr_assert_eq(db_onboard_set_catchall(db, "example.org", "postmaster@example.org", 200), DB_OK);
 	cr_assert_eq(db_onboard_set_catchall(db, "new.example", "admin@example.org", 300), DB_OK);
@@ -623,4 +623,23 @@ Test(db, read_only_open_reads_and_refuses_writes)
 	cr_assert(strstr(err.msg, "does not exist"), "%s", err.msg);
 	cr_assert_neq(access(missing, F_OK), 0, "a reader creates nothing");
 	free(missing);
+}
+
+/* The console's first screen: none at first, then one row that each put replaces. */
+Test(db, screen_is_one_row_replaced)
+{
+	struct db *db = open_ok(path, 0);
+	time_t at = 99;
+	char *data = (char *)"x";
+	cr_assert_eq(db_screen_get(db, &at, &data), DB_OK);
+	cr_expect_null(data);
+	cr_expect_eq(at, 0);
+	cr_assert_eq(db_screen_put(db, 100, "{\"a\":1}"), DB_OK);
+	cr_assert_eq(db_screen_put(db, 160, "{\"b\":2}"), DB_OK);
+	cr_assert_eq(db_screen_get(db, &at, &data), DB_OK);
+	cr_expect_eq(at, 160);
+	cr_expect_str_eq(data, "{\"b\":2}");
+	free(data);
+	db_close(db);
+	cr_expect_eq(raw_int(path, "SELECT count(*) FROM screen"), 1);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/assets.h"
+#include "core/laststate.h"
 #include "core/record.h"
 #include "tests/support/tsnap.h"
 
@@ -244,4 +245,58 @@ Test(record, systemd_units)
 	cr_expect(strstr(t, "\nWantedBy=timers.target\n") != NULL);
 	free(s);
 	free(t);
+}
+
+/* The console's first screen: what laststate keeps of a run reads back as the same
+ * results and the containers and domains the panes draw. */
+Test(record, first_screen_reads_back)
+{
+	struct config cfg;
+	tsnap_config(&cfg, NULL);
+	struct snapshot *s = tsnap_healthy();
+	tsnap_set(&tsnap_container(s, "postfix-mailcow")->state, "exited");
+	struct check_run run;
+	checks_run(s, &cfg, NULL, &run);
+	char *text = laststate_encode(s, run.results, run.n);
+	struct snapshot *back;
+	struct check_result *r;
+	size_t n;
+	char *err = NULL;
+	cr_assert_eq(laststate_decode(text, &cfg, &back, &r, &n, &err), 0, "%s", err ? err : "");
+	cr_assert_eq(n, run.n);
+	for (size_t i = 0; i < n; i++) {
+		cr_expect_str_eq(r[i].check, run.results[i].check);
+		cr_expect_str_eq(r[i].target, run.results[i].target);
+		cr_expect_eq(r[i].status, run.results[i].status);
+		cr_expect_str_eq(r[i].summary, run.results[i].summary);
+	}
+	cr_assert_eq(back->docker.n_containers, s->docker.n_containers);
+	const struct container *pf = snapshot_container(back, "postfix-mailcow");
+	cr_assert(pf);
+	cr_expect_str_eq(pf->state, "exited");
+	cr_assert_eq(back->n_domains, s->n_domains);
+	for (size_t i = 0; i < s->n_domains; i++) {
+		cr_expect_str_eq(back->domains[i].name, s->domains[i].name);
+		cr_expect_eq(back->domains[i].dns.n_dkim, cfg.dkim_selectors.n);
+	}
+	cr_expect_eq(back->finished_at, s->finished_at);
+	cr_expect_str_eq(back->site ? back->site : "(none)", s->site ? s->site : "(none)");
+	for (size_t i = 0; i < n; i++) {
+		free(r[i].target);
+		free(r[i].summary);
+		free(r[i].hint);
+	}
+	free(r);
+	snapshot_free(back);
+	/* a text of another version or no JSON at all is refused with a reason */
+	cr_expect_eq(laststate_decode("{\"version\":99}", &cfg, &back, &r, &n, &err), -1);
+	cr_expect(err && *err);
+	free(err);
+	err = NULL;
+	cr_expect_eq(laststate_decode("not json", &cfg, &back, &r, &n, &err), -1);
+	free(err);
+	free(text);
+	check_run_free(&run);
+	tsnap_free(s);
+	config_free(&cfg);
 }

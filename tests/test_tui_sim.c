@@ -1,7 +1,7 @@
 /* The console against the simulator (the runbook's site over real HTTP, DNS and the Docker
  * API): the demo site's containers, a container turned unhealthy shows without r, every key
- * is answered promptly while each backend takes 10 s, and a failed backend names its reason
- * while the other panes keep updating. */
+ * is answered promptly while each backend takes 10 s, a failed backend names its reason
+ * while the other panes keep updating, and the first screen comes from the last known state. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,5 +230,39 @@ Test(tui_sim, failed_backend_reason_while_other_panes_update)
 	vt_char(t, '2');
 	vt_char(t, 'r');
 	cr_expect(vt_wait(t, "nginx-mailcow", WAIT));
+	stop();
+}
+
+/* The first screen: with no previous state the frame says it is collecting; a complete
+ * collect is kept, and the next start draws it at once, marked "as of HH:MM, refreshing",
+ * until the live collect (held up here by a slow domain list) replaces it. */
+Test(tui_sim, first_screen_from_the_last_known_state)
+{
+	sp = simproc_start(NULL, NULL);
+	cr_assert(sp, "the simulator did not start (MCON_SIM_BIN=%s)", simproc_bin());
+	cr_assert(simproc_ctl_ok(sp, "fault mailcow slow 4000 match=/api/v1/get/domain/all"));
+	t = vt_spawn(24, 80, NULL, NULL, run_mcon, NULL);
+	cr_expect(vt_wait(t, "collecting the first snapshot", WAIT), "no frame before the first collect");
+	cr_expect(!vt_contains(t, "as of"));
+	cr_assert(vt_wait(t, "refreshed", WAIT));
+	cr_expect(vt_wait(t, "gnarlypandaproductions.com", WAIT));
+	char *report = NULL;
+	cr_expect_eq(vt_close(t, &report), 0);
+	cr_expect_null(report, "%s", report ? report : "");
+	free(report);
+
+	/* the live collect's domain list now takes 8 s: far longer than drawing what is kept */
+	cr_assert(simproc_ctl_ok(sp, "fault mailcow off"));
+	cr_assert(simproc_ctl_ok(sp, "fault mailcow slow 8000 match=/api/v1/get/domain/all"));
+	t = vt_spawn(24, 80, NULL, NULL, run_mcon, NULL);
+	cr_expect(vt_wait(t, "as of ", WAIT), "the last known state is not marked");
+	cr_expect(wait_row_n(0, "refreshing", WAIT));
+	cr_expect(vt_wait(t, "gnarlypandaproductions.com", WAIT), "the last known domains are not drawn");
+	cr_expect(wait_row("gnarlypandaproductions.com", "CRIT", WAIT), "the last known results are not drawn");
+	cr_expect(wait_row_n(0, "as of ", WAIT), "the live collect came first");
+	cr_expect(!vt_contains(t, "collecting the first snapshot"));
+	/* the live collect replaces it */
+	cr_expect(vt_wait(t, "refreshed", WAIT));
+	cr_expect(vt_wait_gone(t, "as of ", WAIT));
 	stop();
 }

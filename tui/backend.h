@@ -106,6 +106,11 @@ struct tui_backend_ops {
 	 * happened. Returns `mcon fix`'s exit code: 0 passes, 1 not yet or refused by MailCow,
 	 * 2 read-only key. NULL: no fixes in this console. */
 	int (*fix_apply)(struct tui_backend *be, const struct fix_plan *p, char **text);
+
+	/* The last complete collect a previous run kept (the first screen, drawn until the live
+	 * collect ends): fills out (snap NULL when there is none) and *at, when it was taken.
+	 * NULL: no first screen from the last known state. */
+	void (*last_screen)(struct tui_backend *be, struct tui_collect *out, time_t *at);
 };
 
 /* Freeing the data above (used by the console and by backends). */

@@ -445,6 +445,7 @@ int tui_run(struct tui_backend *be, const struct tui_opts *opts)
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGHUP, &sa, &old_hup);
 	c->redraw_all = true;
+	console_last_screen(c);
 	console_refresh(c);
 	console_tasks_reload(c);
 	c->next_db = console_now_ms() + DB_POLL_MS;

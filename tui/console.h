@@ -61,6 +61,7 @@ struct console {
 	int spin;
 	bool db_busy, history_busy;
 	bool first_screen;      /* snapshot, checklist and history all in and drawn */
+	time_t stale_at;        /* the shown snapshot is the last known state of then; 0 = live */
 
 	struct onboard_session *onboard;        /* the walkthrough (onboard_view.c), or NULL */
 	struct fix_session *fix;                /* the fix view's plan (fix_view.c), or NULL */
@@ -103,6 +104,8 @@ void console_prompt_close(struct console *c);
 /* jobs.c: start a refresh (or queue one after the running one), re-read the checklist or the
  * history on the database worker; the Docker event thread's body. */
 void console_refresh(struct console *c);
+/* Loads the last known state (backend last_screen) to draw until the live collect ends. */
+void console_last_screen(struct console *c);
 void console_tasks_reload(struct console *c);
 void console_history_reload(struct console *c);
 void *console_events_main(void *arg);

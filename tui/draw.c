@@ -46,7 +46,14 @@ static void draw_head(struct console *c)
 		strftime(tm, sizeof(tm), "%H:%M:%S", &t);
 	}
 	enum status worst = model_worst(&c->model);
-	if (c->collecting)
+	if (c->stale_at) {
+		/* the last known state, until the live collect replaces it */
+		char asof[16] = "?";
+		struct tm t;
+		if (localtime_r(&c->stale_at, &t))
+			strftime(asof, sizeof(asof), "%H:%M", &t);
+		snprintf(right, sizeof(right), "as of %s, %s  ", asof, c->collecting ? "refreshing" : "stale");
+	} else if (c->collecting)
 		snprintf(right, sizeof(right), "%s refreshing  ", console_spinner(c));
 	else
 		snprintf(right, sizeof(right), "refreshed %s  ", tm);

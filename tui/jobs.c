@@ -41,6 +41,7 @@ static void collect_done(struct job *j, struct console *c)
 	struct tui_model *m = &c->model;
 	c->collecting = false;
 	if (cj->out.snap) {
+		c->stale_at = 0;
 		if (m->snap)
 			c->be->ops->snapshot_free(c->be, m->snap);
 		m->snap = cj->out.snap;
@@ -68,6 +69,60 @@ static void collect_done(struct job *j, struct console *c)
 		c->refresh_again = false;
 		console_refresh(c);
 	}
+}
+
+struct screen_job {
+	struct job job;
+	struct tui_backend *be;
+	struct tui_collect out;
+	time_t at;
+};
+
+static void screen_run(struct job *j)
+{
+	struct screen_job *sj = (struct screen_job *)j;
+	sj->be->ops->last_screen(sj->be, &sj->out, &sj->at);
+}
+
+static void screen_free(struct job *j)
+{
+	struct screen_job *sj = (struct screen_job *)j;
+	if (sj->out.snap)
+		sj->be->ops->snapshot_free(sj->be, sj->out.snap);
+	tui_results_free(sj->out.results, sj->out.n_results);
+	free(sj->out.error);
+	free(sj);
+}
+
+/* The last known state, shown only while no live snapshot has arrived. */
+static void screen_done(struct job *j, struct console *c)
+{
+	struct screen_job *sj = (struct screen_job *)j;
+	struct tui_model *m = &c->model;
+	if (!sj->out.snap || m->snap)
+		return;
+	m->snap = sj->out.snap;
+	sj->out.snap = NULL;
+	tui_results_free(m->results, m->n_results);
+	m->results = sj->out.results;
+	m->n_results = sj->out.n_results;
+	sj->out.results = NULL;
+	sj->out.n_results = 0;
+	c->stale_at = sj->at ? sj->at : 1;
+	model_index(m);
+	console_model_changed(c);
+}
+
+void console_last_screen(struct console *c)
+{
+	if (!c->be->ops->last_screen)
+		return;
+	struct screen_job *sj = xcalloc(1, sizeof(*sj));
+	sj->job.run = screen_run;
+	sj->job.done = screen_done;
+	sj->job.free = screen_free;
+	sj->be = c->be;
+	workq_submit(c->q_db, &sj->job);
 }
 
 void console_refresh(struct console *c)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # bench check: `mcon check` against the simulator's demo scenario with no added latency,
-# best of 5 wall times (limit 300 ms). Usage: check.sh BUILD_DIR (run by tests/bench/run).
+# best of 5 wall times (limit 300 ms); then `mcon check --only 'containers.*'` beside its
+# anchor `docker ps -a --filter label=...` on the same socket, as a ratio (goal: at most
+# 0.5x; a figure, not failed). Usage: check.sh BUILD_DIR (run by tests/bench/run).
 set -uo pipefail
 B=${1:-build}
 T=$(mktemp -d /tmp/mcon-bench-check.XXXXXX)
@@ -33,6 +35,31 @@ for _ in 1 2 3 4 5; do
 	ms=$(( (e - s) / 1000000 ))
 	if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
 done
+# best_us CMD...: the best wall time of 5 runs, in microseconds.
+best_us() {
+	local b= s e us
+	for _ in 1 2 3 4 5; do
+		s=$(date +%s%N)
+		"$@" >/dev/null 2>&1
+		e=$(date +%s%N)
+		us=$(( (e - s) / 1000 ))
+		if [ -z "$b" ] || [ "$us" -lt "$b" ]; then b=$us; fi
+	done
+	echo "$b"
+}
+sock=$(sed -n 's|^host = unix://||p' "$conf" | head -1)
+project=$(sed -n 's/^project = //p' "$conf" | head -1)
+scoped=$(best_us "$B/mcon" --config "$conf" check --only 'containers.*')
+start=$(best_us "$B/mcon" --version)
+if command -v docker >/dev/null 2>&1; then
+	anchor=$(best_us docker -H "unix://$sock" ps -a --filter "label=com.docker.compose.project=$project")
+	echo "check: --only 'containers.*' $((scoped / 1000)).$(( (scoped % 1000) / 100 )) ms vs docker ps" \
+	     "$((anchor / 1000)).$(( (anchor % 1000) / 100 )) ms: $(awk -v a="$scoped" -v b="$anchor" \
+	     'BEGIN { printf "%.2f", a / b }')x (goal 0.5x; mcon --version alone:" \
+	     "$((start / 1000)).$(( (start % 1000) / 100 )) ms)"
+else
+	echo "check: --only 'containers.*' $((scoped / 1000)) ms (no docker CLI: no anchor)"
+fi
 verdict=PASS; rc=0
 [ "$best" -lt 300 ] || { verdict=FAIL; rc=1; }
 if ! head -1 "$T/check.out" | grep -q '^MCON '; then

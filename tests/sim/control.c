@@ -64,7 +64,8 @@ static void control_exec(char *line, struct buf *out)
 	} else if (strcmp(w[0], "ping") == 0) {
 		buf_puts(out, "ok pong");
 	} else if (strcmp(w[0], "help") == 0) {
-		buf_puts(out, "ok commands: ping, show, stats, held BACKEND, fault BACKEND KIND [VALUE] [match=PREFIX], fault BACKEND off, "
+		buf_puts(out, "ok commands: ping, show, stats, count BACKEND, held BACKEND, fault BACKEND KIND [VALUE] "
+			      "[match=PREFIX], fault BACKEND off, "
 			      "container SERVICE ACTION [NETWORK], dns add NAME TYPE DATA, dns del NAME [TYPE [DATA]], "
 			      "mailq deferred N, mailq clear (see mcon-sim --help)");
 	} else if (strcmp(w[0], "held") == 0 && n == 2) {
@@ -78,6 +79,18 @@ static void control_exec(char *line, struct buf *out)
 		pthread_mutex_lock(&sim.lock);
 		buf_printf(out, "ok api_requests %ld api_rejected %ld", sim.api_requests, sim.api_rejected);
 		pthread_mutex_unlock(&sim.lock);
+	} else if (strcmp(w[0], "count") == 0 && n == 2) {
+		int be = -1;
+		for (int i = 0; i < BE_COUNT; i++)
+			if (strcmp(w[1], backend_names[i]) == 0)
+				be = i;
+		if (be < 0) {
+			buf_printf(out, "error: no backend %s", w[1]);
+		} else {
+			pthread_mutex_lock(&sim.lock);
+			buf_printf(out, "ok %ld", sim.requests[be]);
+			pthread_mutex_unlock(&sim.lock);
+		}
 	} else if (strcmp(w[0], "show") == 0) {
 		pthread_mutex_lock(&sim.lock);
 		buf_puts(out, "ok ");

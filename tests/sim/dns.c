@@ -321,6 +321,7 @@ static uint8_t *dns_reply(const uint8_t *q, size_t qlen, bool tcp, size_t *outle
 	bool drop = false, malformed = false;
 	pthread_mutex_lock(&sim.lock);
 	const char *subject = qname ? qname : ".";
+	sim.requests[BE_DNS]++;
 	*delay_ms = fault_delay_ms(BE_DNS, subject);
 	if (fault_match(BE_DNS, subject, F_TIMEOUT) || fault_match(BE_DNS, subject, F_DOWN))
 		drop = true;

@@ -364,6 +364,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 	buf_cstr(&rq->body);
 
 	pthread_mutex_lock(&sim.lock);
+	sim.requests[s->be]++;
 	long delay = fault_delay_ms(s->be, url);
 	bool reset = fault_match(s->be, url, F_RESET) != NULL;
 	struct fault *f = fault_match(s->be, url, F_STATUS);

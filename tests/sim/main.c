@@ -52,6 +52,7 @@ static const char usage_text[] =
 	"      badid (answer with the wrong query id), malformed (a cut-off packet).\n"
 	"  fault BACKEND off [KIND] [match=PREFIX]   fault all off\n"
 	"  show                                   list the active faults\n"
+	"  count BACKEND                          how many requests (HTTP or DNS queries) it served\n"
 	"  held BACKEND                           how many HTTP requests a slow fault holds now\n"
 	"  stats                                  API calls so far, and those refused for their key\n"
 	"  container SERVICE ACTION [NETWORK]\n"

@@ -200,6 +200,7 @@ struct sim {
 	long api_requests, api_rejected;   /* API calls, and those refused for their key (control: stats) */
 
 	struct http_server *servers[BE_COUNT];
+	long requests[BE_COUNT];    /* requests served per backend (control `count BACKEND`) */
 	volatile int stopping;
 };
 

@@ -104,7 +104,7 @@ static void finish(void)
 	free(db);
 }
 
-Test(queue_tui, filter_hold_flush_delete, .timeout = 180)
+Test(queue_tui, filter_hold_flush_delete)
 {
 	start(false, 140);
 	vt_char(t, '7');
@@ -183,7 +183,7 @@ Test(queue_tui, filter_hold_flush_delete, .timeout = 180)
 	finish();
 }
 
-Test(queue_tui, read_only_key_is_refused, .timeout = 120)
+Test(queue_tui, read_only_key_is_refused)
 {
 	start(true, 120);
 	vt_char(t, '7');
@@ -202,7 +202,7 @@ Test(queue_tui, read_only_key_is_refused, .timeout = 120)
 	finish();
 }
 
-Test(queue_tui, restart_and_follow, .timeout = 180)
+Test(queue_tui, restart_and_follow)
 {
 	start(false, 120);
 	vt_char(t, '2');

@@ -740,6 +740,46 @@ static int fake_events(struct tui_backend *be, int cancel_fd, void (*on_event)(c
 	return 0;
 }
 
+/* The console's actions: the key may write, MailCow and Docker answer at once, and a
+ * followed log writes one line, then waits for the console to stop it. */
+static int fake_can_write(struct tui_backend *be, char **text)
+{
+	(void)be;
+	(void)text;
+	return 0;
+}
+
+static int fake_queue_act(struct tui_backend *be, const char *action, const struct strv *ids, char **text)
+{
+	(void)be;
+	char *list = ids && ids->n ? strv_join(ids, " ") : xstrdup("the whole queue");
+	*text = xasprintf("%s: %s (MailCow: queue_command_success)", action, list);
+	free(list);
+	return 0;
+}
+
+static int fake_restart(struct tui_backend *be, const char *id, const char *service, char **text)
+{
+	(void)be;
+	(void)id;
+	*text = xasprintf("restarted %s", service);
+	return 0;
+}
+
+static int fake_follow(struct tui_backend *be, const char *id, bool tty, int cancel_fd,
+		       void (*on_line)(const char *line, void *ud), void *ud, char **err)
+{
+	(void)be;
+	(void)tty;
+	(void)err;
+	char *line = xasprintf("2026-11-29T12:00:01Z followed line of %.12s", id);
+	on_line(line, ud);
+	free(line);
+	struct pollfd p = {.fd = cancel_fd, .events = POLLIN};
+	poll(&p, 1, -1);
+	return 0;
+}
+
 static const struct tui_backend_ops fake_ops = {
 	.collect = fake_collect,
 	.snapshot_free = fake_snapshot_free,
@@ -750,6 +790,10 @@ static const struct tui_backend_ops fake_ops = {
 	.history_list = fake_history,
 	.container_logs = fake_logs,
 	.events_run = fake_events,
+	.can_write = fake_can_write,
+	.queue_act = fake_queue_act,
+	.container_restart = fake_restart,
+	.logs_follow = fake_follow,
 };
 
 struct tui_fake *tui_fake_new(unsigned flags, int ctl_fd)

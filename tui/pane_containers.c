@@ -265,7 +265,11 @@ static void containers_details(struct pane *p, size_t row, struct textview *tv, 
 		if (res->status != STATUS_OK && res->hint)
 			tv_add(tv, "     what to do: %s", res->hint);
 	}
+	if (strcmp(r->service, "postfix-mailcow") == 0 && m->snap->mailcow.queue_total >= 0)
+		tv_add(tv, "mail queue: %ld deferred, %ld active, %ld on hold: the queue pane (7) lists each message",
+		       m->snap->mailcow.queue_deferred, m->snap->mailcow.queue_active, m->snap->mailcow.queue_hold);
 	tv_blank(tv);
+	tv_add(tv, "R restarts the container (y/N); F follows its log live, Esc stops.");
 	tv_add(tv, "Last 200 log lines:");
 	console_fetch_logs(c, v.id, v.tty, tv->key);
 }

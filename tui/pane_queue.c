@@ -81,14 +81,17 @@ static void queue_draw_row(struct pane *p, struct drawctx *dc, size_t row)
 	buf_free(&b);
 }
 
+/* The selected message's first recipient with the reason in full (the list cuts it), and
+ * how many are marked. */
 static void queue_footer(struct pane *p, size_t row, struct buf *out)
 {
-	const struct mailcow_state *mc = &p->model->snap->mailcow;
+	const struct mc_qitem *it = item(p, row);
 	size_t n = ((struct queue *)p->priv)->marked.n;
-	buf_printf(out, " %ld deferred, %ld active, %ld on hold", mc->queue_deferred, mc->queue_active, mc->queue_hold);
 	if (n)
-		buf_printf(out, "; %zu marked", n);
-	(void)row;
+		buf_printf(out, " %zu marked;", n);
+	buf_printf(out, " %s", it->recipients.n ? it->recipients.v[0] : "(no recipient)");
+	if (it->recipients.n > 1)
+		buf_printf(out, " and %zu more", it->recipients.n - 1);
 }
 
 static void queue_details(struct pane *p, size_t row, struct textview *tv, struct console *c)
@@ -183,7 +186,7 @@ static void queue_done(struct pane *p)
 static const enum action queue_actions[] = {ACT_QFLUSH, ACT_QMARK, ACT_QHOLD, ACT_QDELETE, ACT_NONE};
 
 static const struct pane_column queue_columns[] = {
-	{"", 1, 0}, {"QUEUE", 8, COL_FIT}, {"ID", 11, COL_FIT}, {"AGE", 6, COL_FIT}, {"SIZE", 6, COL_FIT},
+	{"", 1, 0}, {"QUEUE", 8, COL_FIT}, {"ID", 15, COL_FIT}, {"AGE", 6, COL_FIT}, {"SIZE", 6, COL_FIT},
 	{"FROM", 16, COL_FIT}, {"TO (REASON)", 20, COL_REST},
 };
 

@@ -66,10 +66,12 @@ static void wjob_done(struct job *j, struct console *c)
 			ask(c, q);
 			return;
 		}
-		if (w->rc == 2)
+		if (w->rc == 2) {
 			c->mc_write = -1;
-		console_message(c, w->rc == 2 ? STATUS_CRITICAL : STATUS_WARNING, "%s: nothing written",
-				w->text ? w->text : "MailCow cannot be written");
+			console_message(c, STATUS_CRITICAL, "%s", w->text ? w->text : "the API key is read-only");
+		} else {
+			console_message(c, STATUS_WARNING, "%s: nothing written", w->text ? w->text : "MailCow cannot be written");
+		}
 		return;
 	}
 	enum status level = w->rc == 0 ? STATUS_OK : w->rc == 2 ? STATUS_CRITICAL : STATUS_WARNING;

@@ -192,7 +192,32 @@ struct snapshot *tui_fake_snapshot(const struct config *cfg, unsigned flags)
 	}
 	s->mailcow.url = fs(cfg->mailcow_url ? cfg->mailcow_url : "https://mail.example");
 	s->mailcow.version = fs("2025-09a");
-	s->mailcow.queue_total = s->mailcow.queue_deferred = s->mailcow.queue_active = s->mailcow.queue_hold = 0;
+	/* the mail queue of the real capture: two deferred (one a bounce), one held */
+	static const struct {
+		const char *queue, *id, *sender, *rcpt;
+		long ago, size;
+	} q[] = {
+		{"deferred", "4cXy2k0LZ4z3wRg", "admin@netgrimoire.com",
+		 "someone@example.net (connect to mx.example.net[203.0.113.5]:25: Connection timed out)", 10800, 184233},
+		{"deferred", "4cXy2k0LZ4z3wRh", "", "bounce@example.org (host mx.example.org[198.51.100.9] said: 451 4.7.1 try later)",
+		 7200, 2048},
+		{"hold", "4cXy2k0LZ4z3wRj", "a@pncharris.com", "c@example.com", 3600, 1000},
+	};
+	s->mailcow.n_queue = ARRAY_SIZE(q);
+	s->mailcow.queue = xcalloc(ARRAY_SIZE(q), sizeof(*s->mailcow.queue));
+	for (size_t i = 0; i < ARRAY_SIZE(q); i++) {
+		struct mc_qitem *it = &s->mailcow.queue[i];
+		it->queue = fs(q[i].queue);
+		it->id = fs(q[i].id);
+		it->sender = fs(q[i].sender);
+		it->arrival = now - q[i].ago;
+		it->size = q[i].size;
+		strv_push(&it->recipients, q[i].rcpt);
+	}
+	s->mailcow.queue_total = 3;
+	s->mailcow.queue_deferred = 2;
+	s->mailcow.queue_active = 0;
+	s->mailcow.queue_hold = 1;
 	size_t nd = (flags & FAKE_MANY) ? 1000 : ARRAY_SIZE(site_domains);
 	s->mailcow.n_domains = nd;
 	s->mailcow.domains = xcalloc(nd, sizeof(struct mc_domain));
@@ -284,6 +309,7 @@ void tui_fake_snapshot_free(struct snapshot *s)
 		free(s->mailcow.domains[i].relayhost_id);
 	}
 	free(s->mailcow.domains);
+	mc_queue_free(s->mailcow.queue, s->mailcow.n_queue);
 	for (size_t i = 0; i < s->n_domains; i++) {
 		struct snap_domain *d = &s->domains[i];
 		free(d->name);
@@ -424,7 +450,7 @@ void tui_fake_results(const struct config *cfg, const struct snapshot *s, struct
 	    "Postfix 104857600, Rspamd 52428800 (default), ClamAV 104857600 bytes",
 	    "Rspamd rejects above 50 MB while Postfix accepts 100 MB (mail deferred with 4.7.1): set max_message = 104857600 in data/conf/rspamd/local.d/options.inc");
 	res(&b, "roundcube.imap_tls", "roundcube", STATUS_OK, "plain dovecot:143", NULL);
-	res(&b, "queue.deferred", "postfix", STATUS_OK, "0 deferred", NULL);
+	res(&b, "queue.deferred", "postfix", STATUS_OK, "2 deferred of 3 queued (warning at 10, critical at 30)", NULL);
 	*out = b.v;
 	*n = b.n;
 }

@@ -48,10 +48,10 @@ sock=qs$$
 tmux -L "$sock" new-session -d -x 100 -y 30 "MCON_CONFIG=$MCON_CONFIG $mcon; echo exited \$?; sleep 30"
 for _ in $(seq 1 300); do
 	screen=$(tmux -L "$sock" capture-pane -p 2>/dev/null || true)
-	case $screen in *domains*) break ;; esac
+	case $screen in *"1 Domains"*) break ;; esac
 	sleep 0.1
 done
-case $screen in *domains*) ;; *) tmux -L "$sock" kill-server; fail "no console: $screen" ;; esac
+case $screen in *"1 Domains"*) ;; *) tmux -L "$sock" kill-server; fail "no console: $screen" ;; esac
 tmux -L "$sock" send-keys q
 for _ in $(seq 1 300); do
 	screen=$(tmux -L "$sock" capture-pane -p 2>/dev/null || true)

@@ -169,14 +169,15 @@ static void view_action(struct console *c, enum action a)
 	case ACT_BACK: case ACT_QUIT: close_view(c); break;
 	case ACT_HELP: open_help(c); break;
 	case ACT_REFRESH: console_refresh(c); break;
-	case ACT_FOLLOW: {
-		/* the view of the pane that opened it: its on_action follows that row */
+	case ACT_FOLLOW:
+	case ACT_RESTART: {
+		/* the view of the pane that opened it: its on_action acts on that row */
 		struct pane *p = &c->panes[c->cur];
 		size_t row = 0;
 		if (p->ops->on_action && pane_selected(p, &row) && pane_row_key(p, row) &&
 		    strcmp(pane_row_key(p, row), tv->key) == 0 && p->ops->on_action(p, c, a, row, true))
 			break;
-		console_message(c, STATUS_NONE, "F follows a container's log (pane 2)");
+		console_message(c, STATUS_NONE, "%s works on a container's details (pane 2)", a == ACT_FOLLOW ? "follow" : "restart");
 		break;
 	}
 	default: return;

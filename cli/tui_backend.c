@@ -494,8 +494,9 @@ static void live_follow_line(int stream, const char *line, void *ud)
 	struct live_follow *x = ud;
 	/* as the fetched lines: 2026-11-29T23:53:31Z text, ! for stderr */
 	const char *sp = strchr(line, ' ');
-	char *t = sp && sp - line >= 19 && line[4] == '-' ? xasprintf("%.19sZ %s%s", line, stream == 2 ? "! " : "", sp + 1)
-						       : xasprintf("%s%s", stream == 2 ? "! " : "", line);
+	const char *err = stream == 2 ? "! " : "";
+	char *t = sp && sp - line >= 19 && line[4] == '-' ? xasprintf("%.19sZ %s%s", line, err, sp + 1)
+						       : xasprintf("%s%s", err, line);
 	x->on_line(t, x->ud);
 	free(t);
 }

@@ -844,7 +844,8 @@ int docker_logs_follow(const struct config *cfg, const char *id, bool tty, int c
 	char *eid = url_escape(id);
 	char *path = xasprintf("/v%s/containers/%s/logs?stdout=1&stderr=1&follow=1&tail=0&timestamps=1", version, eid);
 	char *url = xasprintf("%s%s", ep.base_url, path);
-	struct follow fl = {.tty = tty, .on_line = on_line, .ud = ud, .host = ep.host, .what = request_what("GET", path)};
+	struct follow fl = {.tty = tty, .on_line = on_line, .ud = ud, .host = ep.host};
+	fl.what = request_what("GET", path);
 	struct fetch_opts o = {
 		.url = url,
 		.unix_socket = ep.unix_socket,

@@ -331,7 +331,7 @@ int mailcow_parse_mailq(const char *body, size_t len, struct mailcow_state *st, 
 			/* postqueue -j's own {address, delay_reason} when MailCow did not flatten it */
 			const char *a = json_is_string(r) ? json_string_value(r)
 							  : json_string_value(json_object_get(r, "address"));
-			const char *why = json_is_object(r) ? json_string_value(json_object_get(r, "delay_reason")) : NULL;
+			const char *why = json_string_value(json_object_get(r, "delay_reason")); /* NULL for a string */
 			char *t = why ? xasprintf("%s (%s)", a ? a : "?", why) : xstrdup(a ? a : "?");
 			strv_push_owned(&it->recipients, text_clean(t, 600));
 			free(t);

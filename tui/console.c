@@ -177,7 +177,8 @@ static void view_action(struct console *c, enum action a)
 		if (p->ops->on_action && pane_selected(p, &row) && pane_row_key(p, row) &&
 		    strcmp(pane_row_key(p, row), tv->key) == 0 && p->ops->on_action(p, c, a, row, true))
 			break;
-		console_message(c, STATUS_NONE, "%s works on a container's details (pane 2)", a == ACT_FOLLOW ? "follow" : "restart");
+		console_message(c, STATUS_NONE, "%s works on a container's details (pane 2)",
+				a == ACT_FOLLOW ? "follow" : "restart");
 		break;
 	}
 	default: return;

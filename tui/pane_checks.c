@@ -86,7 +86,8 @@ static void checks_details(struct pane *p, size_t row, struct textview *tv, stru
 	}
 	if (strcmp(r->check, "queue.deferred") == 0) {
 		tv_blank(tv);
-		tv_add(tv, "The queue pane (7) lists each message with its deferral reason: x flushes, H holds, D deletes.");
+		tv_add(tv, "The queue pane (7) lists each message with its deferral reason: "
+			   "x flushes, H holds, D deletes.");
 	}
 }
 

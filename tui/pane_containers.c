@@ -281,7 +281,8 @@ static bool containers_action(struct pane *p, struct console *c, enum action a, 
 		return false;
 	const struct crow *r = has_row ? &((struct containers *)p->priv)->rows[row] : NULL;
 	if (!r || !r->c || !r->c->id) {
-		console_message(c, STATUS_NONE, "%s needs a container: select one", a == ACT_RESTART ? "restart" : "follow");
+		console_message(c, STATUS_NONE, "%s needs a container: select one",
+				a == ACT_RESTART ? "restart" : "follow");
 		return true;
 	}
 	if (a == ACT_RESTART) {

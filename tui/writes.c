@@ -70,7 +70,8 @@ static void wjob_done(struct job *j, struct console *c)
 			c->mc_write = -1;
 			console_message(c, STATUS_CRITICAL, "%s", w->text ? w->text : "the API key is read-only");
 		} else {
-			console_message(c, STATUS_WARNING, "%s: nothing written", w->text ? w->text : "MailCow cannot be written");
+			console_message(c, STATUS_WARNING, "%s: nothing written",
+					w->text ? w->text : "MailCow cannot be written");
 		}
 		return;
 	}

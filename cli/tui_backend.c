@@ -13,6 +13,7 @@
 #include "core/docker.h"
 #include "core/fetch.h"
 #include "core/laststate.h"
+#include "core/mailcow.h"
 #include "core/who.h"
 #include "core/onboard.h"
 #include "core/onboard_live.h"
@@ -449,6 +450,122 @@ static int live_fix_apply(struct tui_backend *be, const struct fix_plan *p, char
 	return rc;
 }
 
+/* ---- Actions from the console: the MailCow queue, Docker restarts and log follow ---- */
+
+/* A history row for an action done; a failure to record is added to out. */
+static void record_action(struct live *l, const char *kind, const char *target, const char *what,
+			  const char *outcome, struct buf *out)
+{
+	struct db_error derr;
+	struct db *db = db_open(l->db_path, 0, &derr);
+	if (!db) {
+		buf_printf(out, "; not recorded in the history: %s", derr.msg);
+		return;
+	}
+	if (db_history_add_action(db, mcon_now(), &l->who, kind, target, what, outcome) != DB_OK)
+		buf_printf(out, "; not recorded in the history: %s", db_errmsg(db));
+	db_close(db);
+}
+
+static const char ro_refusal[] = "the API key is read-only: nothing written (a read-write key: MailCow UI > "
+				 "Configuration > Access > Administrators > API)";
+
+static int live_can_write(struct tui_backend *be, char **text)
+{
+	char *e = NULL;
+	struct mailcow_api *api = mailcow_api_new(be->cfg, &e);
+	if (!api) {
+		*text = xasprintf("%s", e ? e : "the MailCow API is not configured");
+		free(e);
+		return 1;
+	}
+	struct mc_result res = {0};
+	int rc = 0;
+	if (mailcow_write_probe(api, &res) != 0) {
+		rc = res.key == KEY_READ_ONLY ? 2 : 1;
+		*text = rc == 2 ? xstrdup(ro_refusal)
+				: xasprintf("MailCow cannot be written: %s", res.message ? res.message : "no answer");
+	}
+	mc_result_free(&res);
+	mailcow_api_free(api);
+	return rc;
+}
+
+static int live_queue_act(struct tui_backend *be, const char *action, const struct strv *ids, char **text)
+{
+	struct live *l = be->ud;
+	char *e = NULL;
+	struct mailcow_api *api = mailcow_api_new(be->cfg, &e);
+	if (!api) {
+		*text = xasprintf("nothing written: %s", e ? e : "the MailCow API is not configured");
+		free(e);
+		return 1;
+	}
+	struct mc_result res = {0};
+	struct buf out = {0};
+	int rc = 0;
+	if (mailcow_mailq(api, action, ids, &res) != 0) {
+		rc = res.key == KEY_READ_ONLY ? 2 : 1;
+		if (rc == 2)
+			buf_puts(&out, ro_refusal);
+		else
+			buf_printf(&out, "%s failed: %s", action, res.message ? res.message : "no answer");
+	} else {
+		char *list = ids && ids->n ? strv_join(ids, " ") : xstrdup("the whole queue");
+		buf_printf(&out, "%s: %s (MailCow: %s)", action, list, res.message ? res.message : "done");
+		char *what = xasprintf("%s %s", action, list);
+		record_action(l, "queue", action, what, list, &out);
+		free(what);
+		free(list);
+	}
+	mc_result_free(&res);
+	mailcow_api_free(api);
+	*text = buf_steal(&out);
+	return rc;
+}
+
+static int live_container_restart(struct tui_backend *be, const char *id, const char *service, char **text)
+{
+	struct live *l = be->ud;
+	char *err = NULL;
+	if (docker_restart(be->cfg, id, &err) != 0) {
+		*text = xasprintf("restart %s failed: %s", service, err ? err : "no answer");
+		free(err);
+		return -1;
+	}
+	struct buf out = {0};
+	buf_printf(&out, "restarted %s", service);
+	char *what = xasprintf("POST /containers/%.12s/restart", id);
+	record_action(l, "restart", service, what, "restarted", &out);
+	free(what);
+	*text = buf_steal(&out);
+	return 0;
+}
+
+struct live_follow {
+	void (*on_line)(const char *line, void *ud);
+	void *ud;
+};
+
+static void live_follow_line(int stream, const char *line, void *ud)
+{
+	struct live_follow *x = ud;
+	/* as the fetched lines: 2026-11-29T23:53:31Z text, ! for stderr */
+	const char *sp = strchr(line, ' ');
+	const char *err = stream == 2 ? "! " : "";
+	char *t = sp && sp - line >= 19 && line[4] == '-' ? xasprintf("%.19sZ %s%s", line, err, sp + 1)
+						       : xasprintf("%s%s", err, line);
+	x->on_line(t, x->ud);
+	free(t);
+}
+
+static int live_logs_follow(struct tui_backend *be, const char *id, bool tty, int cancel_fd,
+			    void (*on_line)(const char *line, void *ud), void *ud, char **err)
+{
+	struct live_follow x = {on_line, ud};
+	return docker_logs_follow(be->cfg, id, tty, cancel_fd, live_follow_line, &x, err);
+}
+
 static const struct tui_backend_ops live_ops = {
 	.collect = live_collect,
 	.snapshot_free = live_snapshot_free,
@@ -466,6 +583,10 @@ static const struct tui_backend_ops live_ops = {
 	.onboard_catchall = live_onboard_catchall,
 	.fix_apply = live_fix_apply,
 	.last_screen = live_last_screen,
+	.can_write = live_can_write,
+	.queue_act = live_queue_act,
+	.container_restart = live_container_restart,
+	.logs_follow = live_logs_follow,
 };
 
 struct tui_backend *tui_live_new(const struct config *cfg, const char *db_path)

@@ -5,6 +5,7 @@
 #include "core/docker_int.h"
 
 #include <curl/curl.h>
+#include <poll.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -758,3 +759,146 @@ int docker_logs(const struct config *cfg, const char *api_version, const char *i
 	return out->error ? -1 : 0;
 }
 
+
+/* ---- restart and logs follow (the console's container actions) ---- */
+
+int docker_restart(const struct config *cfg, const char *id, char **err)
+{
+	struct docker_endpoint ep;
+	if (docker_endpoint_parse(cfg->docker_host, &ep, err) < 0)
+		return -1;
+	char *version = sync_negotiate(&ep, err);
+	int rc = -1;
+	if (version) {
+		char *eid = url_escape(id);
+		char *path = xasprintf("/v%s/containers/%s/restart", version, eid);
+		struct sync_result s;
+		if (sync_request(&ep, "POST", path, 0, &s) < 0) {
+			*err = xstrdup("cannot start the request");
+		} else {
+			char *why = result_problem(ep.host, &s.r, 204);
+			if (why) {
+				char *what = request_what("POST", path);
+				*err = xasprintf("%s: %s", what, why);
+				free(what);
+				free(why);
+			} else {
+				rc = 0;
+			}
+		}
+		sync_result_free(&s);
+		free(path);
+		free(eid);
+	}
+	free(version);
+	docker_endpoint_free(&ep);
+	return rc;
+}
+
+struct follow {
+	bool tty, ended;
+	struct docker_demux demux;
+	struct buf partial[3];
+	void (*on_line)(int stream, const char *line, void *ud);
+	void *ud;
+	char *host, *what, *error;
+};
+
+static void follow_emit(int stream, const char *p, size_t n, void *ud)
+{
+	struct follow *fl = ud;
+	struct buf *b = &fl->partial[stream < 0 || stream > 2 ? 0 : stream];
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != '\n') {
+			buf_append(b, p[i] ? &p[i] : "?", 1);
+			continue;
+		}
+		if (b->len && b->data[b->len - 1] == '\r')
+			b->data[--b->len] = '\0';
+		fl->on_line(stream, buf_cstr(b), fl->ud);
+		buf_reset(b);
+	}
+}
+
+static bool follow_data(const char *p, size_t n, void *ud)
+{
+	struct follow *fl = ud;
+	if (fl->tty)
+		follow_emit(0, p, n, fl);
+	else if (docker_demux_feed(&fl->demux, p, n, follow_emit, fl) < 0) {
+		fl->error = xstrdup("the logs are not a multiplexed stream (does the container have a TTY?)");
+		return false;
+	}
+	return true;
+}
+
+static void follow_done(struct fetch_result *r, void *ud)
+{
+	struct follow *fl = ud;
+	fl->ended = true;
+	char *why = fl->error ? NULL : result_problem(fl->host, r, 200);
+	if (why) {
+		fl->error = xasprintf("%s: %s", fl->what, why);
+		free(why);
+	} else if (!fl->error) {
+		fl->error = xstrdup("the log stream ended (the container stopped or restarted)");
+	}
+}
+
+int docker_logs_follow(const struct config *cfg, const char *id, bool tty, int cancel_fd,
+                       void (*on_line)(int stream, const char *line, void *ud), void *ud, char **err)
+{
+	struct docker_endpoint ep;
+	if (docker_endpoint_parse(cfg->docker_host, &ep, err) < 0)
+		return -1;
+	char *version = sync_negotiate(&ep, err);
+	if (!version) {
+		docker_endpoint_free(&ep);
+		return -1;
+	}
+	char *eid = url_escape(id);
+	char *path = xasprintf("/v%s/containers/%s/logs?stdout=1&stderr=1&follow=1&tail=0&timestamps=1", version, eid);
+	char *url = xasprintf("%s%s", ep.base_url, path);
+	struct follow fl = {.tty = tty, .on_line = on_line, .ud = ud, .host = ep.host};
+	fl.what = request_what("GET", path);
+	struct fetch_opts o = {
+		.url = url,
+		.unix_socket = ep.unix_socket,
+		.connect_timeout_ms = DOCKER_TIMEOUT_MS,
+		.on_data = follow_data,
+		.done = follow_done,
+		.ud = &fl,
+	};
+	struct fetcher *f = fetcher_new();
+	fetcher_set_wake_fd(f, cancel_fd);
+	int rc = -1;
+	if (fetcher_add(f, &o) < 0) {
+		*err = xstrdup("cannot start the logs request");
+		goto out;
+	}
+	for (;;) {
+		fetcher_step(f, 1000);
+		if (fl.ended) {
+			*err = fl.error;
+			fl.error = NULL;
+			break;
+		}
+		struct pollfd pf = {.fd = cancel_fd, .events = POLLIN};
+		if (poll(&pf, 1, 0) > 0) {
+			rc = 0;
+			break;
+		}
+	}
+out:
+	fetcher_free(f);
+	for (int i = 0; i < 3; i++)
+		buf_free(&fl.partial[i]);
+	free(fl.error);
+	free(fl.what);
+	free(url);
+	free(path);
+	free(eid);
+	free(version);
+	docker_endpoint_free(&ep);
+	return rc;
+}

@@ -196,6 +196,16 @@ int docker_logs_start(struct fetcher *f, const struct config *cfg, const char *a
 int docker_logs(const struct config *cfg, const char *api_version, const char *id, bool tty, int tail,
                 struct docker_logs *out);
 
+/* Synchronous (own fetcher): POST /containers/{id}/restart (Docker stops it, waiting its
+ * stop timeout, and starts it again; 204). 0, or -1 with *err. */
+int docker_restart(const struct config *cfg, const char *id, char **err);
+/* Follows a container's log (follow=1, tail=0: only what it writes from now on), calling
+ * on_line for each complete line (stream 1 stdout, 2 stderr, 0 a TTY's; the timestamps=1
+ * prefix kept, CR/NUL made harmless), until cancel_fd turns readable (0) or the stream ends
+ * or fails (-1 with *err saying why). */
+int docker_logs_follow(const struct config *cfg, const char *id, bool tty, int cancel_fd,
+                       void (*on_line)(int stream, const char *line, void *ud), void *ud, char **err);
+
 /* Synchronous inspect of one container (own fetcher). 0, or -1 with *err. */
 int docker_inspect(const struct config *cfg, const char *api_version, const char *id,
                    struct container *out, char **err);

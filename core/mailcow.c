@@ -721,6 +721,17 @@ int mailcow_write_probe(struct mailcow_api *a, struct mc_result *res)
 	return res->http_status == 200 && res->key == KEY_OK ? 0 : -1;
 }
 
+int mailcow_mailq(struct mailcow_api *a, const char *action, const struct strv *ids, struct mc_result *res)
+{
+	json_t *items = json_array();
+	for (size_t i = 0; ids && i < ids->n; i++)
+		json_array_append_new(items, json_string(ids->v[i]));
+	if (strcmp(action, "delete") == 0)
+		return post_json(a, "delete/mailq", items, res);
+	/* json_api.php passes {"qid": items} merged with attr to mailq('edit') */
+	return post_json(a, "edit/mailq", json_pack("{s:o, s:{s:s}}", "items", items, "attr", "action", action), res);
+}
+
 int mailcow_add_domain(struct mailcow_api *a, const char *domain, const char *description,
 		       const char *dkim_selector, int key_size, bool restart_sogo, struct mc_result *res)
 {

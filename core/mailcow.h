@@ -109,6 +109,10 @@ int mailcow_get_dkim(struct mailcow_api *a, struct mc_dkim *out, struct mc_resul
 /* An edit of no item: writes nothing, but MailCow refuses it (403) for a read-only key.
  * 0 when the key may write. */
 int mailcow_write_probe(struct mailcow_api *a, struct mc_result *res);
+/* The mail queue: action "flush" (every message, ids ignored), "hold", "unhold" or "deliver"
+ * (POST edit/mailq {"items":[ids],"attr":{"action":...}}), or "delete" (POST delete/mailq
+ * [ids]). MailCow runs postqueue/postsuper in postfix-mailcow. */
+int mailcow_mailq(struct mailcow_api *a, const char *action, const struct strv *ids, struct mc_result *res);
 /* restart_sogo: let MailCow restart the sogo-mailcow container (so that SOGo sees the
  * domain at once); off, SOGo sees it at its next restart. A failed restart comes back as a
  * warning (domain_added_sogo_failed) in res->warnings. */

@@ -6,6 +6,7 @@
 #include "core/mailcow.h"
 #include "core/mailcow_int.h"
 #include "core/jsonerr.h"
+#include "core/checks.h"
 #include "core/dkimkey.h"
 #include "core/sanitize.h"
 #include "core/util.h"
@@ -312,8 +313,32 @@ int mailcow_parse_mailq(const char *body, size_t len, struct mailcow_state *st, 
 		return -1;
 	}
 	st->queue_total = st->queue_deferred = st->queue_active = st->queue_hold = 0;
+	mc_queue_free(st->queue, st->n_queue);
+	st->queue = n ? xcalloc(n, sizeof(*st->queue)) : NULL;
+	st->n_queue = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *q = json_string_value(json_object_get(items[i], "queue_name"));
+		struct mc_qitem *it = &st->queue[st->n_queue++];
+		it->queue = text_clean(q ? q : "?", 40);
+		char *id = jget_str(items[i], "queue_id"), *from = jget_str(items[i], "sender");
+		it->id = text_clean(id ? id : "", 40);
+		it->sender = text_clean(from ? from : "", 300);
+		free(id);
+		free(from);
+		it->arrival = (time_t)jget_num(items[i], "arrival_time", 0);
+		it->size = (long)jget_num(items[i], "message_size", 0);
+		json_t *rc = json_object_get(items[i], "recipients");
+		size_t k;
+		json_t *r;
+		json_array_foreach(rc, k, r) {
+			/* postqueue -j's own {address, delay_reason} when MailCow did not flatten it */
+			const char *a = json_is_string(r) ? json_string_value(r)
+							  : json_string_value(json_object_get(r, "address"));
+			const char *why = json_string_value(json_object_get(r, "delay_reason")); /* NULL for a string */
+			char *t = why ? xasprintf("%s (%s)", a ? a : "?", why) : xstrdup(a ? a : "?");
+			strv_push_owned(&it->recipients, text_clean(t, 600));
+			free(t);
+		}
 		st->queue_total++;
 		if (q && strcmp(q, "deferred") == 0)
 			st->queue_deferred++;

@@ -109,6 +109,7 @@ void mailcow_state_free(struct mailcow_state *m)
 		free(m->services[i].image);
 	}
 	free(m->services);
+	mc_queue_free(m->queue, m->n_queue);
 	part_error_clear(&m->queue_err);
 	part_error_clear(&m->aliases_err);
 	part_error_clear(&m->mailboxes_err);
@@ -116,6 +117,17 @@ void mailcow_state_free(struct mailcow_state *m)
 	part_error_clear(&m->services_err);
 	part_error_clear(&m->version_err);
 	memset(m, 0, sizeof(*m));
+}
+
+void mc_queue_free(struct mc_qitem *q, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(q[i].queue);
+		free(q[i].id);
+		free(q[i].sender);
+		strv_free(&q[i].recipients);
+	}
+	free(q);
 }
 
 void mc_dkim_free(struct mc_dkim *d)

@@ -156,6 +156,16 @@ struct mc_service_status {
 	time_t started_at;
 };
 
+/* One queued message of get/mailq/all (postqueue -j, recipients flattened by MailCow). */
+struct mc_qitem {
+	char *queue;            /* deferred, active, hold, incoming, ... */
+	char *id;               /* the Postfix queue id */
+	char *sender;           /* "" for a bounce */
+	time_t arrival;
+	long size;              /* bytes */
+	struct strv recipients; /* "addr" or "addr (delay reason)" as MailCow gives them */
+};
+
 struct mailcow_state {
 	struct part_error err;
 	char *url;
@@ -172,6 +182,8 @@ struct mailcow_state {
 	struct mc_service_status *services;
 	size_t n_services;
 	long queue_total, queue_deferred, queue_active, queue_hold; /* -1 unknown */
+	struct mc_qitem *queue;  /* each queued message, in MailCow's order */
+	size_t n_queue;
 	struct part_error queue_err;
 	/* The other endpoints, each on its own: one failing leaves the rest usable.
 	 * err above is the API as a whole (not configured, key refused, domain list). */
@@ -324,6 +336,7 @@ struct snapshot {
 
 void snapshot_free(struct snapshot *s);
 void mc_dkim_free(struct mc_dkim *d);
+void mc_queue_free(struct mc_qitem *q, size_t n);
 /* Frees what a mailcow_state holds and zeroes it. */
 void mailcow_state_free(struct mailcow_state *m);
 void domain_dns_free(struct domain_dns *d);

@@ -176,6 +176,12 @@ struct who;
 int db_history_add_fix(struct db *db, time_t at, const struct who *who, const char *check, const char *target,
 		       const char *before, const char *after, const char *written, const char *rerun);
 
+/* An action taken from the console (kind "queue": target the queue action, outcome the
+ * queue ids; kind "restart": target the service, outcome "restarted"): from empty, to the
+ * outcome, detail "by WHO[ from ADDR]: WHAT". */
+int db_history_add_action(struct db *db, time_t at, const struct who *who, const char *kind, const char *target,
+			  const char *what, const char *outcome);
+
 /* The last value recorded for (kind, target): *value (caller frees) is NULL when none. */
 int db_state_get(struct db *db, const char *kind, const char *target, char **value);
 int db_state_put(struct db *db, time_t at, const char *kind, const char *target, const char *value);

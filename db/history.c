@@ -54,6 +54,17 @@ int db_history_add_fix(struct db *db, time_t at, const struct who *who, const ch
 	return r;
 }
 
+int db_history_add_action(struct db *db, time_t at, const struct who *who, const char *kind, const char *target,
+			  const char *what, const char *outcome)
+{
+	char *detail = who && who->from[0]
+		? xasprintf("by %s from %s: %s", who->user, who->from, what ? what : "-")
+		: xasprintf("by %s: %s", who ? who->user : "unknown", what ? what : "-");
+	int r = db_history_add(db, at, kind, target, NULL, outcome, detail);
+	free(detail);
+	return r;
+}
+
 int db_history_list(struct db *db, time_t since, size_t limit, struct db_history_list *out)
 {
 	memset(out, 0, sizeof(*out));

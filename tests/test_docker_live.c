@@ -311,3 +311,65 @@ Test(docker_live, logs_follow_the_tty_setting)
 	docker_container_free(&c);
 	config_free(&cfg);
 }
+
+struct follow_seen {
+	int n, stop_fd;
+	bool all_ticks;
+};
+
+/* Each line as the follow gives it: the timestamps=1 prefix, then the container's text. */
+static void on_follow_line(int stream, const char *line, void *ud)
+{
+	struct follow_seen *s = ud;
+	const char *sp = strchr(line, ' ');
+	if (stream != 1 || !sp || sp - line < 20 || line[4] != '-' || !str_starts_with(sp + 1, "tick "))
+		s->all_ticks = false;
+	if (++s->n == 3) {
+		ssize_t w = write(s->stop_fd, "q", 1);
+		(void)w;
+	}
+}
+
+static void remove_follow_container(void)
+{
+	char *cmd = xasprintf("docker -H '%s' rm -f mcon-test-follow-%d >/dev/null 2>&1", getenv("MCON_TEST_DOCKER_HOST"),
+	                      (int)getpid());
+	if (system(cmd) < 0)
+		perror("system");
+	free(cmd);
+}
+
+/* The console's R and F: a restart starts the container again; a follow gets the lines the
+ * container writes from now on, until its stop pipe is written to. */
+Test(docker_live, restart_and_follow, .fini = remove_follow_container)
+{
+	struct config cfg = live_config();
+	char *id = docker_cli("run -d --stop-timeout 1 --name mcon-test-follow-%d mcbusybox:test "
+	                      "sh -c 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done'", (int)getpid());
+	cr_assert_eq(strlen(id), 64, "%s", id);
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	struct follow_seen s = {.stop_fd = p[1], .all_ticks = true};
+	char *err = NULL;
+	cr_assert_eq(docker_logs_follow(&cfg, id, false, p[0], on_follow_line, &s, &err), 0, "%s", err ? err : "");
+	cr_assert_geq(s.n, 3);
+	cr_assert(s.all_ticks, "stdout lines with their timestamp");
+	close(p[0]);
+	close(p[1]);
+
+	struct container before = {0}, after = {0};
+	cr_assert_eq(docker_inspect(&cfg, NULL, id, &before, &err), 0, "%s", err ? err : "");
+	cr_assert_eq(docker_restart(&cfg, id, &err), 0, "%s", err ? err : "");
+	cr_assert_eq(docker_inspect(&cfg, NULL, id, &after, &err), 0, "%s", err ? err : "");
+	cr_assert_str_eq(after.state, "running");
+	cr_assert_gt(after.started_at, before.started_at, "started again");
+	docker_container_free(&before);
+	docker_container_free(&after);
+
+	cr_assert_eq(docker_restart(&cfg, "mcon-no-such-container", &err), -1);
+	cr_assert(err && strstr(err, "No such container"), "%s", err ? err : "");
+	cr_assert(strstr(err, "POST /v"), "%s", err);
+	free(err);
+	free(id);
+	config_free(&cfg);
+}

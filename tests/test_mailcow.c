@@ -272,10 +272,33 @@ Test(mailcow_parse, real_captures)
 	cr_assert_eq(st.queue_deferred, 2);
 	cr_assert_eq(st.queue_active, 1);
 	cr_assert_eq(st.queue_hold, 1);
+	/* each message is kept, the deferral reason with its recipient */
+	cr_assert_eq(st.n_queue, 4);
+	cr_expect_str_eq(st.queue[0].id, "4cXy2k0LZ4z3wRg");
+	cr_expect_str_eq(st.queue[0].queue, "deferred");
+	cr_expect_str_eq(st.queue[0].sender, "admin@netgrimoire.com");
+	cr_expect_eq(st.queue[0].arrival, 1796390000);
+	cr_expect_eq(st.queue[0].size, 184233);
+	cr_assert_eq(st.queue[0].recipients.n, 1);
+	cr_expect_str_eq(st.queue[0].recipients.v[0],
+			 "someone@example.net (connect to mx.example.net[203.0.113.5]:25: Connection timed out)");
+	cr_expect_str_eq(st.queue[1].sender, "", "a bounce has the null sender");
+	cr_expect_str_eq(st.queue[3].queue, "hold");
+	cr_expect_str_eq(st.queue[3].recipients.v[0], "c@example.com");
 	free(body);
+	/* postqueue -j's own recipient objects, and escapes made harmless */
+	const char *raw = "[{\"queue_name\":\"hold\",\"queue_id\":\"6004D1021DE\",\"arrival_time\":1540195064,"
+			  "\"message_size\":269,\"sender\":\"x\\u001b[31m@invalid\",\"recipients\":[{\"address\":"
+			  "\"test@example.com\",\"delay_reason\":\"connect to 123.0.0.1[123.0.0.1]:25: Connection refused\"}]}]";
+	cr_assert_eq(mailcow_parse_mailq(raw, strlen(raw), &st, &err), 0);
+	cr_assert_eq(st.n_queue, 1);
+	cr_expect_str_eq(st.queue[0].recipients.v[0],
+			 "test@example.com (connect to 123.0.0.1[123.0.0.1]:25: Connection refused)");
+	cr_expect_null(strchr(st.queue[0].sender, 0x1b), "no escape reaches the screen");
 	body = data("mailcow-real/GET_get__mailq__all.json", &len);
 	cr_assert_eq(mailcow_parse_mailq(body, len, &st, &err), 0, "an empty queue is []");
 	cr_assert_eq(st.queue_total, 0);
+	cr_assert_eq(st.n_queue, 0);
 	free(body);
 	state_free(&st);
 

@@ -406,6 +406,49 @@ Test(sim, mailcow_api_keys_and_errors_read_like_mailcow)
 	free(out);
 }
 
+/* functions.mailq.inc.php: hold/unhold/deliver on items, flush on the whole queue, delete
+ * by ids; one queue_command_success each; 403 for a read-only key. */
+Test(sim, mailcow_mailq_edit_and_delete_answer_like_mailcow)
+{
+	const char *c = "curl -s --cacert \"$SIM_CA\" -w ' %{http_code}' -H 'Content-Type: application/json'";
+	char *out = sh_expect(0, "%s -H \"X-API-Key: $SIM_KEY\" -d '{\"action\":\"flush\"}' \"$SIM_API/edit/mailq\"", c);
+	cr_expect_str_eq(out, "{\"type\":\"error\",\"msg\":\"Cannot find attributes in post data\"} 200",
+			 "json_api.php reads only items and attr");
+	free(out);
+	out = sh_expect(0, "%s -H \"X-API-Key: $SIM_KEY_RO\" -d '{\"items\":[],\"attr\":{\"action\":\"flush\"}}' "
+			   "\"$SIM_API/edit/mailq\"", c);
+	cr_expect_str_eq(out, "{\"type\":\"error\",\"msg\":\"API read\\/write access denied\"} 403");
+	free(out);
+	char *id = sh_expect(0, "curl -s --cacert \"$SIM_CA\" -H \"X-API-Key: $SIM_KEY\" \"$SIM_API/get/mailq/all\" | "
+				"grep -o '\"queue_id\": \"[^\"]*\"' | head -1 | cut -d'\"' -f4 | tr -d '\\n'");
+	cr_assert(*id, "the demo has a queue");
+	out = sh_expect(0, "%s -H \"X-API-Key: $SIM_KEY\" -d '{\"items\":[\"%s\"],\"attr\":{\"action\":\"hold\"}}' "
+			   "\"$SIM_API/edit/mailq\"", c, id);
+	char *want = xasprintf("[{\"type\":\"success\",\"log\":[\"mailq\",\"edit\",{\"qid\":[\"%s\"],\"action\":\"hold\"}],"
+			       "\"msg\":\"queue_command_success\"}] 200", id);
+	cr_expect_str_eq(out, want);
+	free(want);
+	free(out);
+	out = sh_expect(0, "%s -H \"X-API-Key: $SIM_KEY\" -d '{\"items\":[],\"attr\":{\"action\":\"flush\"}}' "
+			   "\"$SIM_API/edit/mailq\"", c);
+	cr_expect(strstr(out, "\"msg\":\"queue_command_success\"}] 200"), "%s", out);
+	free(out);
+	out = sh_expect(0, "curl -s --cacert \"$SIM_CA\" -H \"X-API-Key: $SIM_KEY\" \"$SIM_API/get/mailq/all\" | "
+			   "grep -c '\"queue_id\"'");
+	cr_expect_str_eq(out, "1\n", "the flush delivered all but the held message");
+	free(out);
+	out = sh_expect(0, "%s -H \"X-API-Key: $SIM_KEY\" -d '[\"%s\"]' \"$SIM_API/delete/mailq\"", c, id);
+	want = xasprintf("[{\"type\":\"success\",\"log\":[\"mailq\",\"delete\",{\"qid\":[\"%s\"]}],"
+			 "\"msg\":\"queue_command_success\"}] 200", id);
+	cr_expect_str_eq(out, want);
+	free(want);
+	free(out);
+	out = sh_expect(0, "curl -s --cacert \"$SIM_CA\" -H \"X-API-Key: $SIM_KEY\" \"$SIM_API/get/mailq/all\"");
+	cr_expect_str_eq(out, "[]", "an empty queue is []");
+	free(out);
+	free(id);
+}
+
 Test(sim, mailcow_add_alias_changes_alias_all)
 {
 	const char *c = "curl -s --cacert \"$SIM_CA\" -H \"X-API-Key: $SIM_KEY\"";

@@ -61,8 +61,8 @@ Test(tui_screens, domains_pane)
 Test(tui_screens, every_pane_by_number)
 {
 	start(0, NULL);
-	static const char *names[] = {"domains", "containers", "dkim", "pending", "checks", "history"};
-	for (int i = 5; i >= 0; i--) {
+	static const char *names[] = {"domains", "containers", "dkim", "pending", "checks", "history", "queue"};
+	for (int i = 6; i >= 0; i--) {
 		press((uint32_t)('1' + i));
 		golden(names[i]);
 	}
@@ -437,6 +437,26 @@ Test(tui_screens, columns_fit_their_content_at_120_and_narrow_at_80)
 	stop();
 }
 
+/* The queue at 120 columns: every recipient with its deferral reason in full; a mark. */
+Test(tui_screens, queue_pane_at_120_with_a_mark)
+{
+	bool ok = console_start(&run, 0, 24, 120, NULL, NULL);
+	cr_assert(ok, "the console did not show its first refresh");
+	press('7');
+	cr_assert(vt_wait(run.vt, "[7 Queue]", WAIT));
+	cr_expect(vt_wait(run.vt, "someone@example.net (connect to mx.example.net[203.0.113.5]:25: Connection timed out)",
+			  WAIT), "the footer gives the selected message's reason in full");
+	press('m');
+	cr_expect(vt_wait(run.vt, "1 marked; bounce@example.org (host mx.example.org[198.51.100.9] said: 451 4.7.1 try later)",
+			  WAIT), "m marks and moves down");
+	golden("queue_120");
+	press('D');
+	cr_expect(vt_wait(run.vt, "Delete message 4cXy2k0LZ4z3wRg? [y/N]", WAIT), "D deletes the marked message");
+	press('y');
+	cr_expect(vt_wait(run.vt, "delete: 4cXy2k0LZ4z3wRg (MailCow: queue_command_success)", WAIT));
+	stop();
+}
+
 /* A pane's own key pressed in another pane says where it works, named from the registry. */
 Test(tui_screens, a_pane_key_elsewhere_names_its_pane)
 {
@@ -445,5 +465,9 @@ Test(tui_screens, a_pane_key_elsewhere_names_its_pane)
 	cr_expect(vt_wait(run.vt, "tick works in the pending pane (4)", WAIT));
 	press('a');
 	cr_expect(vt_wait(run.vt, "add works in the pending pane (4)", WAIT));
+	press('x');
+	cr_expect(vt_wait(run.vt, "flush works in the queue pane (7)", WAIT));
+	press('R');
+	cr_expect(vt_wait(run.vt, "restart works in the containers pane (2)", WAIT));
 	stop();
 }

@@ -32,8 +32,11 @@ Test(tui_unit, every_key_is_bound_once_and_has_help)
 	cr_expect_eq(action_for_key('?'), ACT_HELP);
 	cr_expect_eq(action_for_key('/'), ACT_FILTER);
 	cr_expect_eq(action_for_key('r'), ACT_REFRESH);
+	cr_expect_eq(action_for_key('x'), ACT_QFLUSH);
+	cr_expect_eq(action_for_key('R'), ACT_RESTART);
+	cr_expect_eq(action_for_key('F'), ACT_FOLLOW);
 	/* every pane has its own key, bound to no action, and a help line; the contract's order */
-	static const char *const panes[] = {"domains", "containers", "dkim", "pending", "checks", "history"};
+	static const char *const panes[] = {"domains", "containers", "dkim", "pending", "checks", "history", "queue"};
 	cr_assert_eq(PANE__COUNT, ARRAY_SIZE(panes));
 	for (int i = 0; i < PANE__COUNT; i++) {
 		const struct pane_ops *o = pane_registry[i];

@@ -38,7 +38,13 @@
 	_(ADD,       "Checklist", "add",     "add an item",                            'a') \
 	_(NOTE,      "Checklist", "note",    "add a note to the item",                 'n') \
 	_(ONBOARD,   "MailCow",   NULL,      "onboard a new domain (asks before changing MailCow)", 'o') \
-	_(FIX,       "MailCow",   "fix",     "fix the finding or the domain's worst one: the plan, then y/N", 'f')
+	_(FIX,       "MailCow",   "fix",     "fix the finding or the domain's worst one: the plan, then y/N", 'f') \
+	_(QFLUSH,    "Queue",     "flush",   "flush the mail queue: deliver every message now (y/N)", 'x') \
+	_(QHOLD,     "Queue",     "hold",    "hold the marked messages or the cursor's; release held ones (y/N)", 'H') \
+	_(QDELETE,   "Queue",     "delete",  "delete the marked messages (or the one under the cursor) (y/N)", 'D') \
+	_(QMARK,     "Queue",     "mark",    "mark or unmark the message for hold or delete", 'm') \
+	_(RESTART,   "Containers", "restart", "restart the service's container (y/N)", 'R') \
+	_(FOLLOW,    "Containers", "follow",  "follow the service's log live in the details (Esc stops)", 'F')
 
 enum action {
 	ACT_NONE = 0,

@@ -111,6 +111,21 @@ struct tui_backend_ops {
 	 * collect ends): fills out (snap NULL when there is none) and *at, when it was taken.
 	 * NULL: no first screen from the last known state. */
 	void (*last_screen)(struct tui_backend *be, struct tui_collect *out, time_t *at);
+	/* Whether the MailCow key may write (its write probe): 0 yes, 2 read-only, 1 cannot
+	 * tell; *text (caller frees) says why when not 0. NULL: no MailCow writes here. */
+	int (*can_write)(struct tui_backend *be, char **text);
+	/* A mail queue action (core/mailcow.h mailcow_mailq: flush, hold, unhold, delete) on the
+	 * queue ids, recorded in the history (kind "queue", who, when, which ids). Returns 0
+	 * done, 1 MailCow failed or refused it, 2 read-only key; *text says what happened. */
+	int (*queue_act)(struct tui_backend *be, const char *action, const struct strv *ids, char **text);
+	/* Restarts a container through the Docker API, recorded in the history (kind "restart",
+	 * target the service). 0, or -1; *text says what happened. */
+	int (*container_restart)(struct tui_backend *be, const char *id, const char *service, char **text);
+	/* Follows a container's log from now on, calling on_line (from this thread) for each
+	 * line as the console shows it, until cancel_fd turns readable (0) or the stream ends
+	 * (-1 with *err). NULL: no follow. */
+	int (*logs_follow)(struct tui_backend *be, const char *id, bool tty, int cancel_fd,
+			   void (*on_line)(const char *line, void *ud), void *ud, char **err);
 };
 
 /* Freeing the data above (used by the console and by backends). */

@@ -4,6 +4,7 @@
  * jobs.c, drawing in draw.c, the prompt in prompt.c. */
 #include "tui/console.h"
 #include "tui/fix_view.h"
+#include "tui/writes.h"
 #include "tui/onboard_view.h"
 
 #include <errno.h>
@@ -64,6 +65,7 @@ void console_source_changed(struct console *c, unsigned sources)
 
 void console_open_view(struct console *c, struct textview *tv)
 {
+	writes_follow_stop(c);
 	if (c->view) {
 		tv_free(c->view);
 		free(c->view);
@@ -151,7 +153,7 @@ static void view_action(struct console *c, enum action a)
 {
 	struct textview *tv = c->view;
 	int page = body_rows(c) - 1;
-	if (onboard_view_action(c, a) || fix_view_action(c, a)) {
+	if (onboard_view_action(c, a) || fix_view_action(c, a) || writes_follow_action(c, a)) {
 		c->dirty_body = c->dirty_status = true;
 		return;
 	}
@@ -167,6 +169,18 @@ static void view_action(struct console *c, enum action a)
 	case ACT_BACK: case ACT_QUIT: close_view(c); break;
 	case ACT_HELP: open_help(c); break;
 	case ACT_REFRESH: console_refresh(c); break;
+	case ACT_FOLLOW:
+	case ACT_RESTART: {
+		/* the view of the pane that opened it: its on_action acts on that row */
+		struct pane *p = &c->panes[c->cur];
+		size_t row = 0;
+		if (p->ops->on_action && pane_selected(p, &row) && pane_row_key(p, row) &&
+		    strcmp(pane_row_key(p, row), tv->key) == 0 && p->ops->on_action(p, c, a, row, true))
+			break;
+		console_message(c, STATUS_NONE, "%s works on a container's details (pane 2)",
+				a == ACT_FOLLOW ? "follow" : "restart");
+		break;
+	}
 	default: return;
 	}
 	c->dirty_body = true;
@@ -498,6 +512,7 @@ int tui_run(struct tui_backend *be, const struct tui_opts *opts)
 	workq_free(c->q_logs);
 	onboard_view_free(c);
 	fix_view_end(c);
+	writes_end(c);
 	if (c->events_started)
 		pthread_join(c->events_thread, NULL);
 	if (c->disp.screen) {

@@ -65,6 +65,10 @@ struct console {
 
 	struct onboard_session *onboard;        /* the walkthrough (onboard_view.c), or NULL */
 	struct fix_session *fix;                /* the fix view's plan (fix_view.c), or NULL */
+	struct follow_session *follow;          /* a log followed live (writes.c), or NULL */
+	struct workq *q_follow;                 /* the follow's worker, made at first use */
+	int mc_write;                           /* the MailCow key: 0 not probed, 1 writes, -1 read-only */
+	bool writing;                           /* a queue action or a restart is running */
 
 	struct undo_entry undo[32];
 	int n_undo;

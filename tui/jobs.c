@@ -393,6 +393,8 @@ struct logs_job {
 	char *text, *err;
 };
 
+#define LOGS_PLACEHOLDER "  fetching the last 200 lines..."
+
 static void logs_run(struct job *j)
 {
 	struct logs_job *l = (struct logs_job *)j;
@@ -415,18 +417,32 @@ static void logs_done(struct job *j, struct console *c)
 	struct textview *tv = c->view;
 	if (!tv || !tv->key || strcmp(tv->key, l->key) != 0)
 		return; /* the details were closed meanwhile */
-	tv->loading = false;
-	/* the placeholder line is the last one */
-	if (tv->lines.n > 0) {
-		free(tv->lines.v[--tv->lines.n]);
-	}
-	if (l->rc < 0) {
-		tv_add(tv, "  (logs unavailable: %s)", l->err ? l->err : "error");
-	} else if (!l->text || !*l->text) {
-		tv_add(tv, "  (no log lines)");
-	} else {
-		tv_add_text(tv, l->text);
-	}
+	tv->loading = c->follow != NULL;
+	/* the lines take the placeholder's place: a followed log's new lines may be below it */
+	size_t at = tv->lines.n;
+	while (at > 0 && strcmp(tv->lines.v[at - 1], LOGS_PLACEHOLDER) != 0)
+		at--;
+	if (at == 0)
+		return;
+	struct textview got;
+	tv_init(&got, "", "");
+	if (l->rc < 0)
+		tv_add(&got, "  (logs unavailable: %s)", l->err ? l->err : "error");
+	else if (!l->text || !*l->text)
+		tv_add(&got, "  (no log lines)");
+	else
+		tv_add_text(&got, l->text);
+	struct strv after = {0};
+	for (size_t i = at; i < tv->lines.n; i++)
+		strv_push_owned(&after, tv->lines.v[i]);
+	free(tv->lines.v[at - 1]);
+	tv->lines.n = at - 1;
+	for (size_t i = 0; i < got.lines.n; i++)
+		strv_push(&tv->lines, got.lines.v[i]);
+	for (size_t i = 0; i < after.n; i++)
+		strv_push_owned(&tv->lines, after.v[i]);
+	free(after.v);
+	tv_free(&got);
 	c->dirty_body = true;
 }
 
@@ -447,7 +463,7 @@ void console_fetch_logs(struct console *c, const char *container_id, bool tty, c
 	l->key = xstrdup(key);
 	if (c->view) {
 		c->view->loading = true;
-		tv_add(c->view, "  fetching the last 200 lines...");
+		tv_add(c->view, "%s", LOGS_PLACEHOLDER);
 	}
 	workq_submit(c->q_logs, &l->job);
 }

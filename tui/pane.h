@@ -113,7 +113,8 @@ struct pane {
 	_(DKIM, dkim) \
 	_(PENDING, pending) \
 	_(CHECKS, checks) \
-	_(HISTORY, history)
+	_(HISTORY, history) \
+	_(QUEUE, queue)
 
 enum pane_id {
 #define PANE_ENUM(id, name) PANE_##id,

@@ -84,6 +84,11 @@ static void checks_details(struct pane *p, size_t row, struct textview *tv, stru
 		tv_add(tv, "What to do:");
 		tv_add(tv, "  %s", r->hint);
 	}
+	if (strcmp(r->check, "queue.deferred") == 0) {
+		tv_blank(tv);
+		tv_add(tv, "The queue pane (7) lists each message with its deferral reason: "
+			   "x flushes, H holds, D deletes.");
+	}
 }
 
 static void checks_done(struct pane *p)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tui/console.h"
+#include "tui/writes.h"
 
 struct crow {
 	const struct container *c;  /* NULL: an expected service that does not exist */
@@ -264,10 +265,41 @@ static void containers_details(struct pane *p, size_t row, struct textview *tv, 
 		if (res->status != STATUS_OK && res->hint)
 			tv_add(tv, "     what to do: %s", res->hint);
 	}
+	if (strcmp(r->service, "postfix-mailcow") == 0 && m->snap->mailcow.queue_total >= 0)
+		tv_add(tv, "mail queue: %ld deferred, %ld active, %ld on hold: the queue pane (7) lists each message",
+		       m->snap->mailcow.queue_deferred, m->snap->mailcow.queue_active, m->snap->mailcow.queue_hold);
 	tv_blank(tv);
+	tv_add(tv, "R restarts the container (y/N); F follows its log live, Esc stops.");
 	tv_add(tv, "Last 200 log lines:");
 	console_fetch_logs(c, v.id, v.tty, tv->key);
 }
+
+/* R restarts the row's container (y/N); F follows its log in the details view. */
+static bool containers_action(struct pane *p, struct console *c, enum action a, size_t row, bool has_row)
+{
+	if (a != ACT_RESTART && a != ACT_FOLLOW)
+		return false;
+	const struct crow *r = has_row ? &((struct containers *)p->priv)->rows[row] : NULL;
+	if (!r || !r->c || !r->c->id) {
+		console_message(c, STATUS_NONE, "%s needs a container: select one",
+				a == ACT_RESTART ? "restart" : "follow");
+		return true;
+	}
+	if (a == ACT_RESTART) {
+		writes_restart(c, r->c->id, r->service);
+		return true;
+	}
+	if (!c->view || strcmp(c->view->key, r->service) != 0) {
+		struct textview *tv = xcalloc(1, sizeof(*tv));
+		tv_init(tv, p->ops->title, r->service);
+		console_open_view(c, tv);
+		containers_details(p, row, tv, c);
+	}
+	writes_follow_start(c, r->c->id, r->c->tty, r->service);
+	return true;
+}
+
+static const enum action containers_actions[] = {ACT_RESTART, ACT_FOLLOW, ACT_NONE};
 
 static void containers_done(struct pane *p)
 {
@@ -284,7 +316,8 @@ const struct pane_ops containers_ops = {
 	.name = "containers",
 	.title = "Containers",
 	.key = '2',
-	.help = "containers: state, health, networks",
+	.help = "containers: state, health, networks; restart, follow a log",
+	.actions = containers_actions,
 	.sources = SRC_SNAPSHOT | SRC_EVENTS,
 	.columns = containers_columns,
 	.n_columns = ARRAY_SIZE(containers_columns),
@@ -294,5 +327,6 @@ const struct pane_ops containers_ops = {
 	.draw_row = containers_draw_row,
 	.footer = containers_footer,
 	.details = containers_details,
+	.on_action = containers_action,
 	.done = containers_done,
 };

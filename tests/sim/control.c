@@ -66,7 +66,7 @@ static void control_exec(char *line, struct buf *out)
 	} else if (strcmp(w[0], "help") == 0) {
 		buf_puts(out, "ok commands: ping, show, stats, count BACKEND, held BACKEND, fault BACKEND KIND [VALUE] "
 			      "[match=PREFIX], fault BACKEND off, "
-			      "container SERVICE ACTION [NETWORK], dns add NAME TYPE DATA, dns del NAME [TYPE [DATA]], "
+			      "container SERVICE ACTION [NETWORK], log SERVICE TEXT, dns add NAME TYPE DATA, dns del NAME [TYPE [DATA]], "
 			      "mailq deferred N, mailq clear (see mcon-sim --help)");
 	} else if (strcmp(w[0], "held") == 0 && n == 2) {
 		int held = 0;
@@ -122,6 +122,23 @@ static void control_exec(char *line, struct buf *out)
 				buf_printf(out, "error: %s: %s", w[1], err);
 			else
 				buf_printf(out, "ok %s %s", w[1], w[2]);
+		}
+	} else if (strcmp(w[0], "log") == 0) {
+		/* a line the container writes now (stdout): log followers get it at once */
+		if (n < 3) {
+			buf_puts(out, "error: usage: log SERVICE TEXT");
+		} else {
+			pthread_mutex_lock(&sim.lock);
+			struct sim_container *c = container_by_ref(w[1]);
+			if (c) {
+				container_add_log(c, sim_now_ns(), 1, raw + off[2]);
+				pthread_cond_broadcast(&sim.ev_cond);
+			}
+			pthread_mutex_unlock(&sim.lock);
+			if (c)
+				buf_printf(out, "ok log %s", w[1]);
+			else
+				buf_printf(out, "error: %s: no such container or service", w[1]);
 		}
 	} else if (strcmp(w[0], "dns") == 0 && n >= 2 && strcmp(w[1], "add") == 0) {
 		if (n < 5 || !rest4) {

@@ -932,6 +932,92 @@ static json_t *delete_items(const char *cat, json_t *body)
 	return out;
 }
 
+/* ---------------------------------------------------------------- the mail queue */
+
+static void qitem_free(struct sim_qitem *q)
+{
+	free(q->queue_name);
+	free(q->queue_id);
+	free(q->sender);
+	strv_free(&q->recipients);
+	free(q);
+}
+
+/* functions.mailq.inc.php: mailq('edit') runs hold/unhold/deliver on the qids (items) and
+ * flush/super_delete on the whole queue through dockerapi (postsuper, postqueue), and
+ * answers one queue_command_success per command; nothing at all for another action or
+ * hold without items (then json_api.php's empty-return answer). Here a flush or deliver
+ * delivers: the message leaves the queue (held ones stay, as postqueue -f leaves them). */
+static json_t *edit_mailq(json_t *body)
+{
+	json_t *out = json_array();
+	json_t *items = items_of(body);
+	json_t *attr = json_object_get(body, "attr");
+	const char *action = json_string_value(json_object_get(attr, "action"));
+	bool per_item = action && (strcmp(action, "hold") == 0 || strcmp(action, "unhold") == 0 ||
+				   strcmp(action, "deliver") == 0);
+	bool whole = action && (strcmp(action, "flush") == 0 || strcmp(action, "super_delete") == 0);
+	if ((per_item && json_array_size(items)) || whole) {
+		for (size_t i = 0; i < sim.mailq.n;) {
+			struct sim_qitem *q = sim.mailq.v[i];
+			bool named = false;
+			size_t k;
+			json_t *it;
+			json_array_foreach(items, k, it)
+				if (json_is_string(it) && strcmp(json_string_value(it), q->queue_id) == 0)
+					named = true;
+			bool gone = (whole && strcmp(action, "super_delete") == 0) ||
+				    (whole && strcmp(q->queue_name, "hold") != 0) ||
+				    (named && strcmp(action, "deliver") == 0);
+			if (named && strcmp(action, "hold") == 0) {
+				free(q->queue_name);
+				q->queue_name = xstrdup("hold");
+			} else if (named && strcmp(action, "unhold") == 0 && strcmp(q->queue_name, "hold") == 0) {
+				free(q->queue_name);
+				q->queue_name = xstrdup("deferred");
+			}
+			if (gone) {
+				ptrv_remove(&sim.mailq, i);
+				qitem_free(q);
+				continue;
+			}
+			i++;
+		}
+		json_t *data = json_object();
+		json_object_set(data, "qid", items);
+		json_object_set_new(data, "action", json_string(action));
+		json_array_append_new(out, msg("success", json_pack("[s, s, o]", "mailq", "edit", data),
+					       json_string("queue_command_success")));
+	}
+	json_decref(items);
+	return out;
+}
+
+/* mailq('delete'): postsuper -d for each qid (an unknown one is not an error there). */
+static json_t *delete_mailq(json_t *body)
+{
+	json_t *items = json_is_array(body) ? json_incref(body) : items_of(body);
+	for (size_t i = 0; i < sim.mailq.n;) {
+		struct sim_qitem *q = sim.mailq.v[i];
+		bool named = false;
+		size_t k;
+		json_t *it;
+		json_array_foreach(items, k, it)
+			if (json_is_string(it) && strcmp(json_string_value(it), q->queue_id) == 0)
+				named = true;
+		if (named) {
+			ptrv_remove(&sim.mailq, i);
+			qitem_free(q);
+			continue;
+		}
+		i++;
+	}
+	json_t *out = json_array();
+	json_array_append_new(out, msg("success", json_pack("[s, s, {s:o}]", "mailq", "delete", "qid", items),
+				       json_string("queue_command_success")));
+	return out;
+}
+
 /* ---------------------------------------------------------------- the API */
 
 /* Keys whose name mentions pass are masked in the API log, as MailCow does. */
@@ -1116,9 +1202,13 @@ static void api(struct http_req *rq, struct http_resp *rs)
 			r = edit_domain(body);
 		else if (strcmp(cat, "mta-sts") == 0)
 			r = edit_mta_sts(body);
+		else if (strcmp(cat, "mailq") == 0)
+			r = edit_mailq(body);
 	} else if (del) {
 		if (strcmp(cat, "alias") == 0 || strcmp(cat, "dkim") == 0)
 			r = delete_items(cat, body);
+		else if (strcmp(cat, "mailq") == 0)
+			r = delete_mailq(body);
 	} else if (add || edit) {
 		http_json(rs, 200, json_pack("{s:s, s:s}", "type", "error", "msg", add ? "Cannot add item" : "Cannot edit item"), PLAIN);
 		goto out;

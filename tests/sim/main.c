@@ -63,6 +63,7 @@ static const char usage_text[] =
 	"                                         255-byte strings; quoted is taken as written)\n"
 	"  dns del NAME [TYPE [DATA]]             remove records (wrong answers: del, then add)\n"
 	"  mailq deferred N | mailq clear         set the deferred queue\n"
+	"  log SERVICE TEXT                       the container writes a line (followers see it)\n"
 	"  ping, help\n";
 
 static volatile sig_atomic_t got_signal;

@@ -194,7 +194,32 @@ struct snapshot *tui_fake_snapshot(const struct config *cfg, unsigned flags)
 	}
 	s->mailcow.url = fs(cfg->mailcow_url ? cfg->mailcow_url : "https://mail.example");
 	s->mailcow.version = fs("2025-09a");
-	s->mailcow.queue_total = s->mailcow.queue_deferred = s->mailcow.queue_active = s->mailcow.queue_hold = 0;
+	/* the mail queue of the real capture: two deferred (one a bounce), one held */
+	static const struct {
+		const char *queue, *id, *sender, *rcpt;
+		long ago, size;
+	} q[] = {
+		{"deferred", "4cXy2k0LZ4z3wRg", "admin@netgrimoire.com",
+		 "someone@example.net (connect to mx.example.net[203.0.113.5]:25: Connection timed out)", 10800, 184233},
+		{"deferred", "4cXy2k0LZ4z3wRh", "", "bounce@example.org (host mx.example.org[198.51.100.9] said: 451 4.7.1 try later)",
+		 7200, 2048},
+		{"hold", "4cXy2k0LZ4z3wRj", "a@pncharris.com", "c@example.com", 3600, 1000},
+	};
+	s->mailcow.n_queue = ARRAY_SIZE(q);
+	s->mailcow.queue = xcalloc(ARRAY_SIZE(q), sizeof(*s->mailcow.queue));
+	for (size_t i = 0; i < ARRAY_SIZE(q); i++) {
+		struct mc_qitem *it = &s->mailcow.queue[i];
+		it->queue = fs(q[i].queue);
+		it->id = fs(q[i].id);
+		it->sender = fs(q[i].sender);
+		it->arrival = now - q[i].ago;
+		it->size = q[i].size;
+		strv_push(&it->recipients, q[i].rcpt);
+	}
+	s->mailcow.queue_total = 3;
+	s->mailcow.queue_deferred = 2;
+	s->mailcow.queue_active = 0;
+	s->mailcow.queue_hold = 1;
 	size_t nd = (flags & FAKE_MANY) ? 1000 : ARRAY_SIZE(site_domains);
 	s->mailcow.n_domains = nd;
 	s->mailcow.domains = xcalloc(nd, sizeof(struct mc_domain));
@@ -586,6 +611,46 @@ static int fake_events(struct tui_backend *be, int cancel_fd, void (*on_event)(c
 	return 0;
 }
 
+/* The console's actions: the key may write, MailCow and Docker answer at once, and a
+ * followed log writes one line, then waits for the console to stop it. */
+static int fake_can_write(struct tui_backend *be, char **text)
+{
+	(void)be;
+	(void)text;
+	return 0;
+}
+
+static int fake_queue_act(struct tui_backend *be, const char *action, const struct strv *ids, char **text)
+{
+	(void)be;
+	char *list = ids && ids->n ? strv_join(ids, " ") : xstrdup("the whole queue");
+	*text = xasprintf("%s: %s (MailCow: queue_command_success)", action, list);
+	free(list);
+	return 0;
+}
+
+static int fake_restart(struct tui_backend *be, const char *id, const char *service, char **text)
+{
+	(void)be;
+	(void)id;
+	*text = xasprintf("restarted %s", service);
+	return 0;
+}
+
+static int fake_follow(struct tui_backend *be, const char *id, bool tty, int cancel_fd,
+		       void (*on_line)(const char *line, void *ud), void *ud, char **err)
+{
+	(void)be;
+	(void)tty;
+	(void)err;
+	char *line = xasprintf("2026-11-29T12:00:01Z followed line of %.12s", id);
+	on_line(line, ud);
+	free(line);
+	struct pollfd p = {.fd = cancel_fd, .events = POLLIN};
+	poll(&p, 1, -1);
+	return 0;
+}
+
 static const struct tui_backend_ops fake_ops = {
 	.collect = fake_collect,
 	.snapshot_free = fake_snapshot_free,
@@ -596,6 +661,10 @@ static const struct tui_backend_ops fake_ops = {
 	.history_list = fake_history,
 	.container_logs = fake_logs,
 	.events_run = fake_events,
+	.can_write = fake_can_write,
+	.queue_act = fake_queue_act,
+	.container_restart = fake_restart,
+	.logs_follow = fake_follow,
 };
 
 struct tui_fake *tui_fake_new(unsigned flags, int ctl_fd)

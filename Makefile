@@ -138,10 +138,12 @@ deps:
 test-deps:
 	$(Q)sh scripts/install-deps --test
 
-# The test target builds both trees, then tests/run starts the fixtures (NSD, dockerd)
-# and runs every Criterion binary of both trees, failing on leaks and empty runs.
+# The test target builds both trees and checks the house rules (make lint), then tests/run
+# starts the fixtures (NSD, dockerd, MailCow) and runs every Criterion binary of both trees,
+# failing on leaks and empty runs.
 test: test-deps
 	$(Q)$(MAKE) --no-print-directory B=build tests
+	$(Q)$(MAKE) --no-print-directory B=build lint
 	$(Q)$(MAKE) --no-print-directory B=build-asan SAN=1 tests
 	$(Q)$(MAKE) --no-print-directory B=build fuzz-replay
 	$(Q)$(MAKE) --no-print-directory B=build-asan SAN=1 fuzz-replay

@@ -48,7 +48,8 @@ int check_parse_args(int argc, char **argv, struct check_args *a)
 	}
 	for (size_t i = 0; i < a->only.n; i++)
 		if (!glob_names_a_check(a->only.v[i])) {
-			cli_error(NAGIOS_UNKNOWN, "check: --only '%s' matches no check id (mcon check --help lists them)", a->only.v[i]);
+			cli_error(NAGIOS_UNKNOWN, "check: --only '%s' matches no check id (mcon check --help lists "
+						  "them)", a->only.v[i]);
 			return -1;
 		}
 	return 0;
@@ -72,7 +73,8 @@ int check_output(const struct check_args *a, struct check_run *run, const char *
 	if (a->prom) {
 		check_report_prom(run, site, &b);
 		if (file_write_atomic(a->prom, b.data, b.len, 0644) < 0) {
-			cli_error(NAGIOS_UNKNOWN, "check: cannot write %s: %s (check the directory exists and is writable)", a->prom,
+			cli_error(NAGIOS_UNKNOWN, "check: cannot write %s: %s (check the directory exists and is "
+						  "writable)", a->prom,
 				  strerror(errno));
 			rc = NAGIOS_UNKNOWN;
 		}

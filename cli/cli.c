@@ -68,7 +68,8 @@ static const struct cli_command commands[] = {
 	 "`mcon check` does). Exits 1 when a part does not answer or is not configured.\n\n"
 	 "  --offline  only say what is in use; ask nothing"},
 	{"onboard", cmd_onboard, true,
-	 "onboard DOMAIN [--plan] [--apply] [--yes] [--wait DURATION] [--catchall-to ADDRESS] [--mx HOST] [--restart-sogo]",
+	 "onboard DOMAIN [--plan] [--apply] [--yes] [--wait DURATION] [--catchall-to ADDRESS] [--mx HOST] "
+	 "[--restart-sogo]",
 	 "The new-domain walkthrough (steps a..i of assets/onboarding.ini): preflight, create the\n"
 	 "domain in MailCow (DKIM selector dkim.mailcow_selector, 2048 bits) or adopt it, the active\n"
 	 "catch-all @DOMAIN, MailCow's DKIM key, the relay side (manual), the DNS records to publish,\n"

@@ -43,7 +43,8 @@ int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 		else if (str_starts_with(argv[i], "--since="))
 			since_s = argv[i] + 8;
 		else
-			return cli_error(EXIT_USAGE, "history: unknown argument '%s' (see mcon history --help)", argv[i]);
+			return cli_error(EXIT_USAGE, "history: unknown argument '%s' (see mcon history --help)",
+					 argv[i]);
 	}
 	long secs = duration_parse(since_s);
 	if (secs < 0)
@@ -54,7 +55,8 @@ int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 		if (json)
 			puts("[]");
 		else
-			fprintf(stderr, "mcon: history: no database at %s yet; run mcon record (or enable mcon-record.timer)\n", path);
+			fprintf(stderr, "mcon: history: no database at %s yet; run mcon record (or enable "
+					"mcon-record.timer)\n", path);
 		return EXIT_OK;
 	}
 	struct db_error derr;

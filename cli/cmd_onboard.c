@@ -138,7 +138,8 @@ int cmd_onboard(struct cli_ctx *ctx, int argc, char **argv)
 				wait_s = duration_parse(v);
 				if (wait_s < 0) {
 					strv_free(&mx);
-					return cli_error(EXIT_USAGE, "--wait '%s' is not a duration (like 30s, 15m, 2h)", v);
+					return cli_error(EXIT_USAGE,
+							 "--wait '%s' is not a duration (like 30s, 15m, 2h)", v);
 				}
 			} else if (a[2] == 'c') {
 				catchall = v;
@@ -256,8 +257,11 @@ int cmd_onboard(struct cli_ctx *ctx, int argc, char **argv)
 		if (last == OB_NEEDS_RW)
 			rc = cli_error(EXIT_USAGE, "%s", onboard_readonly_message());
 		else
-			rc = cli_error(EXIT_FAIL, "stopped at step %c (%s): %s; run mcon onboard %s --apply again to resume",
-			               r ? r->def->letter : '?', r ? r->def->title : "?", r && r->detail ? r->detail : "?", domain);
+			rc = cli_error(EXIT_FAIL,
+				       "stopped at step %c (%s): %s; run mcon onboard %s --apply again "
+				       "to resume",
+				       r ? r->def->letter : '?', r ? r->def->title : "?",
+				       r && r->detail ? r->detail : "?", domain);
 		goto out;
 	}
 	/* the final word: the domain's checks now, strictly (an MTA-STS policy still testing fails) */
@@ -275,7 +279,8 @@ int cmd_onboard(struct cli_ctx *ctx, int argc, char **argv)
 		printf("%s: still missing or wrong:\n", domain);
 		for (char *sv = NULL, *line = strtok_r(missing.data, "\n", &sv); line; line = strtok_r(NULL, "\n", &sv))
 			printf("  %s\n", line);
-		rc = cli_error(EXIT_FAIL, "%s is not onboarded yet: publish what is listed, then run mcon onboard %s --apply "
+		rc = cli_error(EXIT_FAIL, "%s is not onboarded yet: publish what is listed, then run mcon onboard "
+					  "%s --apply "
 		               "again (or add --wait 30m)", domain, domain);
 	}
 	buf_free(&missing);

@@ -40,7 +40,8 @@ int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
 		size_t checks = 0;
 		for (size_t i = 0; i < ch.n; i++)
 			checks += strcmp(ch.v[i].kind, "check") == 0;
-		printf("recorded %zu change%s (%zu check transition%s)", ch.n, ch.n == 1 ? "" : "s", checks, checks == 1 ? "" : "s");
+		printf("recorded %zu change%s (%zu check transition%s)", ch.n, ch.n == 1 ? "" : "s", checks,
+		       checks == 1 ? "" : "s");
 		if (pruned)
 			printf(", pruned %ld old row%s", pruned, pruned == 1 ? "" : "s");
 		putchar('\n');

@@ -14,7 +14,8 @@ int cmd_snapshot(struct cli_ctx *ctx, int argc, char **argv)
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
 		else
-			return cli_error(EXIT_USAGE, "snapshot: unknown argument '%s' (see mcon snapshot --help)", argv[i]);
+			return cli_error(EXIT_USAGE, "snapshot: unknown argument '%s' (see mcon snapshot --help)",
+					 argv[i]);
 	}
 	if (!json)
 		return cli_error(EXIT_USAGE, "snapshot prints JSON only: run mcon snapshot --json");

@@ -240,9 +240,11 @@ static int tasks_set(struct cli_ctx *ctx, struct targs *a, const struct who *who
 	}
 	bool override = tc.state == TASK_CHECKS_FAILING || tc.state == TASK_CHECKS_UNRECORDED;
 	if (override && (!a->note || !*a->note)) {
-		char *why = tc.failing_list.n ? strv_join(&tc.failing_list, ", ") : xstrdup("no mcon record has checked them yet");
+		char *why = tc.failing_list.n ? strv_join(&tc.failing_list, ", ") : xstrdup("no mcon record has "
+			"checked them yet");
 		char *c = sanitize_line(why, SIZE_MAX);
-		rc = usage_error(a->sub, "item %lld's linked checks are not green (%s): run mcon record, or give --note TEXT "
+		rc = usage_error(a->sub, "item %lld's linked checks are not green (%s): run mcon record, or give "
+					 "--note TEXT "
 			       "saying why it is done anyway", (long long)id, c);
 		free(c);
 		free(why);
@@ -250,12 +252,14 @@ static int tasks_set(struct cli_ctx *ctx, struct targs *a, const struct who *who
 		db_close(db);
 		return rc;
 	}
-	int r = override ? db_item_override(db, who, id, a->note, &changed) : db_item_set_done(db, who, id, done, a->note, &changed);
+	int r = override ? db_item_override(db, who, id, a->note, &changed)
+			 : db_item_set_done(db, who, id, done, a->note, &changed);
 	if (r != DB_OK || db_item_get(db, id, &it) != DB_OK) {
 		rc = db_exit(db);
 	} else {
-		printf("%s %lld [%c] ", changed ? (done ? "done" : "reopened") : (done ? "already done" : "already open"),
-		       (long long)id, it.done ? 'x' : ' ');
+		printf("%s %lld [%c] ",
+		       changed ? (done ? "done" : "reopened") : (done ? "already done" : "already open"), (long long)id,
+		       it.done ? 'x' : ' ');
 		tasks_put_clean(stdout, it.title);
 		if (changed) {
 			char t[32];
@@ -398,7 +402,8 @@ int cmd_tasks(struct cli_ctx *ctx, int argc, char **argv)
 		if (strcmp(subs[s].name, a.sub) == 0)
 			break;
 	if (s == ARRAY_SIZE(subs))
-		return usage_error(a.sub, "%s", "unknown subcommand: use list, show, add, done, reopen, note, import or export");
+		return usage_error(a.sub, "%s", "unknown subcommand: use list, show, add, done, reopen, note, "
+						"import or export");
 	int rc = parse_args(argc > 1 ? argc - 2 : 0, argv + 2, subs[s].opts, &a);
 	if (rc == EXIT_OK) {
 		struct who who;

@@ -69,11 +69,13 @@ int record_run(struct db *db, const struct config *cfg, const struct snapshot *s
 	r = load_state(db, &stored);
 	if (!r) {
 		record_state(snap, cfg, &run, &cur);
-		record_diff(&stored, &cur, record_collected(snap), snap->site ? snap->site : cfg->site_name, out, &store);
+		record_diff(&stored, &cur, record_collected(snap), snap->site ? snap->site : cfg->site_name, out,
+			    &store);
 		for (size_t i = 0; !r && i < store.n; i++)
 			r = store_item(db, at, &store.v[i]);
 		for (size_t i = 0; !r && i < out->n; i++)
-			r = db_history_add(db, at, out->v[i].kind, out->v[i].target, out->v[i].from, out->v[i].to, out->v[i].detail);
+			r = db_history_add(db, at, out->v[i].kind, out->v[i].target, out->v[i].from, out->v[i].to,
+					   out->v[i].detail);
 		if (!r)
 			r = db_prune(db, at, cfg->state_retention_days, pruned);
 		if (!r) {

@@ -23,7 +23,8 @@ void task_checks_eval(const struct db_check_states *states, const struct strv *l
 			out->total++;
 			if (strcmp(s->status, "ok") != 0) {
 				out->failing++;
-				strv_push_owned(&out->failing_list, xasprintf("%s %s %s", s->check, s->target, s->status));
+				strv_push_owned(&out->failing_list,
+						xasprintf("%s %s %s", s->check, s->target, s->status));
 			}
 		}
 		seen += any;

@@ -208,10 +208,11 @@ int tasks_print_item(const struct db_item *it, const struct db_events *ev, bool 
 	if (json) {
 		json_t *j = item_json(it), *journal = json_array();
 		for (size_t i = 0; i < ev->n; i++)
-			json_array_append_new(journal, json_pack("{s:o, s:o, s:o, s:s, s:o}", "at", json_time(ev->v[i].at),
-								 "by", json_str(ev->v[i].who), "from", json_str(ev->v[i].from),
-								 "action", db_action_name(ev->v[i].action),
-								 "text", json_str(ev->v[i].note)));
+			json_array_append_new(journal,
+					      json_pack("{s:o, s:o, s:o, s:s, s:o}", "at", json_time(ev->v[i].at), "by",
+							json_str(ev->v[i].who), "from", json_str(ev->v[i].from),
+							"action", db_action_name(ev->v[i].action), "text",
+							json_str(ev->v[i].note)));
 		json_object_set_new(j, "journal", journal);
 		rc = print_json(j);
 	} else {

@@ -108,13 +108,16 @@ void check_domain_active(struct check_ctx *c)
 		const struct snap_domain *d = &c->s->domains[i];
 		if (!d->mc)
 			check_emit(c, d->name, STATUS_CRITICAL, xasprintf("%s does not exist in MailCow", d->name),
-				   xasprintf("Add it (%s > Add domain, or mcon onboard %s), or drop it from domains.include in mcon.conf",
+				   xasprintf("Add it (%s > Add domain, or mcon onboard %s), or drop it from "
+					     "domains.include in mcon.conf",
 					     check_domain_ui(), d->name));
 		else if (!d->mc->active)
-			check_emit(c, d->name, STATUS_CRITICAL, xasprintf("%s exists in MailCow but is inactive", d->name),
+			check_emit(c, d->name, STATUS_CRITICAL,
+				   xasprintf("%s exists in MailCow but is inactive", d->name),
 				   xasprintf("Activate it: %s > %s > Edit > Active", check_domain_ui(), d->name));
 		else
-			check_emit(c, d->name, STATUS_OK, xasprintf("%s is active in MailCow (%ld mailboxes, %ld aliases)", d->name,
+			check_emit(c, d->name, STATUS_OK, xasprintf("%s is active in MailCow (%ld mailboxes, %ld "
+								    "aliases)", d->name,
 								    d->mc->mailboxes, d->mc->aliases), NULL);
 	}
 }
@@ -124,12 +127,14 @@ void check_domain_catchall(struct check_ctx *c)
 	for (size_t i = 0; i < c->s->n_domains; i++) {
 		const struct snap_domain *d = &c->s->domains[i];
 		if (!c->cfg->relay_catchall) {
-			check_emit(c, d->name, STATUS_OK, xasprintf("no catch-all required for %s (relay.catchall = false)", d->name), NULL);
+			check_emit(c, d->name, STATUS_OK, xasprintf("no catch-all required for %s (relay.catchall = "
+								    "false)", d->name), NULL);
 			continue;
 		}
 		if (c->s->mailcow.aliases_err.failed) {
-			check_emit(c, d->name, STATUS_UNKNOWN, xasprintf("MailCow's aliases not read: %s",
-									 c->s->mailcow.aliases_err.why ? c->s->mailcow.aliases_err.why : "failed"),
+			check_emit(c, d->name, STATUS_UNKNOWN,
+				   xasprintf("MailCow's aliases not read: %s",
+					     c->s->mailcow.aliases_err.why ? c->s->mailcow.aliases_err.why : "failed"),
 				   xstrdup("GET /api/v1/get/alias/all failed; see mailcow.api"));
 			continue;
 		}
@@ -141,15 +146,24 @@ void check_domain_catchall(struct check_ctx *c)
 			if (!found || (a->active && !found->active))
 				found = a;
 		}
-		char *add = xasprintf("Add an active catch-all alias @%s to a mailbox (MailCow UI: E-Mail > Configuration > Aliases, "
-				      "address @%s; or POST /api/v1/add/alias {\"address\":\"@%s\",\"goto\":\"<mailbox>\",\"active\":1}): "
+		char *add = xasprintf("Add an active catch-all alias @%s to a mailbox (MailCow UI: E-Mail > "
+				      "Configuration > Aliases, "
+				      "address @%s; or POST /api/v1/add/alias "
+				      "{\"address\":\"@%s\",\"goto\":\"<mailbox>\",\"active\":1}): "
 				      "%s's SRS-rewritten senders are refused by reject_unlisted_sender without it",
 				      d->name, d->name, d->name, check_relay_label(c->cfg));
 		if (!found)
-			check_emit(c, d->name, STATUS_CRITICAL, xasprintf("%s has no catch-all alias @%s (relay.catchall = true)", d->name, d->name), add);
+			check_emit(c, d->name, STATUS_CRITICAL,
+				   xasprintf("%s has no catch-all alias @%s "
+					     "(relay.catchall = true)",
+					     d->name, d->name),
+				   add);
 		else if (!found->active) {
-			check_emit(c, d->name, STATUS_CRITICAL, xasprintf("the catch-all alias @%s (id %ld) is inactive", d->name, found->id),
-				   xasprintf("Activate alias @%s (id %ld): MailCow UI: E-Mail > Configuration > Aliases > Edit > Active", d->name, found->id));
+			check_emit(c, d->name, STATUS_CRITICAL,
+				   xasprintf("the catch-all alias @%s (id %ld) is inactive", d->name, found->id),
+				   xasprintf("Activate alias @%s (id %ld): MailCow UI: E-Mail > Configuration > "
+					     "Aliases > Edit > Active",
+					     d->name, found->id));
 			free(add);
 		} else {
 			check_emit(c, d->name, STATUS_OK, xasprintf("catch-all @%s is active (goto %s)", d->name,
@@ -183,7 +197,8 @@ void check_relay_outbound(struct check_ctx *c)
 	for (size_t i = 0; i < c->s->n_domains; i++) {
 		const struct snap_domain *d = &c->s->domains[i];
 		if (!check_has_relay(cfg)) {
-			check_emit(c, d->name, STATUS_OK, xasprintf("no relay configured: %s sends directly", d->name), NULL);
+			check_emit(c, d->name, STATUS_OK, xasprintf("no relay configured: %s sends directly", d->name),
+				   NULL);
 			continue;
 		}
 		if (c->s->mailcow.relayhosts_err.failed) {

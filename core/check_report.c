@@ -85,8 +85,8 @@ void check_report_nagios(const struct check_run *r, struct buf *out)
 	if (!nbad) {
 		buf_printf(out, "all %zu checks ok", r->n);
 	} else {
-		buf_printf(out, "%zu critical, %zu warning, %zu unknown, %zu ok; ", counts[STATUS_CRITICAL], counts[STATUS_WARNING],
-			   counts[STATUS_UNKNOWN], counts[STATUS_OK]);
+		buf_printf(out, "%zu critical, %zu warning, %zu unknown, %zu ok; ", counts[STATUS_CRITICAL],
+			   counts[STATUS_WARNING], counts[STATUS_UNKNOWN], counts[STATUS_OK]);
 		const struct check_result *w = &r->results[bad[0]];
 		put_nagios_text(out, w->check);
 		buf_putc(out, ' ');
@@ -205,7 +205,8 @@ void check_report_prom(const struct check_run *r, const char *site, struct buf *
 	prom_head(out, "mcon_checks", "Number of check results by status.");
 	for (int s = 0; s < STATUS__COUNT; s++)
 		buf_printf(out, "mcon_checks{status=\"%s\"} %zu\n", status_name((enum status)s), counts[s]);
-	prom_gauge(out, "mcon_status", "Worst status of the run: 0 ok, 1 warning, 2 critical, 3 unknown (the Nagios exit code).",
+	prom_gauge(out, "mcon_status", "Worst status of the run: 0 ok, 1 warning, 2 critical, 3 unknown (the Nagios "
+				       "exit code).",
 		   (long)status_code(check_run_worst(r)));
 	prom_gauge(out, "mcon_last_run_timestamp_seconds", "When the checked snapshot was taken, Unix time.",
 		   (long)(r->at ? r->at : mcon_now()));
@@ -218,7 +219,8 @@ void check_report_prom(const struct check_run *r, const char *site, struct buf *
 	prom_gauge(out, "mcon_containers_expected", "Compose services expected or present.", p->containers_total);
 	prom_gauge(out, "mcon_domains", "Watched domains.", p->domains_total);
 	prom_gauge(out, "mcon_domains_failing", "Watched domains with a check not ok.", p->domains_failing);
-	prom_gauge(out, "mcon_dkim_smallest_key", "Size in bits of the smallest RSA DKIM key published in DNS.", p->dkim_min_bits);
+	prom_gauge(out, "mcon_dkim_smallest_key", "Size in bits of the smallest RSA DKIM key published in DNS.",
+		   p->dkim_min_bits);
 	prom_gauge(out, "mcon_spf_max_lookups", "Largest SPF DNS lookup count of any domain.", p->spf_max_lookups);
 	prom_gauge(out, "mcon_spf_max_void_lookups", "Largest SPF void lookup count of any domain.", p->spf_max_void);
 	prom_gauge(out, "mcon_mail_deferred", "Deferred messages in the Postfix queue.", p->mail_deferred);

@@ -75,7 +75,8 @@ static void domain_names(struct collect_ctx *c, bool mailcow_ok, struct strv *na
 			if (config_domain_watched(cfg, c->s->mailcow.domains[i].name))
 				add_name(names, c->s->mailcow.domains[i].name);
 	for (size_t i = 0; i < cfg->domains_include.n; i++)
-		if (is_literal_domain(cfg->domains_include.v[i]) && config_domain_watched(cfg, cfg->domains_include.v[i]))
+		if (is_literal_domain(cfg->domains_include.v[i]) &&
+		    config_domain_watched(cfg, cfg->domains_include.v[i]))
 			add_name(names, cfg->domains_include.v[i]);
 	if (!mailcow_ok && c->prev)
 		for (size_t i = 0; i < c->prev->n_domains; i++)
@@ -338,8 +339,11 @@ struct snapshot *collect_run(const struct config *cfg, const struct collect_opts
 			part_error_set(&s->dns_err, "DNS resolver", "%s answered none of %d queries (%s)", s->resolver,
 				       ds.queries, ds.transport_failures ? "timeouts or refused" : stopped);
 		else if (ds.queries > 0 && ds.usable == 0 && ds.answered > 0)
-			part_error_set(&s->dns_err, "DNS resolver", "%s gave no usable answer to %d queries (SERVFAIL or "
-				       "REFUSED): check that it resolves (or serves) the domains", s->resolver, ds.queries);
+			part_error_set(&s->dns_err, "DNS resolver",
+				       "%s gave no usable answer to %d queries "
+				       "(SERVFAIL or "
+				       "REFUSED): check that it resolves (or serves) the domains",
+				       s->resolver, ds.queries);
 		if (opts->stats) {
 			opts->stats->dns_queries = ds.queries;
 			opts->stats->dns_answered = ds.answered;

@@ -343,7 +343,8 @@ static int set_value(struct parse_ctx *c, const struct opt *o, const char *value
 				: o->type == OPT_DOMAINS ? valid_domain_pattern(tmp.v[i]) : true;
 			if (!ok) {
 				c->err = xasprintf("%s.%s: '%s' is not a valid %s", o->section, o->key, tmp.v[i],
-						   o->type == OPT_HOSTPORTS ? "host:port (IPv6 in brackets)" : "domain pattern");
+						   o->type == OPT_HOSTPORTS ? "host:port (IPv6 in brackets)"
+									    : "domain pattern");
 				strv_free(&tmp);
 				return -1;
 			}
@@ -516,7 +517,8 @@ static int finish(struct config *cfg, struct parse_ctx *c, enum ini_result rc, i
 		free(c->err);
 		return -1;
 	}
-	if (cfg->docker_host && !str_starts_with(cfg->docker_host, "unix://") && !str_starts_with(cfg->docker_host, "tcp://")) {
+	if (cfg->docker_host && !str_starts_with(cfg->docker_host, "unix://") &&
+	    !str_starts_with(cfg->docker_host, "tcp://")) {
 		*err = xasprintf("DOCKER_HOST '%s' must start with unix:// or tcp://", cfg->docker_host);
 		return -1;
 	}
@@ -526,7 +528,8 @@ static int finish(struct config *cfg, struct parse_ctx *c, enum ini_result rc, i
 	}
 	if (cfg->dkim_mailcow_selector && cfg->dkim_selectors.n &&
 	    !strv_contains(&cfg->dkim_selectors, cfg->dkim_mailcow_selector)) {
-		*err = xasprintf("%s: dkim.mailcow_selector '%s' is not one of dkim.selectors", name, cfg->dkim_mailcow_selector);
+		*err = xasprintf("%s: dkim.mailcow_selector '%s' is not one of dkim.selectors", name,
+				 cfg->dkim_mailcow_selector);
 		return -1;
 	}
 	return 0;

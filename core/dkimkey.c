@@ -125,7 +125,8 @@ int dkim_key_bits(const char *b64, const char **kind)
 					bits = rsa_modulus_bits(key.data + 1, key.len - 1);
 					if (kind && bits > 0)
 						*kind = "rsa";
-				} else if (oid.len == sizeof(oid_ed25519) && memcmp(oid.data, oid_ed25519, oid.len) == 0) {
+				} else if (oid.len == sizeof(oid_ed25519) &&
+					   memcmp(oid.data, oid_ed25519, oid.len) == 0) {
 					bits = 0;
 					if (kind)
 						*kind = "ed25519";

@@ -232,7 +232,8 @@ static char *describe_servers(ares_channel ch)
 	if (ares_get_servers_ports(ch, &list) == ARES_SUCCESS) {
 		for (struct ares_addr_port_node *n = list; n; n = n->next) {
 			char host[INET6_ADDRSTRLEN] = "?";
-			inet_ntop(n->family, n->family == AF_INET ? (const void *)&n->addr.addr4 : (const void *)&n->addr.addr6,
+			inet_ntop(n->family,
+				  n->family == AF_INET ? (const void *)&n->addr.addr4 : (const void *)&n->addr.addr6,
 				  host, sizeof(host));
 			int port = n->udp_port ? n->udp_port : 53;
 			if (b.len)
@@ -391,7 +392,8 @@ int dns_parse_response(const unsigned char *buf, int len, int type, struct dns_a
 			break;
 		}
 		case DNS_T_MX:
-			if (rdlen < 3 || ns_name_uncompress(ns_msg_base(msg), ns_msg_end(msg), rd + 2, name, sizeof(name)) < 0)
+			if (rdlen < 3 ||
+			    ns_name_uncompress(ns_msg_base(msg), ns_msg_end(msg), rd + 2, name, sizeof(name)) < 0)
 				return -1;
 			strip_dot(name);
 			rr_push(out, xstrdup(name), (int)ns_get16(rd), ttl);

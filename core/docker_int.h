@@ -13,6 +13,9 @@
 char *project_filters(const char *project);
 char *result_problem(const char *host, const struct fetch_result *r, long want);
 char *url_escape(const char *s);
+/* "GET /containers/json" for messages (caller frees). */
+char *request_what(const char *method, const char *path);
+#define LOGS_MAX_BYTES (8u << 20)
 
 /* JSON members of Docker's replies. */
 static inline const char *jstr(const json_t *o, const char *key)

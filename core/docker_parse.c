@@ -36,7 +36,8 @@ static json_t *load_json(const char *json, json_type want, const char *what, cha
 	}
 	if (json_typeof(root) != want) {
 		if (err)
-			*err = xasprintf("unexpected JSON in %s: %s expected", what, want == JSON_ARRAY ? "an array" : "an object");
+			*err = xasprintf("unexpected JSON in %s: %s expected", what,
+					 want == JSON_ARRAY ? "an array" : "an object");
 		json_decref(root);
 		return NULL;
 	}
@@ -51,7 +52,8 @@ int docker_endpoint_parse(const char *host, struct docker_endpoint *ep, char **e
 	if (host && str_starts_with(host, "unix://")) {
 		const char *path = host + 7;
 		if (path[0] != '/') {
-			*err = xasprintf("docker.host '%s': a unix socket needs an absolute path (unix:///var/run/docker.sock)", host);
+			*err = xasprintf("docker.host '%s': a unix socket needs an absolute path "
+					 "(unix:///var/run/docker.sock)", host);
 			return -1;
 		}
 		ep->host = xstrdup(host);
@@ -154,7 +156,8 @@ int docker_negotiate(const char *header, char **version, char **err)
 		mi = xn;
 	}
 	if (ma < nm || (ma == nm && mi < nn)) {
-		*err = xasprintf("Docker API %d.%d is too old%s: mcon needs API %s or newer (Docker 20.10 or later); upgrade Docker",
+		*err = xasprintf("Docker API %d.%d is too old%s: mcon needs API %s or newer (Docker 20.10 or "
+				 "later); upgrade Docker",
 		                 ma, mi, missing ? " (the daemon sent no Api-Version header)" : "", DOCKER_API_MIN);
 		return -1;
 	}
@@ -187,7 +190,8 @@ char *docker_error_text(long status, const char *body)
 
 char *docker_connect_error(const char *host, int os_errno, const char *curl_error)
 {
-	const char *reason = os_errno ? strerror(os_errno) : (curl_error && *curl_error ? curl_error : "connection failed");
+	const char *reason = os_errno ? strerror(os_errno) : (curl_error && *curl_error ? curl_error : "connection "
+		"failed");
 	const char *hint;
 	switch (os_errno) {
 	case EACCES:

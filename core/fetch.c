@@ -464,14 +464,20 @@ int fetcher_step(struct fetcher *f, int timeout_ms)
 		 * must read to fail the query at once. So look at the c-ares sockets again. */
 		struct pollfd pfd[ARES_GETSOCK_MAXNUM];
 		for (int i = 0; i < nares; i++)
-			pfd[i] = (struct pollfd){.fd = extra[i].fd, .events = (short)((extra[i].events & CURL_WAIT_POLLIN ? POLLIN : 0) |
-										  (extra[i].events & CURL_WAIT_POLLOUT ? POLLOUT : 0))};
+			pfd[i] =
+				(struct pollfd){.fd = extra[i].fd,
+						.events = (short)((extra[i].events & CURL_WAIT_POLLIN ? POLLIN : 0) |
+								  (extra[i].events & CURL_WAIT_POLLOUT ? POLLOUT : 0))};
 		bool any = false;
 		if (nares > 0 && poll(pfd, (nfds_t)nares, 0) > 0) {
 			for (int i = 0; i < nares; i++) {
 				short re = pfd[i].revents;
-				ares_socket_t r = (re & (POLLIN | POLLERR | POLLHUP)) && (pfd[i].events & POLLIN) ? pfd[i].fd : ARES_SOCKET_BAD;
-				ares_socket_t w = (re & (POLLOUT | POLLERR | POLLHUP)) && (pfd[i].events & POLLOUT) ? pfd[i].fd : ARES_SOCKET_BAD;
+				ares_socket_t r = (re & (POLLIN | POLLERR | POLLHUP)) && (pfd[i].events & POLLIN)
+					? pfd[i].fd
+					: ARES_SOCKET_BAD;
+				ares_socket_t w = (re & (POLLOUT | POLLERR | POLLHUP)) && (pfd[i].events & POLLOUT)
+					? pfd[i].fd
+					: ARES_SOCKET_BAD;
 				if (r != ARES_SOCKET_BAD || w != ARES_SOCKET_BAD) {
 					ares_process_fd(f->ares, r, w);
 					any = true;

@@ -125,7 +125,8 @@ void key_gate_note(struct key_gate *g, enum key_problem k, long http_status, tim
 char *key_gate_describe(const struct key_gate *g)
 {
 	if (!refused(g->key) && g->store_error[0])
-		return xasprintf("not refused as far as this process knows (the database cannot tell: %s)", g->store_error);
+		return xasprintf("not refused as far as this process knows (the database cannot tell: %s)",
+				 g->store_error);
 	if (!refused(g->key))
 		return xstrdup("not refused");
 	char since[32], next[32];

@@ -481,16 +481,21 @@ enum key_problem mailcow_classify(long status, const char *body, size_t len, cha
 	if (status == 401) {
 		if (msg && strncasecmp(msg, "api access denied for ip", 24) == 0) {
 			k = KEY_IP_DENIED;
-			*why = xasprintf("HTTP 401: %s: the key is valid but this host's address is not allowed; add it to "
-					 "\"Allow API access from\" (Configuration > Access > Administrators > API) or to "
-					 "API_ALLOW_FROM in mailcow.conf. MailCow's netfilter bans addresses after repeated "
+			*why = xasprintf("HTTP 401: %s: the key is valid but this host's address is not allowed; "
+					 "add it to "
+					 "\"Allow API access from\" (Configuration > Access > Administrators > API) "
+					 "or to "
+					 "API_ALLOW_FROM in mailcow.conf. MailCow's netfilter bans addresses after "
+					 "repeated "
 					 "failed logins, so mcon waits before trying again", msg);
 		} else {
 			k = KEY_INVALID;
 			*why = xasprintf("HTTP 401: %s: MailCow does not know this API key or it is not active; check "
 					 "mailcow.api_key_file or $MCON_API_KEY against Configuration > Access > "
-					 "Administrators > API. MailCow's netfilter bans addresses after repeated failed "
-					 "logins, so mcon waits before trying again", msg ? msg : "authentication failed");
+					 "Administrators > API. MailCow's netfilter bans addresses after repeated "
+					 "failed "
+					 "logins, so mcon waits before trying again", msg ? msg : "authentication "
+					 	"failed");
 		}
 	} else if (status == 403) {
 		if (msg && strcasestr(msg, "read/write access denied")) {

@@ -62,7 +62,8 @@ int mtasts_parse(const char *text, size_t len, struct mta_sts_policy *p)
 			char *end;
 			long v = strtol(val, &end, 10);
 			if (!isdigit((unsigned char)*val) || *end || strlen(val) > 10 || v > 31557600)
-				buf_printf(&problems, "max_age '%.40s' is not a number of seconds up to 31557600; ", val);
+				buf_printf(&problems, "max_age '%.40s' is not a number of seconds up to 31557600; ",
+					   val);
 			else if (p->max_age < 0)
 				p->max_age = v;
 		} else if (strcmp(key, "mx") == 0) {
@@ -125,8 +126,8 @@ static void on_policy(struct fetch_result *r, void *ud)
 		if (strstr(r->error, "certificate") || strstr(r->error, "SSL") || strstr(r->error, "TLS"))
 			part_error_set(&p->err, q->what, "TLS certificate not valid for the policy host: %s", r->error);
 		else if (r->curl_code == CURLE_COULDNT_CONNECT)
-			part_error_set(&p->err, q->what, "cannot connect to %s: %s (nothing serves HTTPS there)", q->pin,
-				       r->os_errno ? strerror(r->os_errno) : r->error);
+			part_error_set(&p->err, q->what, "cannot connect to %s: %s (nothing serves HTTPS there)",
+				       q->pin, r->os_errno ? strerror(r->os_errno) : r->error);
 		else
 			part_error_set(&p->err, q->what, "%s", r->error);
 	} else if (r->status >= 300 && r->status < 400) {

@@ -503,12 +503,14 @@ static enum onboard_state run_verify(struct onboard *ob, size_t i)
 		size_t n = 0;
 		for (const char *p = buf_cstr(&missing); *p; p++)
 			n += *p == '\n';
-		ob_say(ob, "not yet (round %d): %zu check%s of %s not passing:", round, n, n == 1 ? "" : "s", ob->domain);
+		ob_say(ob, "not yet (round %d): %zu check%s of %s not passing:", round, n, n == 1 ? "" : "s",
+		       ob->domain);
 		for (char *sv = NULL, *line = strtok_r(missing.data, "\n", &sv); line; line = strtok_r(NULL, "\n", &sv))
 			ob_say(ob, "  %s", line);
 		if (left <= 0) {
 			buf_free(&missing);
-			return ob_set_state(ob, i, OB_PENDING, xasprintf("%zu check%s not passing yet", n, n == 1 ? "" : "s"), NULL);
+			return ob_set_state(ob, i, OB_PENDING,
+					    xasprintf("%zu check%s not passing yet", n, n == 1 ? "" : "s"), NULL);
 		}
 		buf_free(&missing);
 		long ms = delay < left * 1000 ? delay : left * 1000;
@@ -519,7 +521,8 @@ static enum onboard_state run_verify(struct onboard *ob, size_t i)
 		else
 			sleep_ms(ms);
 		if (!go_on)
-			return ob_set_state(ob, i, OB_PENDING, xstrdup("stopped while checks were not passing yet"), NULL);
+			return ob_set_state(ob, i, OB_PENDING, xstrdup("stopped while checks were not passing yet"),
+					    NULL);
 		delay = delay * 2 > OB_WAIT_MAX_MS ? OB_WAIT_MAX_MS : delay * 2;
 	}
 }
@@ -539,10 +542,12 @@ static enum onboard_state run_enforce(struct onboard *ob, size_t i)
 	free(ob->sts_id);
 	ob->sts_id = ob_sts_id_now();
 	ob->onboarded = true;
-	ob_say(ob, "MTA-STS is enforced for %s; %s is onboarded. MailCow gave the policy a new id: update the TXT record to", ob->domain, ob->domain);
+	ob_say(ob, "MTA-STS is enforced for %s; %s is onboarded. MailCow gave the policy a new id: update the TXT "
+		   "record to", ob->domain, ob->domain);
 	ob_say(ob, "_mta-sts.%s. %d IN TXT \"v=STSv1; id=%s\"", ob->domain, OB_TTL, ob->sts_id);
 	return ob_set_state(ob, i, OB_DONE, xstrdup("MTA-STS enforced; domain onboarded"),
-	                 xasprintf("edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"version\":\"stsv1\",\"mode\":\"enforce\","
+	                 xasprintf("edit/mta-sts "
+				   "{\"items\":[\"%s\"],\"attr\":{\"version\":\"stsv1\",\"mode\":\"enforce\","
 	                           "\"active\":1}}; _mta-sts id=%s", ob->domain, ob->sts_id));
 }
 

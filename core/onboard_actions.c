@@ -61,10 +61,12 @@ enum onboard_state ob_run_add_domain(struct onboard *ob, size_t i)
 	if (exists) {
 		ob->domain_exists = true;
 		ob_say(ob, "%s is in MailCow already: adopted", ob->domain);
-		return ob_set_state(ob, i, OB_DONE, xasprintf("adopted the existing domain (%s)", active ? "active" : "inactive"), NULL);
+		return ob_set_state(ob, i, OB_DONE,
+				    xasprintf("adopted the existing domain (%s)", active ? "active" : "inactive"),
+				    NULL);
 	}
-	if (!ob_confirm(ob, "Create %s in MailCow (DKIM selector %s, %d-bit key%s)", ob->domain, ob_msel(ob), OB_KEY_BITS,
-	             ob->restart_sogo ? ", then restart the sogo-mailcow container" : ""))
+	if (!ob_confirm(ob, "Create %s in MailCow (DKIM selector %s, %d-bit key%s)", ob->domain, ob_msel(ob),
+			OB_KEY_BITS, ob->restart_sogo ? ", then restart the sogo-mailcow container" : ""))
 		return ob_declined(ob, i, "creating the domain");
 	rc = ob->be->domain_add(ob->be_ud, ob->domain, ob_msel(ob), OB_KEY_BITS, ob->restart_sogo, &err);
 	if (rc != OB_RC_OK)
@@ -73,8 +75,10 @@ enum onboard_state ob_run_add_domain(struct onboard *ob, size_t i)
 	ob->domain_exists = true;
 	ob_say(ob, "created %s in MailCow", ob->domain);
 	return ob_set_state(ob, i, OB_DONE, xasprintf("created %s", ob->domain),
-	                 xasprintf("add/domain {\"domain\":\"%s\",\"active\":1,\"dkim_selector\":\"%s\",\"key_size\":%d%s}",
-	                           ob->domain, ob_msel(ob), OB_KEY_BITS, ob->restart_sogo ? ",\"restart_sogo\":1" : ""));
+			    xasprintf("add/domain "
+				      "{\"domain\":\"%s\",\"active\":1,\"dkim_selector\":\"%s\",\"key_size\":%d%s}",
+				      ob->domain, ob_msel(ob), OB_KEY_BITS,
+				      ob->restart_sogo ? ",\"restart_sogo\":1" : ""));
 }
 
 bool ob_address_ok(const char *a)
@@ -118,7 +122,8 @@ enum onboard_state ob_run_catchall(struct onboard *ob, size_t i)
 	} else {
 		char *target = ob->catchall_to ? xstrdup(ob->catchall_to) : NULL;
 		if (!target && ob->ui.ask) {
-			char *q = xasprintf("Catch-all %s: deliver to which mailbox (e.g. postmaster@%s)", address, ob->domain);
+			char *q = xasprintf("Catch-all %s: deliver to which mailbox (e.g. postmaster@%s)", address,
+					    ob->domain);
 			target = ob->ui.ask(ob->ui.ud, q);
 			free(q);
 		}
@@ -128,7 +133,8 @@ enum onboard_state ob_run_catchall(struct onboard *ob, size_t i)
 			ob->ui.remember_catchall(ob->ui.ud, target);
 		if (!target || !*target) {
 			ob_say(ob, "the catch-all needs a target mailbox: pass --catchall-to ADDRESS");
-			st = ob_set_state(ob, i, OB_FAILED, xstrdup("no target mailbox for the catch-all (--catchall-to ADDRESS)"), NULL);
+			st = ob_set_state(ob, i, OB_FAILED, xstrdup("no target mailbox for the catch-all "
+								    "(--catchall-to ADDRESS)"), NULL);
 		} else if (!ob_address_ok(target)) {
 			char *t = sanitize_line(target, SIZE_MAX);
 			ob_say(ob, "'%s' is not a mail address: pass --catchall-to ADDRESS", t);
@@ -143,9 +149,11 @@ enum onboard_state ob_run_catchall(struct onboard *ob, size_t i)
 			ob_say(ob, "created the catch-all %s -> %s", address, target);
 			free(ob->catchall_to);
 			ob->catchall_to = xstrdup(target);
-			st = ob_set_state(ob, i, OB_DONE, xasprintf("created the catch-all %s -> %s", address, target),
-			               xasprintf("add/alias {\"address\":\"%s\",\"goto\":\"%s\",\"active\":1,\"sender_allowed\":1}",
-			                         address, target));
+			st = ob_set_state(
+				ob, i, OB_DONE, xasprintf("created the catch-all %s -> %s", address, target),
+				xasprintf("add/alias "
+					  "{\"address\":\"%s\",\"goto\":\"%s\",\"active\":1,\"sender_allowed\":1}",
+					  address, target));
 		}
 		free(target);
 	}
@@ -174,19 +182,26 @@ enum onboard_state ob_run_dkim(struct onboard *ob, size_t i)
 	if (ob->dkim.present) {
 		char *s = sanitize_line(ob->dkim.selector, SIZE_MAX);
 		if (strcmp(s, ob_msel(ob)) != 0) {
-			ob_say(ob, "MailCow holds a DKIM key for %s with selector %s, not %s: set dkim.mailcow_selector = %s, "
-			    "or delete the key in MailCow (Configuration -> ARC/DKIM keys) and run again", ob->domain, s, ob_msel(ob), s);
+			ob_say(ob,
+			       "MailCow holds a DKIM key for %s with selector %s, not %s: set "
+			       "dkim.mailcow_selector = %s, "
+			       "or delete the key in MailCow (Configuration -> ARC/DKIM keys) and run again",
+			       ob->domain, s, ob_msel(ob), s);
 			enum onboard_state st = ob_set_state(ob, i, OB_FAILED,
-			                                  xasprintf("MailCow's key has selector %s, the configured one is %s", s, ob_msel(ob)), NULL);
+			                                  xasprintf("MailCow's key has selector %s, the configured "
+								    "one is %s", s, ob_msel(ob)), NULL);
 			free(s);
 			return st;
 		}
 		free(s);
 		ob_say(ob, "MailCow holds a %d-bit DKIM key with selector %s:", ob->dkim.bits, ob_msel(ob));
 		say_dkim(ob);
-		return ob_set_state(ob, i, OB_DONE, xasprintf("MailCow holds a key with selector %s (%d bits)", ob_msel(ob), ob->dkim.bits), NULL);
+		return ob_set_state(
+			ob, i, OB_DONE,
+			xasprintf("MailCow holds a key with selector %s (%d bits)", ob_msel(ob), ob->dkim.bits), NULL);
 	}
-	if (!ob_confirm(ob, "Create a %d-bit DKIM key with selector %s for %s in MailCow", OB_KEY_BITS, ob_msel(ob), ob->domain))
+	if (!ob_confirm(ob, "Create a %d-bit DKIM key with selector %s for %s in MailCow", OB_KEY_BITS, ob_msel(ob),
+			ob->domain))
 		return ob_declined(ob, i, "creating the DKIM key");
 	rc = ob->be->dkim_add(ob->be_ud, ob->domain, ob_msel(ob), OB_KEY_BITS, &err);
 	if (rc != OB_RC_OK)
@@ -194,11 +209,14 @@ enum onboard_state ob_run_dkim(struct onboard *ob, size_t i)
 	ob_warned(ob, &err);
 	rc = ob->be->dkim_get(ob->be_ud, ob->domain, &ob->dkim, &err);
 	if (rc != OB_RC_OK || !ob->dkim.present)
-		return ob_fail(ob, i, rc == OB_RC_OK ? OB_RC_ERR : rc, "reading the new DKIM key", err ? err : xstrdup("MailCow shows no key"));
+		return ob_fail(ob, i, rc == OB_RC_OK ? OB_RC_ERR : rc, "reading the new DKIM key",
+			       err ? err : xstrdup("MailCow shows no key"));
 	ob_say(ob, "created the DKIM key:");
 	say_dkim(ob);
-	return ob_set_state(ob, i, OB_DONE, xasprintf("created a %d-bit key with selector %s", OB_KEY_BITS, ob_msel(ob)),
-	                 xasprintf("add/dkim {\"domains\":\"%s\",\"dkim_selector\":\"%s\",\"key_size\":%d}", ob->domain, ob_msel(ob), OB_KEY_BITS));
+	return ob_set_state(ob, i, OB_DONE,
+			    xasprintf("created a %d-bit key with selector %s", OB_KEY_BITS, ob_msel(ob)),
+			    xasprintf("add/dkim {\"domains\":\"%s\",\"dkim_selector\":\"%s\",\"key_size\":%d}",
+				      ob->domain, ob_msel(ob), OB_KEY_BITS));
 }
 
 int ob_host_is_ip(const char *h)
@@ -240,9 +258,12 @@ enum onboard_state ob_run_mta_sts(struct onboard *ob, size_t i)
 		free(ob->sts_id);
 		ob->sts_id = xstrdup(id);
 		ob_say(ob, "published the MTA-STS policy (testing)");
-		st = ob_set_state(ob, i, OB_DONE, xstrdup("policy published in testing mode"),
-		               xasprintf("add/mta-sts {\"domain\":\"%s\",\"version\":\"stsv1\",\"mode\":\"testing\",\"mx\":\"%s\","
-		                         "\"max_age\":%ld,\"active\":1}; _mta-sts id=%s", ob->domain, mx, OB_STS_MAX_AGE, id));
+		st = ob_set_state(
+			ob, i, OB_DONE, xstrdup("policy published in testing mode"),
+			xasprintf("add/mta-sts "
+				  "{\"domain\":\"%s\",\"version\":\"stsv1\",\"mode\":\"testing\",\"mx\":\"%s\","
+				  "\"max_age\":%ld,\"active\":1}; _mta-sts id=%s",
+				  ob->domain, mx, OB_STS_MAX_AGE, id));
 	} else if (rc == OB_RC_READONLY) {
 		st = ob_fail(ob, i, rc, "add/mta-sts", err);
 	} else {
@@ -257,10 +278,12 @@ enum onboard_state ob_run_mta_sts(struct onboard *ob, size_t i)
 			free(ob->sts_id);
 			ob->sts_id = xstrdup(id);
 			ob_say(ob, "an MTA-STS policy existed (%s): its mx list is set, its mode kept", e1);
-			st = ob_set_state(ob, i, OB_DONE, xasprintf("adopted the existing policy (add said: %s); mx set", e1),
-			               xasprintf("edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"version\":\"stsv1\",\"mx\":\"%s\","
-			                         "\"active\":1}}; _mta-sts id=%s",
-			                         ob->domain, mx, id));
+			st = ob_set_state(ob, i, OB_DONE,
+					  xasprintf("adopted the existing policy (add said: %s); mx set", e1),
+					  xasprintf("edit/mta-sts "
+						    "{\"items\":[\"%s\"],\"attr\":{\"version\":\"stsv1\",\"mx\":\"%s\","
+						    "\"active\":1}}; _mta-sts id=%s",
+						    ob->domain, mx, id));
 		} else {
 			char *e2 = sanitize_line(err, SIZE_MAX);
 			free(err);

@@ -71,8 +71,9 @@ void onboard_zone_lines(struct onboard *ob, struct buf *out)
 				buf_printf(out, "%s. %d IN MX %zu %s.\n", d, OB_TTL, (i + 1) * 10, ob->mx.v[i]);
 		} else {
 			char *pat = strv_join(&ob->cfg->relay_mx, " or ");
-			buf_printf(out, "; no concrete %s MX host known: pass --mx HOST (repeatable), one matching %s\n",
-			           ob_relay_name(ob), *pat ? pat : "relay.mx");
+			buf_printf(out,
+				   "; no concrete %s MX host known: pass --mx HOST (repeatable), one matching %s\n",
+				   ob_relay_name(ob), *pat ? pat : "relay.mx");
 			buf_printf(out, "%s. %d IN MX 10 <%s MX host>.\n", d, OB_TTL, ob_relay_name(ob));
 			free(pat);
 		}
@@ -91,7 +92,8 @@ void onboard_zone_lines(struct onboard *ob, struct buf *out)
 		free(t);
 		free(q);
 	} else {
-		buf_printf(out, "%s._domainkey.%s. %d IN TXT \"<the key MailCow generates at step b, shown at step d>\"\n",
+		buf_printf(out, "%s._domainkey.%s. %d IN TXT \"<the key MailCow generates at step b, shown at step "
+				"d>\"\n",
 		           ob_msel(ob), d, OB_TTL);
 	}
 	if (ob->relay_selector)
@@ -124,17 +126,21 @@ void onboard_step_describe(struct onboard *ob, size_t i, struct buf *out)
 		if (ob->domain_exists)
 			buf_puts(out, "  -> exists: adopted, nothing written\n");
 		else
-			buf_printf(out, "  -> add/domain {\"domain\":\"%s\",\"active\":1,\"dkim_selector\":\"%s\",\"key_size\":%d%s}%s\n",
-			           d, ob_msel(ob), OB_KEY_BITS, ob->restart_sogo ? ",\"restart_sogo\":1" : "",
-			           ob->restart_sogo ? ": MailCow then restarts the sogo-mailcow container" : "");
+			buf_printf(out,
+				   "  -> add/domain "
+				   "{\"domain\":\"%s\",\"active\":1,\"dkim_selector\":\"%s\",\"key_size\":%d%s}%s\n",
+				   d, ob_msel(ob), OB_KEY_BITS, ob->restart_sogo ? ",\"restart_sogo\":1" : "",
+				   ob->restart_sogo ? ": MailCow then restarts the sogo-mailcow container" : "");
 		break;
 	case OB_ACT_ADD_ALIAS_CATCHALL:
 		if (!ob->cfg->relay_catchall)
 			buf_puts(out, "  -> skipped: relay.catchall is off\n");
 		else
-			buf_printf(out, "  -> add/alias {\"address\":\"@%s\",\"goto\":\"%s\",\"active\":1,\"sender_allowed\":1}"
+			buf_printf(out, "  -> add/alias "
+					"{\"address\":\"@%s\",\"goto\":\"%s\",\"active\":1,\"sender_allowed\":1}"
 			           " unless an active catch-all exists\n",
-			           d, ob->catchall_to ? ob->catchall_to : "<the mailbox you choose: --catchall-to ADDRESS>");
+			           d, ob->catchall_to ? ob->catchall_to : "<the mailbox you choose: --catchall-to "
+									  "ADDRESS>");
 		break;
 	case OB_ACT_ENSURE_DKIM:
 		if (ob->dkim.present) {
@@ -143,13 +149,15 @@ void onboard_step_describe(struct onboard *ob, size_t i, struct buf *out)
 			           strcmp(s, ob_msel(ob)) ? ": NOT the configured selector" : "");
 			free(s);
 		} else {
-			buf_printf(out, "  -> add/dkim {\"domains\":\"%s\",\"dkim_selector\":\"%s\",\"key_size\":%d} if add/domain made none\n",
+			buf_printf(out, "  -> add/dkim "
+					"{\"domains\":\"%s\",\"dkim_selector\":\"%s\",\"key_size\":%d} if "
+					"add/domain made none\n",
 			           d, ob_msel(ob), OB_KEY_BITS);
 		}
 		break;
 	case OB_ACT_MANUAL_RELAY:
-		buf_printf(out, "  -> manual: at %s, add %s and copy the DKIM record for selector %s\n", ob_relay_name(ob), d,
-		           ob->relay_selector ? ob->relay_selector : "(none configured)");
+		buf_printf(out, "  -> manual: at %s, add %s and copy the DKIM record for selector %s\n",
+			   ob_relay_name(ob), d, ob->relay_selector ? ob->relay_selector : "(none configured)");
 		break;
 	case OB_ACT_DNS_PUBLISH: {
 		struct buf z = {0};
@@ -162,8 +170,10 @@ void onboard_step_describe(struct onboard *ob, size_t i, struct buf *out)
 	}
 	case OB_ACT_ADD_MTA_STS: {
 		char *mx = ob_sts_mx(ob);
-		buf_printf(out, "  -> add/mta-sts {\"domain\":\"%s\",\"version\":\"stsv1\",\"mode\":\"testing\",\"mx\":\"%s\",\"max_age\":%ld,\"active\":1}\n",
-		           d, mx, OB_STS_MAX_AGE);
+		buf_printf(out,
+			   "  -> add/mta-sts {\"domain\":\"%s\",\"version\":\"stsv1\",\"mode\":\"testing\","
+			   "\"mx\":\"%s\",\"max_age\":%ld,\"active\":1}\n",
+			   d, mx, OB_STS_MAX_AGE);
 		free(mx);
 		break;
 	}
@@ -174,7 +184,8 @@ void onboard_step_describe(struct onboard *ob, size_t i, struct buf *out)
 		break;
 	}
 	case OB_ACT_MTA_STS_ENFORCE:
-		buf_printf(out, "  -> edit/mta-sts {\"items\":[\"%s\"],\"attr\":{\"version\":\"stsv1\",\"mode\":\"enforce\","
+		buf_printf(out, "  -> edit/mta-sts "
+				"{\"items\":[\"%s\"],\"attr\":{\"version\":\"stsv1\",\"mode\":\"enforce\","
 		           "\"active\":1}} once every check passes\n", d);
 		break;
 	case OB_ACT__COUNT:

@@ -35,7 +35,11 @@ bool pending_utf8_valid(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
+		int n = *p < 0x80             ? 0
+			: (*p & 0xe0) == 0xc0 ? 1
+			: (*p & 0xf0) == 0xe0 ? 2
+			: (*p & 0xf8) == 0xf0 ? 3
+					      : -1;
 		if (n < 0 || (n == 1 && *p < 0xc2) || (n == 3 && *p > 0xf4))
 			return false;
 		unsigned cp = n ? *p & (0x3f >> n) : *p;
@@ -45,7 +49,8 @@ bool pending_utf8_valid(const char *s)
 			cp = (cp << 6) | (p[i] & 0x3f);
 		}
 		/* Overlong three/four byte forms, surrogates and beyond U+10FFFF. */
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
 			return false;
 		p += n + 1;
 	}

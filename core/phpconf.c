@@ -273,8 +273,8 @@ static bool php_too_deep(struct php *x)
 	if (x->depth < STACKFILES_DEPTH_MAX)
 		return false;
 	if (!x->err)
-		x->err = xasprintf("line %d, column %d: arrays nested deeper than %d levels", x->tok_line, php_column(x),
-		                   STACKFILES_DEPTH_MAX);
+		x->err = xasprintf("line %d, column %d: arrays nested deeper than %d levels", x->tok_line,
+				   php_column(x), STACKFILES_DEPTH_MAX);
 	free(x->text);
 	x->text = NULL;
 	x->kind = T_EOF;
@@ -474,7 +474,8 @@ int stackfiles_parse_roundcube(const char *text, struct roundcube_info *rc, char
 		} else {
 			/* Another statement (if, define, a require): skip to ; or a block. */
 			int depth = 0;
-			while (x.kind != T_EOF && !(depth == 0 && (tok_is(&x, ";") || tok_is(&x, "{") || tok_is(&x, "}")))) {
+			while (x.kind != T_EOF &&
+			       !(depth == 0 && (tok_is(&x, ";") || tok_is(&x, "{") || tok_is(&x, "}")))) {
 				if (tok_is(&x, "(") || tok_is(&x, "["))
 					depth++;
 				else if ((tok_is(&x, ")") || tok_is(&x, "]")) && depth > 0)

@@ -136,8 +136,10 @@ static void add_dns(struct state_map *m, const struct dns_answer *a)
 	} else {
 		struct strv vals = {0};
 		for (size_t i = 0; i < a->n; i++)
-			strv_push_owned(&vals, a->type == 15 ? xasprintf("%d %s", a->rrs[i].pref, a->rrs[i].value ? a->rrs[i].value : "")
-							     : xstrdup(a->rrs[i].value ? a->rrs[i].value : ""));
+			strv_push_owned(&vals,
+					a->type == 15 ? xasprintf("%d %s", a->rrs[i].pref,
+								  a->rrs[i].value ? a->rrs[i].value : "")
+						      : xstrdup(a->rrs[i].value ? a->rrs[i].value : ""));
 		qsort(vals.v, vals.n, sizeof(char *), cmp_str);
 		char *v = strv_join(&vals, ", ");
 		char *clean = text_clean(v, 2000);
@@ -156,7 +158,8 @@ static void add_limit(struct state_map *m, const char *key, long long v)
 	free(s);
 }
 
-void record_state(const struct snapshot *s, const struct config *cfg, const struct check_run *run, struct state_map *out)
+void record_state(const struct snapshot *s, const struct config *cfg, const struct check_run *run,
+		  struct state_map *out)
 {
 	unsigned got = record_collected(s);
 	for (size_t i = 0; run && i < run->n; i++) {
@@ -178,7 +181,8 @@ void record_state(const struct snapshot *s, const struct config *cfg, const stru
 			state_map_add(out, "container.health", c->service, health_name(c->health), NULL);
 			long restarts = 0;
 			for (size_t k = 0; k < s->docker.n_containers; k++)
-				if (s->docker.containers[k].service && strcmp(s->docker.containers[k].service, c->service) == 0)
+				if (s->docker.containers[k].service &&
+				    strcmp(s->docker.containers[k].service, c->service) == 0)
 					restarts += s->docker.containers[k].restart_count;
 			char *rc = xasprintf("%ld", restarts);
 			state_map_add(out, "container.restarts", c->service, rc, NULL);
@@ -228,7 +232,8 @@ void record_state(const struct snapshot *s, const struct config *cfg, const stru
 				const struct dns_answer *a = NULL;
 				size_t sl = strlen(sel);
 				for (size_t j = 0; j < d->dns.n_dkim; j++)
-					if (d->dns.dkim[j].name && strncasecmp(d->dns.dkim[j].name, sel, sl) == 0 && d->dns.dkim[j].name[sl] == '.')
+					if (d->dns.dkim[j].name && strncasecmp(d->dns.dkim[j].name, sel, sl) == 0 &&
+					    d->dns.dkim[j].name[sl] == '.')
 						a = &d->dns.dkim[j];
 				if (!a)
 					continue;

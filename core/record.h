@@ -46,7 +46,8 @@ unsigned record_collected(const struct snapshot *s);
 
 /* The state of this run. Keys of sources that were not collected are left out; keys whose
  * own answer failed (a DNS timeout) get value NULL. */
-void record_state(const struct snapshot *s, const struct config *cfg, const struct check_run *run, struct state_map *out);
+void record_state(const struct snapshot *s, const struct config *cfg, const struct check_run *run,
+		  struct state_map *out);
 
 struct change {
 	char *kind, *target;

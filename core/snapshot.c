@@ -27,7 +27,8 @@ const char *health_name(enum health h)
 
 const char *dns_status_name(enum dns_status s)
 {
-	static const char *names[] = {"ok", "nxdomain", "nodata", "servfail", "refused", "timeout", "error", "not-asked"};
+	static const char *names[] = {"ok",      "nxdomain", "nodata", "servfail",
+				      "refused", "timeout",  "error",  "not-asked"};
 	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "?";
 }
 

@@ -100,27 +100,30 @@ static json_t *jdocker(const struct docker_state *d)
 		json_t *nets = json_array();
 		for (size_t k = 0; k < c->n_nets; k++) {
 			const struct net_attach *n = &c->nets[k];
-			json_array_append_new(nets, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "network", jstr(n->network),
-							      "id", jstr(n->network_id), "ip", jstr(n->ip), "aliases",
-							      jstrv(&n->aliases), "driver", jstr(n->driver), "scope",
-							      jstr(n->scope)));
+			json_array_append_new(nets,
+					      json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "network", jstr(n->network),
+							"id", jstr(n->network_id), "ip", jstr(n->ip), "aliases",
+							jstrv(&n->aliases), "driver", jstr(n->driver), "scope",
+							jstr(n->scope)));
 		}
-		json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:s, s:i, s:o, s:I, s:o, s:o, s:b, s:b, s:o}",
-				      "id", jstr(c->id), "name", jstr(c->name), "service", jstr(c->service), "image",
-				      jstr(c->image), "state", jstr(c->state), "status", jstr(c->status_text),
-				      "exit_code", c->exit_code, "health", health_name(c->health), "failing_streak",
-				      c->failing_streak, "health_output", jtext(c->health_output), "restart_count",
-				      (json_int_t)c->restart_count, "started_at", jtime(c->started_at), "finished_at",
-				      jtime(c->finished_at), "tty", c->tty, "inspected", c->inspected, "networks", nets);
+		json_t *o =
+			json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:s, s:i, s:o, s:I, s:o, s:o, s:b, s:b, s:o}",
+				  "id", jstr(c->id), "name", jstr(c->name), "service", jstr(c->service), "image",
+				  jstr(c->image), "state", jstr(c->state), "status", jstr(c->status_text), "exit_code",
+				  c->exit_code, "health", health_name(c->health), "failing_streak", c->failing_streak,
+				  "health_output", jtext(c->health_output), "restart_count",
+				  (json_int_t)c->restart_count, "started_at", jtime(c->started_at), "finished_at",
+				  jtime(c->finished_at), "tty", c->tty, "inspected", c->inspected, "networks", nets);
 		json_object_set_new(o, "network_mode", jstr(c->network_mode));
 		json_array_append_new(cs, o);
 	}
 	json_t *ns = json_array();
 	for (size_t i = 0; i < d->n_networks; i++) {
 		const struct network *n = &d->networks[i];
-		json_array_append_new(ns, json_pack("{s:o, s:o, s:o, s:o, s:o}", "name", jstr(n->name), "id", jstr(n->id),
-						    "driver", jstr(n->driver), "scope", jstr(n->scope), "containers",
-						    jstrv(&n->container_ids)));
+		json_array_append_new(ns,
+				      json_pack("{s:o, s:o, s:o, s:o, s:o}", "name", jstr(n->name), "id", jstr(n->id),
+						"driver", jstr(n->driver), "scope", jstr(n->scope), "containers",
+						jstrv(&n->container_ids)));
 	}
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "endpoint", jstr(d->endpoint), "api_version",
 			 jstr(d->api_version), "server_version", jstr(d->server_version), "error", jerr(&d->err),
@@ -133,31 +136,36 @@ static json_t *jmailcow(const struct mailcow_state *m)
 	json_t *doms = json_array();
 	for (size_t i = 0; i < m->n_domains; i++) {
 		const struct mc_domain *d = &m->domains[i];
-		json_array_append_new(doms, json_pack("{s:o, s:o, s:b, s:o, s:i, s:i, s:I, s:I, s:o}", "name", jstr(d->name),
-						      "description", jstr(d->description), "active", d->active,
-						      "relayhost_id", jstr(d->relayhost_id), "mailboxes", (int)d->mailboxes,
-						      "aliases", (int)d->aliases, "quota_bytes", (json_int_t)d->quota_bytes,
-						      "bytes_used", (json_int_t)d->bytes_used, "tags", jstrv(&d->tags)));
+		json_array_append_new(doms,
+				      json_pack("{s:o, s:o, s:b, s:o, s:i, s:i, s:I, s:I, s:o}", "name", jstr(d->name),
+						"description", jstr(d->description), "active", d->active,
+						"relayhost_id", jstr(d->relayhost_id), "mailboxes", (int)d->mailboxes,
+						"aliases", (int)d->aliases, "quota_bytes", (json_int_t)d->quota_bytes,
+						"bytes_used", (json_int_t)d->bytes_used, "tags", jstrv(&d->tags)));
 	}
 	json_t *als = json_array();
 	for (size_t i = 0; i < m->n_aliases; i++) {
 		const struct mc_alias *a = &m->aliases[i];
-		json_array_append_new(als, json_pack("{s:I, s:o, s:o, s:o, s:b, s:b}", "id", (json_int_t)a->id, "address",
-						     jstr(a->address), "goto", jstr(a->goto_addr), "domain", jstr(a->domain),
-						     "active", a->active, "catch_all", a->catch_all));
+		json_array_append_new(als,
+				      json_pack("{s:I, s:o, s:o, s:o, s:b, s:b}", "id", (json_int_t)a->id, "address",
+						jstr(a->address), "goto", jstr(a->goto_addr), "domain", jstr(a->domain),
+						"active", a->active, "catch_all", a->catch_all));
 	}
 	json_t *mbs = json_array();
 	for (size_t i = 0; i < m->n_mailboxes; i++) {
 		const struct mc_mailbox *b = &m->mailboxes[i];
-		json_array_append_new(mbs, json_pack("{s:o, s:o, s:o, s:b, s:I, s:I}", "username", jstr(b->username),
-						     "domain", jstr(b->domain), "name", jstr(b->name), "active", b->active,
-						     "quota", (json_int_t)b->quota, "quota_used", (json_int_t)b->quota_used));
+		json_array_append_new(mbs,
+				      json_pack("{s:o, s:o, s:o, s:b, s:I, s:I}", "username", jstr(b->username),
+						"domain", jstr(b->domain), "name", jstr(b->name), "active", b->active,
+						"quota", (json_int_t)b->quota, "quota_used",
+						(json_int_t)b->quota_used));
 	}
 	json_t *rhs = json_array();
 	for (size_t i = 0; i < m->n_relayhosts; i++) {
 		const struct mc_relayhost *r = &m->relayhosts[i];
-		json_array_append_new(rhs, json_pack("{s:I, s:o, s:o, s:b}", "id", (json_int_t)r->id, "hostname",
-						     jstr(r->hostname), "username", jstr(r->username), "active", r->active));
+		json_array_append_new(rhs,
+				      json_pack("{s:I, s:o, s:o, s:b}", "id", (json_int_t)r->id, "hostname",
+						jstr(r->hostname), "username", jstr(r->username), "active", r->active));
 	}
 	json_t *svc = json_array();
 	for (size_t i = 0; i < m->n_services; i++) {
@@ -169,9 +177,10 @@ static json_t *jmailcow(const struct mailcow_state *m)
 	json_t *queue = json_pack("{s:o, s:o, s:o, s:o, s:o}", "total", jnum_or_null(m->queue_total), "deferred",
 				  jnum_or_null(m->queue_deferred), "active", jnum_or_null(m->queue_active), "hold",
 				  jnum_or_null(m->queue_hold), "error", jerr(&m->queue_err));
-	json_t *o = json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "url", jstr(m->url), "key",
-			      key_problem_name(m->key), "version", jstr(m->version), "error", jerr(&m->err), "domains",
-			      doms, "aliases", als, "mailboxes", mbs, "relayhosts", rhs, "services", svc, "queue", queue);
+	json_t *o =
+		json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "url", jstr(m->url), "key",
+			  key_problem_name(m->key), "version", jstr(m->version), "error", jerr(&m->err), "domains",
+			  doms, "aliases", als, "mailboxes", mbs, "relayhosts", rhs, "services", svc, "queue", queue);
 	json_object_set_new(o, "errors",
 			    json_pack("{s:o, s:o, s:o, s:o, s:o}", "aliases", jerr(&m->aliases_err), "mailboxes",
 				      jerr(&m->mailboxes_err), "relayhosts", jerr(&m->relayhosts_err), "services",
@@ -188,16 +197,18 @@ static json_t *jdomain(const struct snap_domain *d)
 	json_t *dkim_dns = json_array();
 	for (size_t i = 0; i < dns->n_dkim; i++)
 		json_array_append_new(dkim_dns, janswer(&dns->dkim[i]));
-	json_t *spf = json_pack("{s:i, s:o, s:i, s:i, s:o, s:o}", "records", dns->spf.records, "record",
-				jstr(dns->spf.record), "lookups", dns->spf.lookups, "void_lookups", dns->spf.void_lookups,
-				"includes", jstrv(&dns->spf.includes), "error", jstr(dns->spf.error));
+	json_t *spf =
+		json_pack("{s:i, s:o, s:i, s:i, s:o, s:o}", "records", dns->spf.records, "record",
+			  jstr(dns->spf.record), "lookups", dns->spf.lookups, "void_lookups", dns->spf.void_lookups,
+			  "includes", jstrv(&dns->spf.includes), "error", jstr(dns->spf.error));
 	json_t *jdns = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "mx", janswer(&dns->mx), "txt",
 				 janswer(&dns->apex_txt), "dmarc", janswer(&dns->dmarc), "dkim", dkim_dns, "mta_sts",
 				 janswer(&dns->mta_sts_txt), "mta_sts_host", janswer(&dns->mta_sts_host), "tls_rpt",
 				 janswer(&dns->tls_rpt), "spf", spf);
 	const struct mc_dkim *k = &d->dkim;
-	json_t *dkim = json_pack("{s:b, s:o, s:i, s:o, s:o, s:o}", "present", k->present, "selector", jstr(k->selector),
-				 "bits", k->bits, "pubkey", jstr(k->pubkey), "txt", jstr(k->txt), "error", jerr(&k->err));
+	json_t *dkim =
+		json_pack("{s:b, s:o, s:i, s:o, s:o, s:o}", "present", k->present, "selector", jstr(k->selector),
+			  "bits", k->bits, "pubkey", jstr(k->pubkey), "txt", jstr(k->txt), "error", jerr(&k->err));
 	const struct mta_sts_policy *p = &d->policy;
 	json_t *pol = json_pack("{s:b, s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "fetched", p->fetched, "http_status",
 				(int)p->http_status, "version", jstr(p->version), "mode", jstr(p->mode), "mx",
@@ -215,8 +226,8 @@ static json_t *jlimits(const struct size_limits *l)
 {
 	return json_pack("{s:o, s:o, s:o, s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "postfix_main",
 			 jnum_or_null(l->postfix_main), "postfix_extra", jnum_or_null(l->postfix_extra), "postfix",
-			 jnum_or_null(l->postfix), "rspamd_max_message", (json_int_t)l->rspamd_max_message, "rspamd_set",
-			 l->rspamd_set, "av_max_size", jnum_or_null(l->av_max_size), "clamav_stream_max",
+			 jnum_or_null(l->postfix), "rspamd_max_message", (json_int_t)l->rspamd_max_message,
+			 "rspamd_set", l->rspamd_set, "av_max_size", jnum_or_null(l->av_max_size), "clamav_stream_max",
 			 jnum_or_null(l->clamav_stream_max), "clamav_max_file", jnum_or_null(l->clamav_max_file),
 			 "clamav_max_scan", jnum_or_null(l->clamav_max_scan), "sources", jstrv(&l->sources), "error",
 			 jerr(&l->err));

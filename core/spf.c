@@ -223,7 +223,8 @@ static void walk_record(struct spf_ctx *c, const char *domain, const char *recor
 				continue;
 			}
 			ask(c, SPF_INCLUDE, tok, arg, DNS_T_TXT, chain);
-		} else if (strcasecmp(mech, "a") == 0 || strcasecmp(mech, "mx") == 0 || strcasecmp(mech, "exists") == 0) {
+		} else if (strcasecmp(mech, "a") == 0 || strcasecmp(mech, "mx") == 0 ||
+			   strcasecmp(mech, "exists") == 0) {
 			c->out->lookups++;
 			char *target = term_domain(arg);
 			if (!*target) {
@@ -232,7 +233,8 @@ static void walk_record(struct spf_ctx *c, const char *domain, const char *recor
 			}
 			/* Asked so void lookups are counted; macros depend on the sender. */
 			if (!strchr(target, '%'))
-				ask(c, SPF_VOID_CHECK, tok, target, strcasecmp(mech, "mx") == 0 ? DNS_T_MX : DNS_T_A, NULL);
+				ask(c, SPF_VOID_CHECK, tok, target, strcasecmp(mech, "mx") == 0 ? DNS_T_MX : DNS_T_A,
+				    NULL);
 			free(target);
 		} else if (strcasecmp(mech, "ptr") == 0) {
 			c->out->lookups++; /* needs the client's address: counted, not asked */

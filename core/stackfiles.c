@@ -53,7 +53,8 @@ static void postfix_from(const char *text, const char *path, long long *dst, str
 		errno = 0;
 		long long n = strtoll(v, &end, 10);
 		if (!*v || *end || errno || n < 0)
-			problem(pr, path, xasprintf("%s line %d: message_size_limit is not a number of bytes", path, line));
+			problem(pr, path,
+				xasprintf("%s line %d: message_size_limit is not a number of bytes", path, line));
 		else
 			*dst = n;
 	}
@@ -151,7 +152,8 @@ static void collect_limits(const char *dir, struct size_limits *lim)
 	}
 	if (pr.list.n) {
 		lim->err.failed = true;
-		lim->err.what = pr.list.n == 1 ? xstrdup(pr.first_file) : xasprintf("%zu problems under %s", pr.list.n, dir);
+		lim->err.what =
+			pr.list.n == 1 ? xstrdup(pr.first_file) : xasprintf("%zu problems under %s", pr.list.n, dir);
 		lim->err.why = strv_join(&pr.list, "; ");
 		lim->err.since = mcon_now();
 	}

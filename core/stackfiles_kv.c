@@ -182,7 +182,8 @@ int stackfiles_clamd_get(const char *text, const char *key, char **value, int *l
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
 		char *ln = xstrndup(p, len);
 		char *s = str_trim(ln);
-		if (*s && *s != '#' && strncasecmp(s, key, klen) == 0 && (isspace((unsigned char)s[klen]) || !s[klen])) {
+		if (*s && *s != '#' && strncasecmp(s, key, klen) == 0 &&
+		    (isspace((unsigned char)s[klen]) || !s[klen])) {
 			char *v = str_trim(s + klen);
 			size_t vl = strlen(v);
 			while (vl && isspace((unsigned char)v[vl - 1]))

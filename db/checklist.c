@@ -228,7 +228,8 @@ int db_item_override(struct db *db, const struct who *who, int64_t id, const cha
 	if (changed)
 		*changed = false;
 	if (!note || !*note)
-		return db_set_error(db, DB_ERR_INVALID, "ticking an item whose linked checks are not green needs a note");
+		return db_set_error(db, DB_ERR_INVALID,
+				    "ticking an item whose linked checks are not green needs a note");
 	int r = check_note(db, note);
 	if (r || (r = db_tx_begin(db)))
 		return r;
@@ -466,7 +467,8 @@ int db_item_get(struct db *db, int64_t id, struct db_item *out)
 		r = fill_details(db, &one, id);
 	} else {
 		sqlite3_finalize(st);
-		r = rc == SQLITE_DONE ? db_set_error(db, DB_ERR_NOTFOUND, "no item %lld: see mcon tasks list", (long long)id)
+		r = rc == SQLITE_DONE
+			? db_set_error(db, DB_ERR_NOTFOUND, "no item %lld: see mcon tasks list", (long long)id)
 			: db_fail(db, rc, "reading the checklist");
 	}
 	read_end(db, own);

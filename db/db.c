@@ -86,7 +86,8 @@ static const char *const migrations[] = {
 	"	id INTEGER PRIMARY KEY,\n"
 	"	domain TEXT NOT NULL,\n"
 	"	step TEXT NOT NULL,\n"
-	"	state TEXT NOT NULL CHECK (state IN ('todo', 'done', 'skipped', 'pending', 'failed', 'needs-rw', 'declined')),\n"
+	"	state TEXT NOT NULL CHECK (state IN ('todo', 'done', 'skipped', 'pending', 'failed', 'needs-rw', "
+	"'declined')),\n"
 	"	at INTEGER NOT NULL,\n"
 	"	who TEXT NOT NULL,\n"
 	"	detail TEXT,\n"
@@ -191,7 +192,8 @@ static int fill_error(struct db *db, enum db_status st, const char *why, const c
 				    "on its filesystem and try again", p, doing);
 	case DB_ERR_CORRUPT:
 		return db_set_error(db, st, "database %s is corrupt or not an mcon database (%s): mcon leaves it "
-				    "untouched; move it aside and restore a backup (sqlite3 %s .recover may save its data)",
+				    "untouched; move it aside and restore a backup (sqlite3 %s .recover may save "
+				    "its data)",
 				    p, why, p);
 	case DB_ERR_OPEN:
 		return db_set_error(db, st, "cannot open database %s (%s): check the path and the permissions "
@@ -484,8 +486,10 @@ static int open_readonly(struct db *db)
 {
 	db->readonly = true;
 	if (access(db->path, R_OK) != 0)
-		return db_set_error(db, DB_ERR_OPEN, "cannot read database %s (%s): run mcon as a user who may "
-				    "read it (e.g. with sudo), or pick another file with --db", db->path, strerror(errno));
+		return db_set_error(db, DB_ERR_OPEN,
+				    "cannot read database %s (%s): run mcon as a user who may "
+				    "read it (e.g. with sudo), or pick another file with --db",
+				    db->path, strerror(errno));
 	int st = open_handle(db, db->path, SQLITE_OPEN_READONLY);
 	if (st)
 		return st;
@@ -517,7 +521,8 @@ static int prepare_file(struct db *db)
 	struct stat st;
 	if (stat(db->path, &st) == 0)
 		return S_ISREG(st.st_mode) ? DB_OK
-			: db_set_error(db, DB_ERR_OPEN, "database %s is not a regular file: pass a file with --db or set state.db", db->path);
+			: db_set_error(db, DB_ERR_OPEN, "database %s is not a regular file: pass a file with --db "
+							"or set state.db", db->path);
 	char *copy = xstrdup(db->path);
 	char *dir = dirname(copy);
 	if (stat(dir, &st) != 0 && mkdir_p(dir, 0700) < 0) {
@@ -618,8 +623,10 @@ struct db *db_open_version(const char *path, unsigned flags, int max_version, st
 					  "knows (%d): upgrade mcon, or use an older database with --db", db->path, v,
 					  DB_SCHEMA_VERSION);
 		else if (v < max_version && db->readonly)
-			st = db_set_error(db, DB_ERR_VERSION, "database %s has schema version %d and needs upgrading to %d, "
-					  "which needs write access: run any mcon tasks command as a user who may write it",
+			st = db_set_error(db, DB_ERR_VERSION, "database %s has schema version %d and needs "
+							      "upgrading to %d, "
+					  "which needs write access: run any mcon tasks command as a user who may "
+					  "write it",
 					  db->path, v, max_version);
 		else if (v < max_version)
 			st = migrate(db, max_version);

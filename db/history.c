@@ -138,7 +138,8 @@ int db_state_get(struct db *db, const char *kind, const char *target, char **val
 static int state_write(struct db *db, time_t at, const char *kind, const char *target, const char *value)
 {
 	sqlite3_stmt *st = db_prep(db, "INSERT INTO last_state(kind, target, value, at) VALUES (?, ?, ?, ?) "
-				       "ON CONFLICT(kind, target) DO UPDATE SET value = excluded.value, at = excluded.at");
+				       "ON CONFLICT(kind, target) DO UPDATE SET value = excluded.value, at = "
+				       "excluded.at");
 	if (!st)
 		return db->err.status;
 	db_bind_str(st, 1, kind);
@@ -318,8 +319,8 @@ int db_prune(struct db *db, time_t now, long retention_days, long *deleted)
 	if (deleted)
 		*deleted = 0;
 	if (retention_days < 1)
-		return db_set_error(db, DB_ERR_INVALID, "retention of %ld days: state.retention_days must be at least 1",
-				    retention_days);
+		return db_set_error(db, DB_ERR_INVALID,
+				    "retention of %ld days: state.retention_days must be at least 1", retention_days);
 	int r = db_tx_begin(db);
 	if (r)
 		return r;

@@ -20,7 +20,8 @@ int db_onboard_save(struct db *db, const struct onboard_outcome *o)
 	r = db_step_done(db, st);
 	if (r)
 		return db_tx_end(db, r);
-	st = db_prep(db, "INSERT INTO onboard_step(domain, step, state, at, who, detail, written) VALUES (?, ?, ?, ?, ?, ?, ?)");
+	st = db_prep(db, "INSERT INTO onboard_step(domain, step, state, at, who, detail, written) VALUES (?, ?, ?, "
+			 "?, ?, ?, ?)");
 	if (!st)
 		return db_tx_end(db, db->err.status);
 	db_bind_str(st, 1, o->domain);
@@ -38,7 +39,8 @@ int db_onboard_mark_onboarded(struct db *db, const char *domain, time_t at)
 	int r = db_need_write(db);
 	if (r)
 		return r;
-	sqlite3_stmt *st = db_prep(db, "INSERT INTO onboard_domain(domain, started_at, onboarded_at) VALUES (?1, ?2, ?2) "
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO onboard_domain(domain, started_at, onboarded_at) VALUES (?1, "
+				       "?2, ?2) "
 	                               "ON CONFLICT(domain) DO UPDATE SET onboarded_at = ?2");
 	if (!st)
 		return db->err.status;

@@ -251,7 +251,8 @@ static void pane_action(struct console *c, enum action a)
 		if (c->be->ops->can_onboard && c->be->ops->can_onboard(c->be) && c->be->ops->onboard_open)
 			onboard_view_open(c);
 		else
-			console_message(c, STATUS_WARNING, "onboarding is not in the console yet: run mcon onboard DOMAIN --plan, then --apply");
+			console_message(c, STATUS_WARNING, "onboarding is not in the console yet: run mcon onboard "
+							   "DOMAIN --plan, then --apply");
 		break;
 	default: {
 		/* another pane's own action: say where it works */

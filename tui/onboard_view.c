@@ -91,15 +91,18 @@ static void render(struct onboard_session *s, struct ob_job *j)
 		if (d->writes)
 			buf_puts(&b, "This step changes MailCow: Enter asks first (y/N).\n");
 		else if (d->action == OB_ACT_VERIFY)
-			buf_printf(&b, "Live verification: a round every %d s; Enter verifies now.\n", VERIFY_EVERY_MS / 1000);
+			buf_printf(&b, "Live verification: a round every %d s; Enter verifies now.\n",
+				   VERIFY_EVERY_MS / 1000);
 		else
 			buf_puts(&b, "Enter runs this step (it writes nothing).\n");
-		buf_puts(&b, "Esc closes (the walkthrough is kept: o shows it again); o in here starts another domain.\n\n");
+		buf_puts(&b, "Esc closes (the walkthrough is kept: o shows it again); o in here starts another "
+			     "domain.\n\n");
 		onboard_step_describe(ob, cur, &b);
 		if (b.len && b.data[b.len - 1] != '\n')
 			buf_puts(&b, "\n");
 	} else {
-		buf_printf(&b, "All %zu steps are done%s.\n", ob->steps.n, ob->onboarded ? ": the domain is onboarded" : "");
+		buf_printf(&b, "All %zu steps are done%s.\n", ob->steps.n,
+			   ob->onboarded ? ": the domain is onboarded" : "");
 	}
 	if (ob->last.n) {
 		struct buf missing = {0};
@@ -241,7 +244,8 @@ static void ob_job_done(struct job *job, struct console *c)
 	reap(false);
 	if (j->err || !j->opened) {
 		if (j->kind == OBJ_OPEN) {
-			console_message(c, STATUS_CRITICAL, "onboarding %s: %s", s->domain, j->err ? j->err : "cannot start");
+			console_message(c, STATUS_CRITICAL, "onboarding %s: %s", s->domain,
+					j->err ? j->err : "cannot start");
 			if (view_is_ours(c))
 				console_open_view(c, NULL);
 			onboard_view_end(c);

@@ -124,7 +124,8 @@ static void containers_ingest(struct pane *p, const struct tui_model *m)
 			struct container v;
 			bool gone;
 			model_container_view(m, r->c, &v, &gone);
-			buf_printf(&b, " %s %s %s", v.state ? v.state : "", health_name(v.health), r->c->name ? r->c->name : "");
+			buf_printf(&b, " %s %s %s", v.state ? v.state : "", health_name(v.health),
+				   r->c->name ? r->c->name : "");
 			for (size_t k = 0; k < r->c->n_nets; k++)
 				buf_printf(&b, " %s", r->c->nets[k].network);
 		} else {

@@ -9,7 +9,8 @@ static void history_ingest(struct pane *p, const struct tui_model *m)
 {
 	for (size_t i = 0; i < m->n_changes; i++) {
 		const struct tui_change *c = &m->changes[i];
-		char *key = xasprintf("%lld %s %s", (long long)c->at, c->kind ? c->kind : "", c->target ? c->target : "");
+		char *key =
+			xasprintf("%lld %s %s", (long long)c->at, c->kind ? c->kind : "", c->target ? c->target : "");
 		char *text = xasprintf("%s %s %s %s %s", c->kind ? c->kind : "", c->target ? c->target : "",
 				       c->from ? c->from : "", c->to ? c->to : "", c->detail ? c->detail : "");
 		pane_row_add(p, key, text);

@@ -163,7 +163,8 @@ static void tick_done(struct console *c, const char *note, void *ud)
 		return;
 	}
 	if (t->note_required && !*note) {
-		console_message(c, STATUS_WARNING, "#%ld not ticked: its linked checks are not green, so a note is required",
+		console_message(c, STATUS_WARNING, "#%ld not ticked: its linked checks are not green, so a note is "
+						   "required",
 				t->id);
 		return;
 	}
@@ -209,10 +210,12 @@ static bool pending_on_action(struct pane *p, struct console *c, enum action a, 
 		char *label;
 		if (ud->done && t->links.n && ev != STATUS_OK) {
 			ud->note_required = true;
-			label = xasprintf("tick #%ld although %s is %s: note (required):", t->id, wc ? wc : "a linked check",
+			label = xasprintf("tick #%ld although %s is %s: note (required):", t->id, wc ? wc : "a "
+				"linked check",
 					  status_word(ev));
 		} else {
-			label = xasprintf("%s #%ld: note (optional, Enter to skip):", ud->done ? "tick" : "reopen", t->id);
+			label = xasprintf("%s #%ld: note (optional, Enter to skip):", ud->done ? "tick" : "reopen",
+					  t->id);
 		}
 		console_prompt(c, label, NULL, tick_done, NULL, ud, tick_ud_free);
 		free(label);

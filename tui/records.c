@@ -219,7 +219,8 @@ void records_domain_details(const struct tui_model *m, const struct snap_domain 
 		const struct snap_domain *good = mx_model(m);
 		if (good)
 			for (size_t i = 0; i < good->dns.mx.n; i++)
-				tv_add(tv, "  %s. 3600 IN MX %d %s.", dn, good->dns.mx.rrs[i].pref, good->dns.mx.rrs[i].value);
+				tv_add(tv, "  %s. 3600 IN MX %d %s.", dn, good->dns.mx.rrs[i].pref,
+				       good->dns.mx.rrs[i].value);
 		else
 			tv_add(tv, "  ; MX: point %s at your relay's hosts (%s)", dn, mxpat);
 	}
@@ -263,7 +264,8 @@ void records_domain_details(const struct tui_model *m, const struct snap_domain 
 			if (val)
 				records_txt_lines(tv, "  ", name, val, 255);
 			else if (mc)
-				tv_add(tv, "  ; %s: MailCow holds no key; create one (2048 bits) in MailCow first", name);
+				tv_add(tv, "  ; %s: MailCow holds no key; create one (2048 bits) in MailCow first",
+				       name);
 			else
 				tv_add(tv, "  ; %s: publish the key shown by %s for this domain", name,
 				       cfg->relay_name ? cfg->relay_name : "the sender that uses this selector");
@@ -325,7 +327,7 @@ void records_dkim_details(const struct tui_model *m, const struct snap_domain *d
 	for (size_t i = 0; i < m->n_results; i++) {
 		const struct check_result *r = &m->results[i];
 		bool mine = (strcmp(r->check, "dkim.selector") == 0 && r->target && strcmp(r->target, target) == 0) ||
-			    (mc && strcmp(r->check, "dkim.mailcow") == 0 && r->target && strcmp(r->target, d->name) == 0);
+			(mc && strcmp(r->check, "dkim.mailcow") == 0 && r->target && strcmp(r->target, d->name) == 0);
 		if (!mine)
 			continue;
 		tv_add(tv, "%-4s %s: %s", status_word(r->status), r->check, r->summary ? r->summary : "");
@@ -356,7 +358,8 @@ void records_dkim_details(const struct tui_model *m, const struct snap_domain *d
 		tv_blank(tv);
 		tv_add(tv, "This selector is checked in DNS only: MailCow signs with %s.",
 		       cfg->dkim_mailcow_selector ? cfg->dkim_mailcow_selector : "another selector");
-		tv_add(tv, "Publish the key that %s shows for %s, as %s.", cfg->relay_name ? cfg->relay_name : "its signer",
+		tv_add(tv, "Publish the key that %s shows for %s, as %s.", cfg->relay_name ? cfg->relay_name : "its "
+			"signer",
 		       d->name, name);
 	}
 	free(name);

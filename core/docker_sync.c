@@ -85,37 +85,50 @@ static char *sync_negotiate(const struct docker_endpoint *ep, char **err)
 	return version;
 }
 
-int docker_inspect(const struct config *cfg, const char *api_version, const char *id,
-                   struct container *out, char **err)
+/* One request about a container (METHOD /vX/containers/ID/SUFFIX) on an endpoint opened
+ * from the config (TLS, pinning), expecting status want: 0 with *s filled (the caller frees
+ * it), or -1 and *err. */
+static int container_call(const struct config *cfg, const char *api_version, const char *method, const char *id,
+			  const char *suffix, long want, struct sync_result *s, char **err)
 {
 	struct docker_endpoint ep;
+	memset(s, 0, sizeof(*s));
 	if (docker_endpoint_open(cfg, &ep, err) < 0)
 		return -1;
 	char *version = api_version ? xstrdup(api_version) : sync_negotiate(&ep, err);
 	int rc = -1;
 	if (version) {
 		char *eid = url_escape(id);
-		char *path = xasprintf("/v%s/containers/%s/json", version, eid);
-		struct sync_result s;
-		if (sync_request(&ep, "GET", path, 0, &s) < 0) {
+		char *path = xasprintf("/v%s/containers/%s/%s", version, eid, suffix);
+		if (sync_request(&ep, method, path, 0, s) < 0) {
 			*err = xstrdup("cannot start the request");
 		} else {
-			char *why = result_problem(ep.host, &s.r, 200);
+			char *why = result_problem(ep.host, &s->r, want);
 			if (why) {
-				char *what = request_what("GET", path);
+				char *what = request_what(method, path);
 				*err = xasprintf("%s: %s", what, why);
 				free(what);
 				free(why);
 			} else {
-				rc = docker_parse_inspect(s.r.body, out, err);
+				rc = 0;
 			}
 		}
-		sync_result_free(&s);
 		free(path);
 		free(eid);
 	}
 	free(version);
 	docker_endpoint_free(&ep);
+	return rc;
+}
+
+int docker_inspect(const struct config *cfg, const char *api_version, const char *id,
+                   struct container *out, char **err)
+{
+	struct sync_result s;
+	int rc = container_call(cfg, api_version, "GET", id, "json", 200, &s, err);
+	if (rc == 0)
+		rc = docker_parse_inspect(s.r.body, out, err);
+	sync_result_free(&s);
 	return rc;
 }
 
@@ -237,34 +250,9 @@ int docker_logs(const struct config *cfg, const char *api_version, const char *i
 
 int docker_restart(const struct config *cfg, const char *id, char **err)
 {
-	struct docker_endpoint ep;
-	if (docker_endpoint_parse(cfg->docker_host, &ep, err) < 0)
-		return -1;
-	char *version = sync_negotiate(&ep, err);
-	int rc = -1;
-	if (version) {
-		char *eid = url_escape(id);
-		char *path = xasprintf("/v%s/containers/%s/restart", version, eid);
-		struct sync_result s;
-		if (sync_request(&ep, "POST", path, 0, &s) < 0) {
-			*err = xstrdup("cannot start the request");
-		} else {
-			char *why = result_problem(ep.host, &s.r, 204);
-			if (why) {
-				char *what = request_what("POST", path);
-				*err = xasprintf("%s: %s", what, why);
-				free(what);
-				free(why);
-			} else {
-				rc = 0;
-			}
-		}
-		sync_result_free(&s);
-		free(path);
-		free(eid);
-	}
-	free(version);
-	docker_endpoint_free(&ep);
+	struct sync_result s;
+	int rc = container_call(cfg, NULL, "POST", id, "restart", 204, &s, err);
+	sync_result_free(&s);
 	return rc;
 }
 
@@ -322,7 +310,7 @@ int docker_logs_follow(const struct config *cfg, const char *id, bool tty, int c
                        void (*on_line)(int stream, const char *line, void *ud), void *ud, char **err)
 {
 	struct docker_endpoint ep;
-	if (docker_endpoint_parse(cfg->docker_host, &ep, err) < 0)
+	if (docker_endpoint_open(cfg, &ep, err) < 0)
 		return -1;
 	char *version = sync_negotiate(&ep, err);
 	if (!version) {
@@ -342,6 +330,7 @@ int docker_logs_follow(const struct config *cfg, const char *id, bool tty, int c
 		.done = follow_done,
 		.ud = &fl,
 	};
+	docker_endpoint_fetch_opts(&ep, &o); /* TLS, client certificate and pinning */
 	struct fetcher *f = fetcher_new();
 	fetcher_set_wake_fd(f, cancel_fd);
 	int rc = -1;

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/config.h"
+#include "core/docker.h"
 #include "core/util.h"
 #include "tests/support/hang.h"
 #include "tests/support/simproc.h"
@@ -194,6 +196,32 @@ Test(docker_tls, verify_with_the_client_certificate_by_name_through_dns_servers)
 	cr_expect(strstr(line, h), "%s", line);
 	free(line);
 	free(cp);
+	free(conf);
+	free(h);
+}
+
+/* The console's container actions (restart) take the same endpoint: TLS with the client
+ * certificate, the name through dns.servers. Without them the request would go out plain. */
+Test(docker_tls, restart_goes_through_the_same_tls_endpoint)
+{
+	char *h = xasprintf("tcp://" NAME ":%d", port_tls);
+	char *conf = conf_with(h, NULL);
+	setenv("DOCKER_TLS_VERIFY", "1", 1);
+	setenv("DOCKER_CERT_PATH", certs, 1);
+	unsetenv("DOCKER_TLS");
+	struct config cfg;
+	char *err = NULL;
+	cr_assert_eq(config_load(&cfg, conf, &err), 0, "%s", err ? err : "");
+	cr_expect_eq(docker_restart(&cfg, "mailcowdockerized-postfix-mailcow-1", &err), 0, "restart over TLS: %s", err ? err : "");
+	free(err);
+	err = NULL;
+	/* the same daemon without the client certificate refuses the restart */
+	setenv("DOCKER_CERT_PATH", nocert, 1); /* the CA alone, no client certificate */
+	cr_expect_eq(docker_restart(&cfg, "mailcowdockerized-postfix-mailcow-1", &err), -1, "a restart without the client certificate");
+	free(err);
+	unsetenv("DOCKER_TLS_VERIFY");
+	unsetenv("DOCKER_CERT_PATH");
+	config_free(&cfg);
 	free(conf);
 	free(h);
 }

@@ -77,6 +77,17 @@ void check_mailcow_api(struct check_ctx *c)
 				     "and mailcow.url / mailcow.ca_file in mcon.conf", url));
 		return;
 	}
+	if (m->bad_domains.n) {
+		char *list = strv_join(&m->bad_domains, ", ");
+		check_emit(c, url, STATUS_WARNING,
+			   xasprintf("MailCow %s answers at %s, but lists %zu domain name(s) that are not DNS names, "
+				     "left out of every check: %s", m->version ? m->version : "?", url, m->bad_domains.n,
+				     list),
+			   xstrdup("Rename or delete them in MailCow (E-Mail > Configuration > Domains): a domain name is "
+				   "letters, digits, hyphens and dots, an internationalised one in its xn-- form"));
+		free(list);
+		return;
+	}
 	check_emit(c, url, STATUS_OK,
 		   xasprintf("MailCow %s answers at %s with the key%s", m->version ? m->version : "?", url,
 			     m->key == KEY_READ_ONLY ? " (read-only)" : ""),

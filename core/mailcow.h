@@ -21,6 +21,9 @@ struct dns_resolver;
 #define MAILCOW_MAX_BODY (32u << 20)
 
 /* ---- Parsers: 0, or -1 with *err (caller frees). They add to st's arrays. ---- */
+/* Whether a domain name MailCow returned is a plain DNS name (letters, digits, hyphens,
+ * dots; an IDN as its A-label); others are reported and not used. */
+bool mailcow_domain_name_ok(const char *name);
 int mailcow_parse_domains(const char *body, size_t len, struct mailcow_state *st, char **err);
 int mailcow_parse_aliases(const char *body, size_t len, struct mailcow_state *st, char **err);
 int mailcow_parse_mailboxes(const char *body, size_t len, struct mailcow_state *st, char **err);

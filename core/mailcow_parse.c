@@ -161,13 +161,41 @@ static int parse_list(const char *body, size_t len, const char *item_key, struct
 #define GROW(arr, n) \
 	((arr) = xrealloc((arr), ((n) + 1) * sizeof(*(arr))), memset(&(arr)[n], 0, sizeof(*(arr))), &(arr)[(n)++])
 
+/* A name that can go into DNS names, URLs and pins as it is: dot-separated labels of letters,
+ * digits and hyphens (an IDN in its xn-- A-label form), no hyphen at a label's ends. */
+bool mailcow_domain_name_ok(const char *name)
+{
+	size_t len = strlen(name), label = 0;
+	if (len == 0 || len > 253 || name[0] == '.' || name[len - 1] == '.')
+		return false;
+	for (size_t i = 0; i <= len; i++) {
+		char ch = name[i];
+		if (ch == '.' || ch == '\0') {
+			if (label == 0 || label > 63 || name[i - 1] == '-' || name[i - label] == '-')
+				return false;
+			label = 0;
+		} else if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-') {
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return strchr(name, '.') != NULL;
+}
+
 static int domain_item(json_t *o, struct mailcow_state *st)
 {
 	char *name = jget_str(o, "domain_name");
 	if (!name)
 		return -1;
-	struct mc_domain *d = GROW(st->domains, st->n_domains);
 	str_lower(name);
+	if (!mailcow_domain_name_ok(name)) {
+		/* reported (by mailcow.api), never used in a query, URL or output as it is */
+		strv_push_owned(&st->bad_domains, sanitize_line(name, 80));
+		free(name);
+		return -1;
+	}
+	struct mc_domain *d = GROW(st->domains, st->n_domains);
 	d->name = name;
 	d->description = jget_str(o, "description");
 	d->active = jget_bool(o, "active", "active_int");

@@ -87,6 +87,7 @@ void mailcow_state_free(struct mailcow_state *m)
 		strv_free(&d->tags);
 	}
 	free(m->domains);
+	strv_free(&m->bad_domains);
 	for (size_t i = 0; i < m->n_aliases; i++) {
 		free(m->aliases[i].address);
 		free(m->aliases[i].goto_addr);

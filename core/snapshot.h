@@ -173,6 +173,7 @@ struct mailcow_state {
 	char *version;
 	struct mc_domain *domains;
 	size_t n_domains;
+	struct strv bad_domains; /* names MailCow listed that are not DNS names (shown cleaned), not used */
 	struct mc_alias *aliases;
 	size_t n_aliases;
 	struct mc_mailbox *mailboxes;

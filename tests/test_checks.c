@@ -15,6 +15,7 @@ S(m_none) { (void)s; }
 S(m_docker_down) { tsnap_fail(&s->docker.err, "connect to /run/docker.sock: Connection refused"); }
 S(m_mailcow_down) { tsnap_fail(&s->mailcow.err, "timed out after 5000 ms"); }
 S(m_key_invalid) { s->mailcow.key = KEY_INVALID; tsnap_fail(&s->mailcow.err, "HTTP 401: authentication failed"); }
+S(m_bad_domain) { strv_push(&s->mailcow.bad_domains, "evil?[31m.example"); }
 S(m_key_ip) { s->mailcow.key = KEY_IP_DENIED; tsnap_fail(&s->mailcow.err, "HTTP 401: api access denied for ip 10.0.0.9"); }
 S(m_startup)
 {
@@ -134,6 +135,8 @@ static const struct tcase cases[] = {
 	{"key invalid", m_key_invalid, NULL, "mailcow.api", "https://mail.example.org", C, "rejects the API key", "backs off", true},
 	{"startup check failed", m_startup, NULL, "mailcow.api", "https://mail.example.org", C,
 	 "fails its own startup check: HTTP 500: no connection to its dockerapi container", "docker compose", true},
+	{"a domain name that is no DNS name", m_bad_domain, NULL, "mailcow.api", "https://mail.example.org", W,
+	 "lists 1 domain name(s) that are not DNS names, left out of every check: evil?[31m.example", "xn--", false},
 	{"key ip denied", m_key_ip, NULL, "mailcow.api", "https://mail.example.org", C, "refuses this host's IP", "Allow API access from", true},
 	{"dns down", m_dns_down, NULL, "dns.resolver", "127.0.0.1:53", U, "does not answer", "dns.servers", true},
 	{"dns down: spf unknown", m_dns_down, NULL, "spf.record", "example.com", U, "dns not collected", "dns.resolver", true},

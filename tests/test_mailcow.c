@@ -81,6 +81,32 @@ Test(mailcow_parse, domains_quirks)
 	state_free(&st);
 }
 
+/* Names that are not DNS names are reported and left out, never used in a query, URL or output. */
+Test(mailcow_parse, domain_names_that_are_not_dns_names_are_left_out)
+{
+	const char *body = "[{\"domain_name\":\"good.example\"},{\"domain_name\":\"xn--mnchen-3ya.example\"},"
+			   "{\"domain_name\":\"evil\\u001b[31m.example\"},{\"domain_name\":\"a b.example\"},"
+			   "{\"domain_name\":\"-lead.example\"},{\"domain_name\":\"trail-.example\"},"
+			   "{\"domain_name\":\"dots..example\"},{\"domain_name\":\"x.example/../\"},"
+			   "{\"domain_name\":\"nodot\"},{\"domain_name\":\"M\u00fcnchen.example\"}]";
+	struct mailcow_state st = {0};
+	char *err = NULL;
+	cr_assert_eq(mailcow_parse_domains(body, strlen(body), &st, &err), 0, "%s", err);
+	cr_assert_eq(st.n_domains, 2);
+	cr_expect_str_eq(st.domains[0].name, "good.example");
+	cr_expect_str_eq(st.domains[1].name, "xn--mnchen-3ya.example");
+	cr_assert_eq(st.bad_domains.n, 8);
+	cr_expect_str_eq(st.bad_domains.v[0], "evil?[31m.example", "the escape is shown inert");
+	cr_expect_str_eq(st.bad_domains.v[1], "a b.example");
+	cr_expect_str_eq(st.bad_domains.v[7], "m\u00fcnchen.example", "a U-label is not used as it is");
+	for (size_t i = 0; i < st.bad_domains.n; i++)
+		cr_expect(!strchr(st.bad_domains.v[i], '\x1b'), "%s", st.bad_domains.v[i]);
+	cr_expect(mailcow_domain_name_ok("a-b.c0.example"));
+	cr_expect(!mailcow_domain_name_ok(""));
+	cr_expect(!mailcow_domain_name_ok("a.example."), "a trailing dot is not how MailCow stores names");
+	state_free(&st);
+}
+
 Test(mailcow_parse, empty_forms)
 {
 	const char *forms[] = {"{}", "[]", " {}\n"};

@@ -9,39 +9,8 @@
 #include <unistd.h>
 
 #include "core/checks.h"
-#include "core/docker.h"
-#include "core/fetch.h"
-
-static const char *docker_host(void)
-{
-	const char *h = getenv("MCON_TEST_DOCKER_HOST");
-	cr_assert(h && *h, "$MCON_TEST_DOCKER_HOST is not set: the dockerd fixture did not start");
-	return h;
-}
-
-static int docker(const char *args)
-{
-	char *cmd = xasprintf("docker -H '%s' %s >/dev/null 2>&1", docker_host(), args);
-	int st = system(cmd);
-	free(cmd);
-	return st;
-}
-
-static void collect_overlay(const struct config *cfg, struct check_run *run)
-{
-	struct snapshot s = {0};
-	struct fetcher *f = fetcher_new();
-	docker_collect(f, cfg, &s.docker);
-	fetcher_run(f, 0);
-	fetcher_free(f);
-	cr_assert_not(s.docker.err.failed, "docker: %s", s.docker.err.why);
-	checks_run(&s, cfg, NULL, run);
-	struct strv only = {0};
-	strv_push(&only, "overlay.attachment");
-	check_run_filter(run, &only);
-	strv_free(&only);
-	docker_state_free(&s.docker);
-}
+#include "core/util.h"
+#include "tests/support/tdockerd.h"
 
 static enum status status_of(const struct check_run *r, const char *service)
 {
@@ -52,28 +21,20 @@ static enum status status_of(const struct check_run *r, const char *service)
 	return STATUS_UNKNOWN;
 }
 
-static size_t not_ok(const struct check_run *r)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < r->n; i++)
-		n += r->results[i].status != STATUS_OK;
-	return n;
-}
-
 Test(check_dockerd, second_service_on_the_overlay_is_critical_alone)
 {
 	char *text = xasprintf("[docker]\nhost = %s\nproject = mailcowdockerized\n"
-			       "[overlay]\nnetwork = netgrimoire\nallowed = nginx-mailcow\n", docker_host());
+			       "[overlay]\nnetwork = netgrimoire\nallowed = nginx-mailcow\n", tdockerd_host());
 	struct config cfg;
 	char *err = NULL;
 	cr_assert_eq(config_load_string(&cfg, text, "dockerd.conf", &err), 0, "%s", err);
 	free(text);
 
 	struct check_run run;
-	collect_overlay(&cfg, &run);
+	tdockerd_check(&cfg, "overlay.attachment", &run);
 	cr_expect_eq(status_of(&run, "nginx-mailcow"), STATUS_OK);
 	cr_expect_eq(status_of(&run, "postfix-mailcow"), STATUS_OK);
-	cr_expect_eq(not_ok(&run), 0);
+	cr_expect_eq(tdockerd_not_ok(&run), 0);
 	size_t before = run.n;
 	check_run_free(&run);
 
@@ -81,18 +42,18 @@ Test(check_dockerd, second_service_on_the_overlay_is_critical_alone)
 	char *cmd = xasprintf("run -d --name %s --label com.docker.compose.project=mailcowdockerized "
 			      "--label com.docker.compose.service=rspamd-mailcow --network mailcowdockerized_mailcow-network "
 			      "mcbusybox:test", name);
-	cr_assert_eq(docker(cmd), 0, "docker %s", cmd);
+	cr_assert_eq(tdockerd_run(cmd), 0, "docker %s", cmd);
 	free(cmd);
 	cmd = xasprintf("network connect netgrimoire %s", name);
-	int st = docker(cmd);
+	int st = tdockerd_run(cmd);
 	free(cmd);
 	if (st == 0)
-		collect_overlay(&cfg, &run);
+		tdockerd_check(&cfg, "overlay.attachment", &run);
 	cmd = xasprintf("network disconnect -f netgrimoire %s", name);
-	docker(cmd);
+	tdockerd_run(cmd);
 	free(cmd);
 	cmd = xasprintf("rm -f %s", name);
-	docker(cmd);
+	tdockerd_run(cmd);
 	free(cmd);
 	cr_assert_eq(st, 0, "docker network connect netgrimoire %s failed", name);
 
@@ -106,12 +67,12 @@ Test(check_dockerd, second_service_on_the_overlay_is_critical_alone)
 	cr_expect_str_eq(r->summary, "rspamd-mailcow is attached to overlay network netgrimoire");
 	cr_expect(strstr(r->hint, "Only nginx-mailcow may join netgrimoire: remove the network from rspamd-mailcow") != NULL, "%s", r->hint);
 	cr_expect_eq(status_of(&run, "nginx-mailcow"), STATUS_OK);
-	cr_expect_eq(not_ok(&run), 1, "only rspamd-mailcow is not ok");
+	cr_expect_eq(tdockerd_not_ok(&run), 1, "only rspamd-mailcow is not ok");
 	check_run_free(&run);
 
 	/* gone from the overlay and removed: all ok again */
-	collect_overlay(&cfg, &run);
-	cr_expect_eq(not_ok(&run), 0);
+	tdockerd_check(&cfg, "overlay.attachment", &run);
+	cr_expect_eq(tdockerd_not_ok(&run), 0);
 	cr_expect_eq(run.n, before);
 	check_run_free(&run);
 	free(name);

@@ -8,39 +8,8 @@
 #include <unistd.h>
 
 #include "core/checks.h"
-#include "core/docker.h"
-#include "core/fetch.h"
-
-static const char *docker_host(void)
-{
-	const char *h = getenv("MCON_TEST_DOCKER_HOST");
-	cr_assert(h && *h, "$MCON_TEST_DOCKER_HOST is not set: the dockerd fixture did not start");
-	return h;
-}
-
-static int docker(const char *args)
-{
-	char *cmd = xasprintf("docker -H '%s' %s >/dev/null 2>&1", docker_host(), args);
-	int st = system(cmd);
-	free(cmd);
-	return st;
-}
-
-static void collect_network(const struct config *cfg, struct check_run *run)
-{
-	struct snapshot s = {0};
-	struct fetcher *f = fetcher_new();
-	docker_collect(f, cfg, &s.docker);
-	fetcher_run(f, 0);
-	fetcher_free(f);
-	cr_assert_not(s.docker.err.failed, "docker: %s", s.docker.err.why);
-	checks_run(&s, cfg, NULL, run);
-	struct strv only = {0};
-	strv_push(&only, "containers.network");
-	check_run_filter(run, &only);
-	strv_free(&only);
-	docker_state_free(&s.docker);
-}
+#include "core/util.h"
+#include "tests/support/tdockerd.h"
 
 static const struct check_result *result_of(const struct check_run *r, const char *service)
 {
@@ -50,29 +19,21 @@ static const struct check_result *result_of(const struct check_run *r, const cha
 	return NULL;
 }
 
-static size_t not_ok(const struct check_run *r)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < r->n; i++)
-		n += r->results[i].status != STATUS_OK;
-	return n;
-}
-
 Test(check_network_dockerd, bridge_host_and_default_network)
 {
-	char *text = xasprintf("[docker]\nhost = %s\nproject = mailcowdockerized\n", docker_host());
+	char *text = xasprintf("[docker]\nhost = %s\nproject = mailcowdockerized\n", tdockerd_host());
 	struct config cfg;
 	char *err = NULL;
 	cr_assert_eq(config_load_string(&cfg, text, "dockerd.conf", &err), 0, "%s", err);
 	free(text);
 
 	struct check_run run;
-	collect_network(&cfg, &run);
+	tdockerd_check(&cfg, "containers.network", &run);
 	const struct check_result *r = result_of(&run, "postfix-mailcow");
 	cr_assert(r, "no containers.network result for postfix-mailcow");
 	cr_expect_eq(r->status, STATUS_OK, "%s", r->summary);
 	cr_expect_str_eq(r->summary, "postfix-mailcow is attached to mailcowdockerized_mailcow-network");
-	cr_expect_eq(not_ok(&run), 0);
+	cr_expect_eq(tdockerd_not_ok(&run), 0);
 	size_t before = run.n;
 	check_run_free(&run);
 
@@ -84,13 +45,13 @@ Test(check_network_dockerd, bridge_host_and_default_network)
 	char *c2 = xasprintf("run -d --name %s --label com.docker.compose.project=mailcowdockerized "
 			     "--label com.docker.compose.service=netfilter-mailcow --network host mcbusybox:test sleep 600",
 			     host);
-	int st1 = docker(c1), st2 = docker(c2);
+	int st1 = tdockerd_run(c1), st2 = tdockerd_run(c2);
 	if (st1 == 0 && st2 == 0)
-		collect_network(&cfg, &run);
+		tdockerd_check(&cfg, "containers.network", &run);
 	free(c1);
 	free(c2);
 	c1 = xasprintf("rm -f %s %s", off, host);
-	docker(c1);
+	tdockerd_run(c1);
 	free(c1);
 	cr_assert_eq(st1, 0, "docker run on the default bridge failed");
 	cr_assert_eq(st2, 0, "docker run with host networking failed");
@@ -104,7 +65,7 @@ Test(check_network_dockerd, bridge_host_and_default_network)
 	cr_assert(r, "no result for netfilter-mailcow");
 	cr_expect_eq(r->status, STATUS_OK, "%s", r->summary);
 	cr_expect_str_eq(r->summary, "netfilter-mailcow uses host networking (network_mode: host)");
-	cr_expect_eq(not_ok(&run), 1, "only sogo-mailcow is not ok");
+	cr_expect_eq(tdockerd_not_ok(&run), 1, "only sogo-mailcow is not ok");
 	check_run_free(&run);
 	free(off);
 	free(host);

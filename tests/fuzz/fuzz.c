@@ -116,3 +116,45 @@ char *fuzz_plant_secret(const uint8_t *data, size_t size, const char *const *key
 	json_decref(j);
 	return text;
 }
+
+int fuzz_mailcow_list(const uint8_t *data, size_t size, fuzz_mailcow_parse_fn parse, const char *name)
+{
+	if (fuzz_has_secret(data, size))
+		return 0;
+	char what[128];
+	struct snapshot *s = xcalloc(1, sizeof(*s));
+	char *err = NULL;
+	if (parse((const char *)data, size, &s->mailcow, &err) != 0 && !err) {
+		snprintf(what, sizeof(what), "%s failed without an error", name);
+		fuzz_fail(what, NULL);
+	}
+	snprintf(what, sizeof(what), "%s error", name);
+	fuzz_assert_no_secret(what, err);
+	fuzz_assert_snapshot(s);
+	free(err);
+	snapshot_free(s);
+	return 0;
+}
+
+int fuzz_stack_keys(const uint8_t *data, size_t size, fuzz_stack_get_fn get, const char *name,
+		    const char *const *keys)
+{
+	char *text = fuzz_str(data, size);
+	size_t lines = 1;
+	for (const char *p = text; *p; p++)
+		lines += *p == '\n';
+	for (size_t i = 0; keys[i]; i++) {
+		char *value = NULL;
+		int line = 0;
+		if (get(text, keys[i], &value, &line) == 1) {
+			if (!value || strlen(value) > strlen(text) || line < 1 || (size_t)line > lines) {
+				char what[128];
+				snprintf(what, sizeof(what), "%s: a value out of bounds", name);
+				fuzz_fail(what, text);
+			}
+		}
+		free(value);
+	}
+	free(text);
+	return 0;
+}

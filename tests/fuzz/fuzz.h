@@ -35,8 +35,6 @@ bool fuzz_has_secret(const uint8_t *data, size_t size);
 /* text must parse as JSON (a whole document) and must not hold the secret. */
 void fuzz_assert_json(const char *what, const char *text);
 
-
-
 struct snapshot;
 /* The snapshot as `mcon snapshot --json` prints it: valid JSON, no secret. */
 void fuzz_assert_snapshot(const struct snapshot *s);
@@ -44,5 +42,19 @@ void fuzz_assert_snapshot(const struct snapshot *s);
 /* When data is a JSON document: every member named one of keys (NULL-terminated), at any
  * depth, set to FUZZ_SECRET, and the document dumped again (caller frees). NULL otherwise. */
 char *fuzz_plant_secret(const uint8_t *data, size_t size, const char *const *keys);
+
+/* The body of a MailCow list harness: parse (named name in messages) on the input into a fresh
+ * snapshot; a failure must set an error, the error must not hold the secret, and the snapshot
+ * JSON made from the result must be valid. Inputs holding the secret are skipped. Returns 0. */
+struct mailcow_state;
+typedef int (*fuzz_mailcow_parse_fn)(const char *body, size_t len, struct mailcow_state *st, char **err);
+int fuzz_mailcow_list(const uint8_t *data, size_t size, fuzz_mailcow_parse_fn parse, const char *name);
+
+/* The body of a stack config-reader harness: get (named name in messages) on the input as text,
+ * for each of keys (NULL-terminated); a value found lies within the text, on a line that
+ * exists. Returns 0. */
+typedef int (*fuzz_stack_get_fn)(const char *text, const char *key, char **value, int *line);
+int fuzz_stack_keys(const uint8_t *data, size_t size, fuzz_stack_get_fn get, const char *name,
+		    const char *const *keys);
 
 #endif

@@ -79,12 +79,13 @@ void check_mailcow_api(struct check_ctx *c)
 	}
 	if (m->bad_domains.n) {
 		char *list = strv_join(&m->bad_domains, ", ");
-		check_emit(c, url, STATUS_WARNING,
-			   xasprintf("MailCow %s answers at %s, but lists %zu domain name(s) that are not DNS names, "
-				     "left out of every check: %s", m->version ? m->version : "?", url, m->bad_domains.n,
-				     list),
-			   xstrdup("Rename or delete them in MailCow (E-Mail > Configuration > Domains): a domain name is "
-				   "letters, digits, hyphens and dots, an internationalised one in its xn-- form"));
+		const char *ver = m->version ? m->version : "?";
+		char *sum = xasprintf("MailCow %s answers at %s, but lists %zu domain name(s) that are not DNS names, "
+				      "left out of every check: %s", ver, url, m->bad_domains.n, list);
+		check_emit(c, url, STATUS_WARNING, sum,
+			   xstrdup("Rename or delete them in MailCow (E-Mail > Configuration > Domains): a domain "
+				   "name is letters, digits, hyphens and dots, an internationalised one in its "
+				   "xn-- form"));
 		free(list);
 		return;
 	}

@@ -18,6 +18,30 @@ struct collect_job {
 	struct tui_collect out;
 };
 
+/* Frees what a collect (live or stored) handed over and nobody took. */
+static void collect_out_free(struct tui_backend *be, struct tui_collect *out)
+{
+	if (out->snap)
+		be->ops->snapshot_free(be, out->snap);
+	tui_results_free(out->results, out->n_results);
+	free(out->error);
+}
+
+/* The model takes the snapshot and results of out (which keeps neither). */
+static void model_take(struct tui_model *m, struct tui_backend *be, struct tui_collect *out)
+{
+	if (m->snap)
+		be->ops->snapshot_free(be, m->snap);
+	m->snap = out->snap;
+	out->snap = NULL;
+	tui_results_free(m->results, m->n_results);
+	m->results = out->results;
+	m->n_results = out->n_results;
+	out->results = NULL;
+	out->n_results = 0;
+	model_index(m);
+}
+
 static void collect_run_job(struct job *j)
 {
 	struct collect_job *cj = (struct collect_job *)j;
@@ -27,10 +51,7 @@ static void collect_run_job(struct job *j)
 static void collect_free(struct job *j)
 {
 	struct collect_job *cj = (struct collect_job *)j;
-	if (cj->out.snap)
-		cj->be->ops->snapshot_free(cj->be, cj->out.snap);
-	tui_results_free(cj->out.results, cj->out.n_results);
-	free(cj->out.error);
+	collect_out_free(cj->be, &cj->out);
 	free(cj);
 }
 
@@ -42,16 +63,7 @@ static void collect_done(struct job *j, struct console *c)
 	c->collecting = false;
 	if (cj->out.snap) {
 		c->stale_at = 0;
-		if (m->snap)
-			c->be->ops->snapshot_free(c->be, m->snap);
-		m->snap = cj->out.snap;
-		cj->out.snap = NULL;
-		tui_results_free(m->results, m->n_results);
-		m->results = cj->out.results;
-		m->n_results = cj->out.n_results;
-		cj->out.results = NULL;
-		cj->out.n_results = 0;
-		model_index(m);
+		model_take(m, c->be, &cj->out);
 		model_prune_live(m);
 	}
 	free(m->collect_err);
@@ -87,10 +99,7 @@ static void screen_run(struct job *j)
 static void screen_free(struct job *j)
 {
 	struct screen_job *sj = (struct screen_job *)j;
-	if (sj->out.snap)
-		sj->be->ops->snapshot_free(sj->be, sj->out.snap);
-	tui_results_free(sj->out.results, sj->out.n_results);
-	free(sj->out.error);
+	collect_out_free(sj->be, &sj->out);
 	free(sj);
 }
 
@@ -101,15 +110,8 @@ static void screen_done(struct job *j, struct console *c)
 	struct tui_model *m = &c->model;
 	if (!sj->out.snap || m->snap)
 		return;
-	m->snap = sj->out.snap;
-	sj->out.snap = NULL;
-	tui_results_free(m->results, m->n_results);
-	m->results = sj->out.results;
-	m->n_results = sj->out.n_results;
-	sj->out.results = NULL;
-	sj->out.n_results = 0;
+	model_take(m, c->be, &sj->out);
 	c->stale_at = sj->at ? sj->at : 1;
-	model_index(m);
 	console_model_changed(c);
 }
 
